@@ -1,0 +1,51 @@
+"""PDF with pypdf: one text block per page, so every chunk knows its pages.
+
+Encrypted files are opened with the empty password when that works (many
+"protected" PDFs only restrict printing); otherwise they are reported as
+password protected. A PDF whose pages yield no text is reported as scanned,
+never indexed as an empty document.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from ..errors import LoadError
+from ..models import Block, Document
+from .common import clean_text, make_document
+
+# A line that is only a page number ("3", "- 3 -", "Page 3 of 9", "第 3 页").
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?(?:\s*[-–—])?\s*$|^\s*第\s*\d+\s*页(\s*共\s*\d+\s*页)?\s*$", re.I)
+
+
+def load_pdf(path: Path, source: str) -> list[Document]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(str(path), strict=False)
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except Exception as exc:  # unsupported algorithm, broken /Encrypt
+                raise LoadError(source, f"password protected or unsupported encryption ({exc})") from exc
+            if not opened:
+                raise LoadError(source, "password protected")
+        blocks: list[Block] = []
+        for number, page in enumerate(reader.pages, start=1):
+            raw = page.extract_text() or ""
+            lines = [ln for ln in clean_text(raw).split("\n") if not _PAGE_NUMBER.match(ln)]
+            text = "\n".join(lines).strip()
+            if text:
+                blocks.append(Block("text", text, page=number))
+        info = reader.metadata or {}
+        title = str(info.get("/Title") or "").strip() or None
+    except LoadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+        raise LoadError(source, f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    if not blocks:
+        raise LoadError(source, "no extractable text (scanned?)")
+    return [make_document(source, blocks, {"pages": len(reader.pages)}, title=title)]

@@ -1,0 +1,81 @@
+"""CSV and XLSX inspection records: one finding per row, fields kept as metadata.
+
+CSV is decoded like every text file (UTF-8, UTF-16, GB18030, detector) and
+read with newline="" semantics so quoted cells keep their line breaks. XLSX is
+opened read-only: rows stream, nothing is evaluated.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from ..errors import LoadError
+from ..models import Block, Document
+from ..records import map_columns, record_block
+from .common import make_document
+from .text import read_text
+
+MAX_HEADER_SCAN = 10
+
+
+def _header_index(rows: list[list[object]]) -> int:
+    """The first row with at least two non-empty cells is the header."""
+    for i, row in enumerate(rows[:MAX_HEADER_SCAN]):
+        if sum(1 for v in row if v not in (None, "")) >= 2:
+            return i
+    return 0
+
+
+def _blocks(rows: list[list[object]], prefix: str = "") -> list[Block]:
+    if not rows:
+        return []
+    h = _header_index(rows)
+    headers = [str(v).strip() if v is not None else "" for v in rows[h]]
+    fields = map_columns(headers)
+    blocks = []
+    for number, row in enumerate(rows[h + 1:], start=1):
+        block = record_block(headers, fields, list(row), f"{prefix}row {number}")
+        if block is not None:
+            blocks.append(block)
+    return blocks
+
+
+def load_csv(path: Path, source: str) -> list[Document]:
+    text, encoding = read_text(path)
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+    except csv.Error as exc:
+        raise LoadError(source, f"malformed CSV ({exc})") from exc
+    blocks = _blocks(rows)
+    if not blocks:
+        raise LoadError(source, "no data rows")
+    return [make_document(source, blocks, {"encoding": encoding, "rows": len(blocks)}, doc_type="record")]
+
+
+def load_xlsx(path: Path, source: str) -> list[Document]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(str(path), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise LoadError(source, f"not a readable XLSX ({type(exc).__name__}: {exc})") from exc
+    try:
+        sheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
+        blocks: list[Block] = []
+        for sheet in sheets:
+            rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+            prefix = f"{sheet.title} " if len(sheets) > 1 else ""
+            blocks.extend(_blocks(rows, prefix))
+    finally:
+        workbook.close()
+    if not blocks:
+        raise LoadError(source, "no data rows")
+    return [make_document(source, blocks, {"rows": len(blocks)}, doc_type="record")]
