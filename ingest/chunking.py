@@ -30,6 +30,7 @@ _SENTENCE = re.compile(r"(?<=[。；！？!?;])|(?<=[.:])\s+(?=[A-Z(\"“])")
 
 # Ranks order headings: a new heading closes every open heading of equal or
 # lower rank. Format headings (Markdown '#', DOCX 'Heading n') keep their level.
+_ENDS_UNIT = re.compile(r"[。；;.:：!?！？」”\"）)]$")
 _RANK = {"part": 7, "chapter": 8, "section": 9}
 _DETECTED_HEADING_RANK = 20
 
@@ -59,7 +60,7 @@ class _Unit:
     kind: str  # article, section, record
     spans: list[_Span] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
-    para: list[str] = field(default_factory=list)
+    para: list[tuple[int, str]] = field(default_factory=list)  # open paragraph labels (level, label)
 
 
 class _Cutter:
@@ -71,6 +72,7 @@ class _Cutter:
         self.units: list[_Unit] = []
         self.unit: _Unit | None = None
         self.last_number: dict[str, tuple[int, ...]] = {}
+        self.line_may_open = True
 
     # -- headings -------------------------------------------------------
     def heading_path(self) -> tuple[str, ...]:
@@ -124,9 +126,9 @@ class _Cutter:
         if self.unit.kind == "article":
             labels = paragraph_labels(self.doc.text[start:end])
             for label in labels:
-                level = label_level(label, len(self.unit.para))
-                self.unit.para = self.unit.para[:level] + [label]
-            para = tuple(self.unit.para)
+                level = label_level(label, [lv for lv, _ in self.unit.para])
+                self.unit.para = [(lv, lb) for lv, lb in self.unit.para if lv < level] + [(level, label)]
+            para = tuple(lb for _, lb in self.unit.para)
         self.unit.spans.append(_Span(start, end, page, para))
 
     # -- blocks ---------------------------------------------------------
@@ -140,10 +142,12 @@ class _Cutter:
             self.feed_heading(block, offset)
             return
         pos = offset
+        self.line_may_open = True
         for raw in block.text.split("\n"):
             start, end = pos, pos + len(raw)
             pos = end + 1
             if not raw.strip():
+                self.line_may_open = True
                 continue
             if block.kind == "text":
                 self.feed_line(raw, start, end, block.page)
@@ -172,15 +176,21 @@ class _Cutter:
         self.push_heading(rank or _DETECTED_HEADING_RANK, text, label)
 
     def feed_line(self, raw: str, start: int, end: int, page: int | None) -> None:
-        line = classify(raw)
+        """A numbered line opens an article or heading only where a new one can
+        start: at the start of a block, or after a line that ended a sentence or
+        was itself a heading. Inside a sentence wrapped over lines it is text."""
+        line = classify(raw) if self.line_may_open else Line("text")
+        self.line_may_open = bool(_ENDS_UNIT.search(raw.rstrip()))
         if line.kind == "article" and self.accepts(line, _family(line)):
             self.open(line.label, "article")
         elif line.kind in _RANK and self.accepts(line, line.kind):
             self.note_heading_number(line)
             self.push_heading(_RANK[line.kind], raw, line.label)
+            self.line_may_open = True
             return
         elif line.kind == "clause_heading" and self.accepts(line, "clause"):
             self.push_heading(10 + line.depth, raw, line.label)
+            self.line_may_open = True
             return
         self.add_span(start, end, page)
 

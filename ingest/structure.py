@@ -82,7 +82,7 @@ _EMPHASIS = re.compile(r"^[*_]{1,3}(.+?)[*_]{1,3}(?=\s|$|[^\w*_])")
 _ZH_CHAPTER = re.compile(rf"^第([{ZH_NUM}\d]+)([编章])[\s　]*(.*)$")
 _ZH_SECTION = re.compile(rf"^第([{ZH_NUM}\d]+)节[\s　]*(.*)$")
 _ZH_ARTICLE = re.compile(rf"^第([{ZH_NUM}\d]+)条(之[{ZH_NUM}]+)?[\s　]*(.*)$", re.S)
-_EN_CHAPTER = re.compile(r"^(Chapter|CHAPTER|Part|PART)\s+([IVXLC]+|\d+)\b[.:]?\s*(.*)$")
+_EN_CHAPTER = re.compile(r"^(Chapter|CHAPTER|Part|PART)\s+([IVXLC]+|\d+)(?:[.:：—–-]\s*|\s+|$)([^,;].*|)$")
 _EN_ARTICLE = re.compile(r"^(?:Article|ARTICLE|Art\.)\s+(\d+)\b[.:]?\s*(.*)$", re.S)
 _EN_SECTION = re.compile(r"^(?:Section|SECTION|Sec\.|SEC\.)\s+(\d+(?:\.\d+)*)((?:\([a-zA-Z0-9]+\))*)\.?(?:\s+(.*))?$", re.S)
 _CFR = re.compile(r"^§\s*(\d{1,4}\.\d+[a-z]?)((?:\([a-zA-Z0-9]+\))*)\s*(.*)$", re.S)
@@ -109,18 +109,23 @@ def looks_like_heading(text: str, limit: int = 60) -> bool:
     return 0 < len(text) <= limit and not _SENTENCE_END.search(text)
 
 
+def _title_or_empty(text: str, limit: int) -> bool:
+    """What may follow a chapter number: nothing, or a short title."""
+    return not text.strip() or looks_like_heading(text, limit)
+
+
 def classify(raw: str) -> Line:
     line = _strip_emphasis(raw.strip())
     if not line:
         return Line("text")
     match = _ZH_CHAPTER.match(line)
-    if match and looks_like_heading(match.group(3), 40):
+    if match and _title_or_empty(match.group(3), 40):
         number = zh_to_int(match.group(1))
         if number is not None:
             kind = "part" if match.group(2) == "编" else "chapter"
             return Line(kind, f"第{match.group(1)}{match.group(2)}", (number,), match.group(3))
     match = _ZH_SECTION.match(line)
-    if match and looks_like_heading(match.group(2), 40):
+    if match and _title_or_empty(match.group(2), 40):
         number = zh_to_int(match.group(1))
         if number is not None:
             return Line("section", f"第{match.group(1)}节", (number,), match.group(2))
@@ -132,7 +137,7 @@ def classify(raw: str) -> Line:
             label = f"第{match.group(1)}条" + (match.group(2) or "")
             return Line("article", label, (number, sub or 0), match.group(3))
     match = _EN_CHAPTER.match(line)
-    if match and looks_like_heading(match.group(3), 80):
+    if match and _title_or_empty(match.group(3), 80):
         token = match.group(2)
         number = int(token) if token.isdigit() else roman_to_int(token)
         if number is not None:
@@ -159,7 +164,8 @@ def classify(raw: str) -> Line:
         kind = "clause_heading" if looks_like_heading(rest, 50) and not re.search(r"[，,]", rest) else "article"
         return Line(kind, match.group(1), parts, rest, depth=len(parts))
     match = _DECIMAL_TOP.match(line)
-    if match and looks_like_heading(match.group(2), 40) and re.match(r"[A-Z\u4e00-\u9fff]", match.group(2)):
+    if (match and looks_like_heading(match.group(2), 40) and int(match.group(1)) <= 30
+            and re.match(r"[A-Z\u4e00-\u9fff][^\d;；]*$", match.group(2))):
         return Line("clause_heading", match.group(1), (int(match.group(1)),), match.group(2), depth=1)
     match = _ZH_ITEM.match(line)
     if match:
@@ -185,15 +191,17 @@ def paragraph_labels(text: str) -> list[str]:
         pos = match.end()
 
 
-def label_level(label: str, depth: int) -> int:
+def label_level(label: str, open_levels: list[int]) -> int:
     """The level of a CFR-style paragraph label: (a)=0, (1)=1, (i)=2, (A)=3, italic (1)=4.
 
-    `depth` is how many labels are open. A single 'i', 'v' or 'x' is a roman
-    numeral when it opens below a numbered paragraph, otherwise a letter."""
+    `open_levels` are the levels of the labels currently open, outermost first.
+    A single 'i', 'v' or 'x' is a roman numeral when it opens below a numbered
+    paragraph, otherwise a letter."""
+    last = open_levels[-1] if open_levels else -1
     if label.isdigit():
-        return 4 if depth >= 3 else 1
+        return 4 if last in (2, 3, 4) else 1
     if label.isupper():
         return 3
-    if re.fullmatch(r"[ivxl]+", label) and (len(label) > 1 or depth >= 2):
+    if re.fullmatch(r"[ivxl]+", label) and (len(label) > 1 or last >= 1):
         return 2
     return 0

@@ -19,7 +19,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _FENCE = re.compile(r"^(```|~~~)")
 _PLAIN_HEADING = re.compile(r"^[A-Z\u4e00-\u9fff0-9(（][^\n]{0,79}$")
-_ENDS_SENTENCE = re.compile(r"[.。;；:：,，!?！？)]$")
+_ENDS_SENTENCE = re.compile(r"[.。;；:：,，!?！？)]$|\b(and|or|and/or|the|of|to)$|[;；]")
 
 
 def read_text(path: Path) -> tuple[str, str]:
