@@ -126,7 +126,7 @@ class _Cutter:
         if self.unit.kind == "article":
             labels = paragraph_labels(self.doc.text[start:end])
             for label in labels:
-                level = label_level(label, [lv for lv, _ in self.unit.para])
+                level = label_level(label, self.unit.para)
                 self.unit.para = [(lv, lb) for lv, lb in self.unit.para if lv < level] + [(level, label)]
             para = tuple(lb for _, lb in self.unit.para)
         self.unit.spans.append(_Span(start, end, page, para))

@@ -191,13 +191,18 @@ def paragraph_labels(text: str) -> list[str]:
         pos = match.end()
 
 
-def label_level(label: str, open_levels: list[int]) -> int:
+def label_level(label: str, open_labels: list[tuple[int, str]]) -> int:
     """The level of a CFR-style paragraph label: (a)=0, (1)=1, (i)=2, (A)=3, italic (1)=4.
 
-    `open_levels` are the levels of the labels currently open, outermost first.
-    A single 'i', 'v' or 'x' is a roman numeral when it opens below a numbered
-    paragraph, otherwise a letter."""
-    last = open_levels[-1] if open_levels else -1
+    `open_labels` are the (level, label) pairs currently open, outermost first.
+    A label that continues an open sibling ('(h)' then '(i)', '(2)' then '(3)')
+    takes that sibling's level; otherwise a single 'i', 'v' or 'x' below a
+    numbered paragraph is a roman numeral, and a number below a roman numeral
+    is the italic fifth level."""
+    for level, open_label in reversed(open_labels):
+        if _follows(open_label, label):
+            return level
+    last = open_labels[-1][0] if open_labels else -1
     if label.isdigit():
         return 4 if last in (2, 3, 4) else 1
     if label.isupper():
@@ -205,3 +210,14 @@ def label_level(label: str, open_levels: list[int]) -> int:
     if re.fullmatch(r"[ivxl]+", label) and (len(label) > 1 or last >= 1):
         return 2
     return 0
+
+
+def _follows(previous: str, label: str) -> bool:
+    if previous.isdigit() and label.isdigit():
+        return int(label) == int(previous) + 1
+    if re.fullmatch(r"[ivxl]+", previous) and re.fullmatch(r"[ivxl]+", label) and len(previous + label) > 2:
+        a, b = roman_to_int(previous), roman_to_int(label)
+        return a is not None and b == a + 1
+    if len(previous) == 1 and len(label) == 1 and previous.isalpha() and label.isalpha():
+        return previous.islower() == label.islower() and ord(label) == ord(previous) + 1
+    return False

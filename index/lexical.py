@@ -1,0 +1,56 @@
+"""The keyword index: bm25s over our bilingual tokens, saved beside the vectors
+and loaded once (never rebuilt per query). Row i of the index is chunk row i
+of the catalog."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .tokenize import tokenize, tokenize_many
+
+
+class LexicalIndex:
+    def __init__(self, retriever) -> None:
+        self.retriever = retriever
+        self.vocab = retriever.vocab_dict
+
+    @classmethod
+    def build(cls, texts: list[str]) -> "LexicalIndex":
+        import bm25s
+
+        retriever = bm25s.BM25()  # Lucene BM25, k1=1.5, b=0.75
+        retriever.index(tokenize_many(texts) or [[]], show_progress=False)
+        return cls(retriever)
+
+    def save(self, folder: str | Path) -> None:
+        self.retriever.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "LexicalIndex":
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), mmap=False, show_progress=False))
+
+    @property
+    def size(self) -> int:
+        return int(self.retriever.scores["num_docs"])
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 score of every row for these tokens (unknown tokens ignored)."""
+        known = [t for t in query_tokens if t in self.vocab]
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        return self.retriever.get_scores(known)
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (row, score) pairs with a positive score; `mask` (bool per row) filters."""
+        scores = self.scores(tokenize(query))
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(scores))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]

@@ -1,0 +1,113 @@
+"""Keyword tokens for BM25 that work for English and Chinese alike.
+
+- English: lower-cased words, Snowball-stemmed, stop words dropped.
+- Chinese: jieba words plus overlapping character bigrams (recall for terms
+  jieba cuts differently in question and document), stop words and question
+  phrasing (哪些, 什么, 如何, 应当 ...) dropped.
+- Identifiers kept whole as well as in parts: "GB 15577-2018" -> gb15577-2018,
+  gb15577; "§ 1910.272(e)" -> 1910.272; "AQ 4273" -> aq4273; "第三十八条" ->
+  第三十八条 and art38, and "Article 38" -> art38, so either form finds the other.
+
+Used for documents at index time and for questions at query time, so both are
+cut the same way. Does not expand synonyms; see lexicon.py.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+
+from ingest.structure import zh_to_int
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]|\d+(?:\.\d+)*")
+_STANDARD = re.compile(r"\b(gb|aq|gbz|gb/t|aq/t|jgj|hj|sc/t|iso|en|nfpa|ansi|osha|cpl)\s*/?\s*(\d+(?:\.\d+)?)(?:\s*[-—–]\s*(\d{2,4}))?", re.I)
+_CFR = re.compile(r"(?:§+\s*|\b)(\d{4}\.\d+[a-z]?)((?:\([a-z0-9]+\))*)", re.I)
+_ZH_ARTICLE = re.compile(r"第([零〇一二三四五六七八九十百千两\d]+)条")
+_EN_ARTICLE = re.compile(r"\b(?:article|art\.)\s*(\d+)", re.I)
+
+EN_STOP = frozenset(
+    """a an and are as at be been being but by can could did do does for from had has have how i if in into is it its
+    may me might must my no not of on or our shall should so such than that the their them then there these they this
+    those to was we were what when where which while who whom why will with would you your yes do does doing done""".split()
+)
+# Function words and question phrasing that carry no topic in either side.
+ZH_STOP = frozenset(
+    """的 了 和 与 及 或 或者 以及 等 是 在 对 把 被 为 由 从 向 其 之 中 上 下 所 有 无 也 都 又 还 就 要 会 能 可以 应 应当 应该
+    必须 需要 哪些 什么 如何 怎么 怎样 怎么办 是否 吗 呢 吧 啊 多少 几 多久 哪 哪个 谁 时 时候 有关 相关 规定 要求 情况 问题
+    我 我们 你 他 她 它 他们 这 那 这个 那个 这些 那些 一个 个 不 没有 如果 但 但是 而 并 并且 以 于 即 该 本 各 每""".split()
+)
+
+_ZH_STOP_CHARS = frozenset(w for w in ZH_STOP if len(w) == 1)
+
+logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width letters and digits to ASCII) and lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def identifiers(text: str) -> list[str]:
+    """Identifier tokens found in (normalised) text."""
+    out: list[str] = []
+    for match in _STANDARD.finditer(text):
+        prefix = match.group(1).replace("/", "").lower()
+        number = match.group(2)
+        out.append(f"{prefix}{number}")
+        if match.group(3):
+            out.append(f"{prefix}{number}-{match.group(3)}")
+    for match in _CFR.finditer(text):
+        out.append(match.group(1).lower())
+        if match.group(2):
+            out.append((match.group(1) + match.group(2)).lower())
+    for match in _ZH_ARTICLE.finditer(text):
+        number = zh_to_int(match.group(1))
+        out.append(match.group(0))
+        if number is not None:
+            out.append(f"art{number}")
+    for match in _EN_ARTICLE.finditer(text):
+        out.append(f"art{match.group(1)}")
+    return out
+
+
+def _chinese(run: str) -> list[str]:
+    words = [w for w in _jieba().lcut(run) if w.strip() and w not in ZH_STOP]
+    bigrams = [run[i:i + 2] for i in range(len(run) - 1)]
+    bigrams = [b for b in bigrams if not (set(b) & _ZH_STOP_CHARS)]
+    singles = [w for w in words if len(w) > 1 or len(run) == 1]
+    return singles + [b for b in bigrams if b not in singles]
+
+
+def tokenize(text: str) -> list[str]:
+    """BM25 tokens of one text (document or question)."""
+    text = normalise(text)
+    tokens = identifiers(text)
+    for run in _CJK_RUN.findall(text):
+        tokens.extend(_chinese(run))
+    latin = _CJK_RUN.sub(" ", text)
+    words = [w for w in _WORD.findall(latin) if w not in EN_STOP]
+    stemmer = _stemmer()
+    tokens.extend(w if w[0].isdigit() else stemmer.stemWord(w.replace("’", "'").split("'")[0]) for w in words)
+    return [t for t in tokens if t]
+
+
+def tokenize_many(texts: list[str]) -> list[list[str]]:
+    return [tokenize(t) for t in texts]
