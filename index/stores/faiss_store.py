@@ -1,0 +1,97 @@
+"""FAISS vector store: inner product over normalised vectors (= cosine), with
+64-bit ids so a document's vectors can be removed and replaced.
+
+Exact search (`IndexFlatIP`) by default; HNSW (approximate) when asked for or
+when the store holds more than `HNSW_THRESHOLD` vectors, where exact search
+stops paying for itself. HNSW cannot remove vectors, so removals rebuild it
+from the stored vectors (`reconstruct`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+HNSW_THRESHOLD = 200_000
+HNSW_M = 32  # graph degree: recall close to exact at moderate memory
+
+
+class FaissStore:
+    def __init__(self, dim: int, kind: str = "auto") -> None:
+        if kind not in ("auto", "flat", "hnsw"):
+            raise ValueError("kind must be one of auto, flat, hnsw")
+        self.dim = dim
+        self.kind = kind
+        self.index = self._new("flat" if kind == "auto" else kind)
+
+    def _new(self, kind: str):
+        import faiss
+
+        inner = faiss.IndexFlatIP(self.dim) if kind == "flat" else faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        return faiss.IndexIDMap2(inner)
+
+    @property
+    def size(self) -> int:
+        return int(self.index.ntotal)
+
+    @property
+    def current_kind(self) -> str:
+        import faiss
+
+        inner = faiss.downcast_index(self.index.index)
+        return "hnsw" if isinstance(inner, faiss.IndexHNSWFlat) else "flat"
+
+    def ids(self) -> np.ndarray:
+        import faiss
+
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[1] != self.dim:
+            raise ValueError(f"vectors must have shape (n, {self.dim})")
+        self.index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
+        self._maybe_switch()
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        return np.vstack([self.index.reconstruct(int(i)) for i in ids]) if len(ids) else np.zeros((0, self.dim), np.float32)
+
+    def remove(self, ids: np.ndarray) -> None:
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return
+        if self.current_kind == "flat":
+            self.index.remove_ids(ids)
+            return
+        keep = np.setdiff1d(self.ids(), ids)
+        vectors = self.vectors(keep)
+        self.index = self._new("hnsw")
+        self.index.add_with_ids(vectors, keep)
+
+    def _maybe_switch(self) -> None:
+        if self.kind == "auto" and self.current_kind == "flat" and self.size > HNSW_THRESHOLD:
+            ids = self.ids()
+            vectors = self.vectors(ids)
+            self.index = self._new("hnsw")
+            self.index.add_with_ids(vectors, ids)
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        if self.size == 0 or k <= 0:
+            return []
+        query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        scores, ids = self.index.search(query, min(k, self.size))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+
+    def save(self, path: str | Path) -> None:
+        import faiss
+
+        faiss.write_index(self.index, str(path))
+
+    @classmethod
+    def load(cls, path: str | Path, kind: str = "auto") -> "FaissStore":
+        import faiss
+
+        index = faiss.read_index(str(path))
+        store = cls.__new__(cls)
+        store.dim, store.kind, store.index = index.d, kind, index
+        return store
