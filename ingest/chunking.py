@@ -31,6 +31,10 @@ _SENTENCE = re.compile(r"(?<=[。；！？!?;])|(?<=[.:])\s+(?=[A-Z(\"“])")
 # Ranks order headings: a new heading closes every open heading of equal or
 # lower rank. Format headings (Markdown '#', DOCX 'Heading n') keep their level.
 _ENDS_UNIT = re.compile(r"[。；;.:：!?！？」”\"）)]$")
+# A short line that does not trail off is a title ("总 则", "Dust Rules" in PDF text):
+# the next line may open an article. Wrapped sentence lines are long or trail off.
+_TITLE_LINE_MAX = 30
+_TRAILS_OFF = re.compile(r"[,，、(（\-–—]$|\b(?:and|or|of|the|to|in|by|under|with|see|per)$", re.I)
 _RANK = {"part": 7, "chapter": 8, "section": 9}
 _DETECTED_HEADING_RANK = 20
 
@@ -73,6 +77,7 @@ class _Cutter:
         self.unit: _Unit | None = None
         self.last_number: dict[str, tuple[int, ...]] = {}
         self.line_may_open = True
+        self.after_title = False  # the previous line was a short title ("总 则"); see feed_line
 
     # -- headings -------------------------------------------------------
     def heading_path(self) -> tuple[str, ...]:
@@ -178,9 +183,13 @@ class _Cutter:
     def feed_line(self, raw: str, start: int, end: int, page: int | None) -> None:
         """A numbered line opens an article or heading only where a new one can
         start: at the start of a block, or after a line that ended a sentence or
-        was itself a heading. Inside a sentence wrapped over lines it is text."""
-        line = classify(raw) if self.line_may_open else Line("text")
+        was itself a heading, or (when it has text after its number) after a
+        short title line. Inside a sentence wrapped over lines it is text."""
+        line = classify(raw) if self.line_may_open or self.after_title else Line("text")
+        if not self.line_may_open and not line.rest.strip():
+            line = Line("text")  # a bare "Part 1903" after "Violations of 29 CFR" is a reference
         self.line_may_open = bool(_ENDS_UNIT.search(raw.rstrip()))
+        self.after_title = looks_like_heading(raw, _TITLE_LINE_MAX) and not _TRAILS_OFF.search(raw.rstrip())
         if line.kind == "article" and self.accepts(line, _family(line)):
             self.open(line.label, "article")
         elif line.kind in _RANK and self.accepts(line, line.kind):

@@ -23,7 +23,10 @@ def _looks_like_text(text: str) -> bool:
 def decode_bytes(data: bytes, path: str = "<bytes>") -> tuple[str, str]:
     """Return (text, encoding name). Raises LoadError when nothing decodes cleanly."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
+        try:
+            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise LoadError(path, f"has a UTF-8 byte-order mark but is not valid UTF-8 ({exc.reason})") from exc
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"

@@ -176,7 +176,7 @@ def classify(raw: str) -> Line:
     return Line("text")
 
 
-_PARA_LABEL = re.compile(r"^\(([a-zA-Z]{1,4}|\d{1,3})\)")
+_PARA_LABEL = re.compile(r"\(([a-zA-Z]{1,4}|\d{1,3})\)")  # no '^': match(text, pos) anchors at pos
 
 
 def paragraph_labels(text: str) -> list[str]:
