@@ -6,28 +6,31 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INDEX ?= $(or $(SAFECITE_INDEX),var/index)
 CORPUS := corpus
-CORPUS_FILES := $(shell find $(CORPUS) -type f 2>/dev/null)
+SHARED ?= ../shared
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test ingest clean
+.PHONY: run test ingest eval clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-# Re-ingest when the index is missing or any corpus file is newer than it.
-$(INDEX)/chunks.jsonl: $(VENV)/.installed $(CORPUS_FILES)
+# Ingest is incremental: unchanged files are skipped by their hash, so this
+# costs seconds when the index is current and rebuilds what is stale.
+ingest: $(VENV)/.installed
 	$(PY) -m ingest $(CORPUS) --index $(INDEX)
 
-ingest: $(INDEX)/chunks.jsonl
-
-run: $(INDEX)/chunks.jsonl
+run: ingest
 	SAFECITE_INDEX=$(INDEX) $(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+
+# Retrieval quality on the shared dev set (../shared): writes docs/quality.md.
+eval: $(VENV)/.installed
+	$(PY) -m index.evaluate --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --index var/eval-index --out docs/quality.md
 
 test: $(VENV)/.installed
 	$(PY) -m pytest tests -q

@@ -1,14 +1,14 @@
-"""SafeCite page. For now it shows what has been ingested: documents, their
-chunks and the locator each chunk is cited by. Search and cited answers build
-on the index and answer packages."""
+"""SafeCite page. For now: search the index and see each hit with its citation
+(title, locator, page) and passage, plus what is indexed. Cited answers build
+on this through the answer package."""
 from __future__ import annotations
 
 import os
-from collections import Counter
 
 import streamlit as st
 
-from ingest.writer import read_chunks
+from index import Index
+from ingest.errors import SafeCiteError
 
 INDEX = os.environ.get("SAFECITE_INDEX") or os.path.join("var", "index")
 
@@ -17,34 +17,36 @@ st.title("SafeCite")
 
 
 @st.cache_resource
-def load(index_dir: str, stamp: float):
-    return read_chunks(index_dir)
+def open_index(folder: str) -> Index:
+    return Index.open(folder, serving=True)
 
 
-path = os.path.join(INDEX, "chunks.jsonl")
-if not os.path.exists(path):
-    st.error(f"No ingested documents in {INDEX}. Run `make run` (or `python -m ingest corpus --index {INDEX}`).")
+try:
+    index = open_index(INDEX)
+except SafeCiteError as exc:
+    st.error(str(exc))
     st.stop()
-
-chunks = load(INDEX, os.path.getmtime(path))
-by_source: dict[str, list] = {}
-for chunk in chunks:
-    by_source.setdefault(chunk.source, []).append(chunk)
 
 with st.sidebar:
     st.header("Indexed")
-    st.write(f"{len(by_source)} files, {len(chunks)} chunks")
-    for (doc_type, lang), count in sorted(Counter((c.doc_type, c.lang) for c in chunks).items()):
-        st.write(f"{doc_type} ({lang}): {count} chunks")
+    st.caption(f"{index.manifest['documents']} documents, {index.manifest['chunks']} chunks · {index.manifest['created']}")
+    for doc_type, lang, docs, chunks in index.catalog.stats():
+        st.write(f"{doc_type} ({lang}): {docs} documents, {chunks} chunks")
 
-source = st.selectbox("Document", sorted(by_source))
-needle = st.text_input("Filter chunks containing")
-shown = [c for c in by_source[source] if needle.lower() in c.text.lower()]
-first = by_source[source][0]
-st.caption(f"{first.title} · {first.doc_type} · {first.lang} · {len(shown)} of {len(by_source[source])} chunks")
-for chunk in shown[:200]:
-    page = f" · p. {chunk.page_start}" if chunk.page_start else ""
-    with st.expander(f"{chunk.locator}{page}"):
-        if chunk.heading_path:
-            st.caption(" › ".join(chunk.heading_path))
-        st.text(chunk.text)
+query = st.text_input("Search regulations, standards, plans and findings")
+col1, col2 = st.columns(2)
+doc_type = col1.selectbox("Document type", ["", "regulation", "standard", "guidance", "plan", "record", "note"])
+lang = col2.selectbox("Language", ["", "en", "zh"])
+if query:
+    filters = {k: v for k, v in {"doc_type": doc_type, "lang": lang}.items() if v}
+    hits = index.search(query, k=10, filters=filters)
+    if not hits:
+        st.info("No passage matches.")
+    for n, hit in enumerate(hits, start=1):
+        c = hit.chunk
+        page = f" · p. {c.page_start}" if c.page_start else ""
+        with st.expander(f"[{n}] {c.title} — {c.locator}{page} ({c.doc_type})"):
+            if c.heading_path:
+                st.caption(" › ".join(c.heading_path))
+            st.text(c.text)
+            st.caption(c.source)

@@ -17,10 +17,14 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: list[str]) -> "LexicalIndex":
+        return cls.from_tokens(tokenize_many(texts))
+
+    @classmethod
+    def from_tokens(cls, tokens: list[list[str]]) -> "LexicalIndex":
         import bm25s
 
         retriever = bm25s.BM25()  # Lucene BM25, k1=1.5, b=0.75
-        retriever.index(tokenize_many(texts) or [[]], show_progress=False)
+        retriever.index(tokens or [[]], show_progress=False)
         return cls(retriever)
 
     def save(self, folder: str | Path) -> None:
@@ -43,9 +47,10 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return self.retriever.get_scores(known)
 
-    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Top-k (row, score) pairs with a positive score; `mask` (bool per row) filters."""
-        scores = self.scores(tokenize(query))
+    def search(self, query: str | list[str], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (row, score) pairs with a positive score; `mask` (bool per row) filters.
+        `query` is a text or its tokens."""
+        scores = self.scores(tokenize(query, query=True) if isinstance(query, str) else query)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         k = min(k, len(scores))

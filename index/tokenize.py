@@ -20,10 +20,16 @@ from functools import lru_cache
 
 from ingest.structure import zh_to_int
 
+# Bump when tokens change: an index built with another version re-tokenizes
+# its stored chunks on the next ingest (no re-embedding needed).
+TOKENIZER_VERSION = 1
+
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]|\d+(?:\.\d+)*")
-_STANDARD = re.compile(r"\b(gb|aq|gbz|gb/t|aq/t|jgj|hj|sc/t|iso|en|nfpa|ansi|osha|cpl)\s*/?\s*(\d+(?:\.\d+)?)(?:\s*[-—–]\s*(\d{2,4}))?", re.I)
-_CFR = re.compile(r"(?:§+\s*|\b)(\d{4}\.\d+[a-z]?)((?:\([a-z0-9]+\))*)", re.I)
+# (?<![a-z0-9]) rather than \b: in Chinese text a number follows a CJK character
+# directly ("符合GB 15577-2018"), and CJK characters are word characters to \b.
+_STANDARD = re.compile(r"(?<![a-z0-9])(gb|aq|gbz|gb/t|aq/t|jgj|hj|sc/t|iso|en|nfpa|ansi|osha|cpl)\s*/?\s*(\d+(?:\.\d+)?)(?:\s*[-—–]\s*(\d{2,4}))?", re.I)
+_CFR = re.compile(r"(?:§+\s*|(?<![a-z0-9]))(\d{4}\.\d+[a-z]?)((?:\([a-z0-9]+\))*)", re.I)
 _ZH_ARTICLE = re.compile(r"第([零〇一二三四五六七八九十百千两\d]+)条")
 _EN_ARTICLE = re.compile(r"\b(?:article|art\.)\s*(\d+)", re.I)
 
@@ -88,25 +94,40 @@ def identifiers(text: str) -> list[str]:
     return out
 
 
-def _chinese(run: str) -> list[str]:
+def _chinese(run: str, query: bool) -> list[str]:
+    """jieba words plus character bigrams. Documents get every bigram of the run
+    (recall when question and document are cut differently); questions only the
+    bigrams inside their longer words, since bigrams across a question's word
+    boundaries ("些情", "形企") match nothing meant."""
     words = [w for w in _jieba().lcut(run) if w.strip() and w not in ZH_STOP]
-    bigrams = [run[i:i + 2] for i in range(len(run) - 1)]
-    bigrams = [b for b in bigrams if not (set(b) & _ZH_STOP_CHARS)]
     singles = [w for w in words if len(w) > 1 or len(run) == 1]
+    if query:
+        bigrams = [w[i:i + 2] for w in words if len(w) >= 3 for i in range(len(w) - 1)]
+    else:
+        bigrams = [run[i:i + 2] for i in range(len(run) - 1)]
+    bigrams = [b for b in bigrams if not (set(b) & _ZH_STOP_CHARS)]
     return singles + [b for b in bigrams if b not in singles]
 
 
-def tokenize(text: str) -> list[str]:
-    """BM25 tokens of one text (document or question)."""
+def tokenize(text: str, query: bool = False) -> list[str]:
+    """BM25 tokens of a document text, or of a question with `query=True`."""
     text = normalise(text)
     tokens = identifiers(text)
     for run in _CJK_RUN.findall(text):
-        tokens.extend(_chinese(run))
+        tokens.extend(_chinese(run, query))
     latin = _CJK_RUN.sub(" ", text)
     words = [w for w in _WORD.findall(latin) if w not in EN_STOP]
     stemmer = _stemmer()
     tokens.extend(w if w[0].isdigit() else stemmer.stemWord(w.replace("’", "'").split("'")[0]) for w in words)
     return [t for t in tokens if t]
+
+
+def place_names(text: str) -> list[str]:
+    """Place names a Chinese question mentions (jieba's 'ns' tag): '在河南' -> ['河南']."""
+    import jieba.posseg
+
+    _jieba()
+    return list(dict.fromkeys(w.word for w in jieba.posseg.cut(text) if w.flag.startswith("ns") and len(w.word) >= 2))
 
 
 def tokenize_many(texts: list[str]) -> list[list[str]]:

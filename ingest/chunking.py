@@ -171,7 +171,11 @@ class _Cutter:
         line = classify(text)
         if line.kind == "article":
             self.last_number[_family(line)] = line.number
-            self.open(line.label, "article")
+            unit = self.open(line.label, "article")
+            if line.rest.strip():
+                # A titled article ("§ 1904.39 Reporting fatalities ...") keeps its
+                # title in the heading path of every part it is split into.
+                unit.heading_path = unit.heading_path + (text,)
             self.add_span(offset, offset + len(block.text), block.page)
             return
         if line.kind in _RANK:

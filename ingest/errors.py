@@ -18,3 +18,11 @@ class LoadError(SafeCiteError):
 
 class ConfigError(SafeCiteError):
     """A setting (argument, environment variable) has an unusable value."""
+
+
+class IndexStateError(SafeCiteError):
+    """The index folder is missing, damaged, or was built with another model or format."""
+
+
+class IngestLockedError(SafeCiteError):
+    """Another ingest holds the index folder's lock."""

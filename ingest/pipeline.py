@@ -25,6 +25,7 @@ CORPUS_DESCRIPTIONS = ("readme", "sources", "license", "licence")
 class SourceFile:
     path: Path
     source: str  # path relative to the ingested root, with '/' separators
+    root: str = ""  # the folder that was ingested (absolute), so vanished files can be found
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def discover(paths: Iterable[str | Path]) -> Iterator[SourceFile | Skipped]:
     for raw in paths:
         root = Path(raw)
         if root.is_file():
-            yield SourceFile(root, root.name)
+            yield SourceFile(root, root.name, str(root.resolve().parent))
         elif root.is_dir():
             for folder, dirs, files in os.walk(root):
                 dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
@@ -71,7 +72,7 @@ def discover(paths: Iterable[str | Path]) -> Iterator[SourceFile | Skipped]:
                     if path.stem.lower() in CORPUS_DESCRIPTIONS and folder == str(root):
                         yield Skipped(source, "describes the corpus, not a source document")
                         continue
-                    yield SourceFile(path, source)
+                    yield SourceFile(path, source, str(root.resolve()))
         else:
             yield Skipped(str(raw), "no such file or folder")
 

@@ -275,8 +275,8 @@ def test_json_sections_become_cfr_locators(tmp_path):
     chunks = chunk_document(doc)
     assert_chunks_are_slices(doc, chunks)
     assert [(c.locator, c.heading_path) for c in chunks] == [
-        ("§ 1904.39", ("Part 1904", "Subpart E")),
-        ("§ 1904.46", ("Part 1904", "Subpart G")),
+        ("§ 1904.39", ("Part 1904", "Subpart E", "§ 1904.39 Reporting fatalities.")),
+        ("§ 1904.46", ("Part 1904", "Subpart G", "§ 1904.46 Definitions.")),
     ]
     assert "You must report each fatality." in chunks[0].text
 

@@ -75,11 +75,23 @@ class FaissStore:
             self.index = self._new("hnsw")
             self.index.add_with_ids(vectors, ids)
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (id, score). `mask[i]` allows id i (ids are rows 0..n-1); the
+        filter is applied inside FAISS, so k results come back when k exist."""
+        import faiss
+
         if self.size == 0 or k <= 0:
             return []
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
-        scores, ids = self.index.search(query, min(k, self.size))
+        params = None
+        if mask is not None:
+            bits = np.packbits(np.asarray(mask, dtype=bool), bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits))
+            params = (faiss.SearchParametersHNSW(sel=selector, efSearch=max(64, k)) if self.current_kind == "hnsw"
+                      else faiss.SearchParameters(sel=selector))
+        elif self.current_kind == "hnsw":
+            params = faiss.SearchParametersHNSW(efSearch=max(64, k))
+        scores, ids = self.index.search(query, min(k, self.size), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
     def save(self, path: str | Path) -> None:

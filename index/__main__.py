@@ -1,0 +1,74 @@
+"""python -m index search --index DIR "query" [--k 10] [--doc-type T] [--lang L] [--json]
+python -m index search --index DIR --batch FILE.jsonl      (one {"id", "question"} per line)
+
+Prints hits with their citation fields. Filters: --doc-type, --lang, --folder,
+--city, --enterprise, --hazard-category, --status, --date-from, --date-to.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from ingest.errors import SafeCiteError
+
+from .search import MODES, Index
+
+
+def default_index() -> str:
+    return os.environ.get("SAFECITE_INDEX") or os.path.join("var", "index")
+
+
+def _filters(args: argparse.Namespace) -> dict:
+    names = ("doc_type", "lang", "folder", "city", "enterprise", "hazard_category", "status", "date_from", "date_to")
+    return {name: getattr(args, name) for name in names if getattr(args, name)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m index")
+    sub = parser.add_subparsers(dest="command", required=True)
+    search = sub.add_parser("search", help="hybrid search")
+    search.add_argument("query", nargs="?")
+    search.add_argument("--index", default=None, help="index folder (default: $SAFECITE_INDEX, else ./var/index)")
+    search.add_argument("--k", type=int, default=10)
+    search.add_argument("--mode", choices=MODES, default="hybrid")
+    search.add_argument("--batch", help="JSONL file of {\"id\", \"question\"}; prints {\"id\", \"hits\"} per line")
+    search.add_argument("--json", action="store_true")
+    search.add_argument("--all-parts", action="store_true", help="allow several hits from one article")
+    for name in ("doc-type", "lang", "folder", "city", "enterprise", "hazard-category", "status", "date-from", "date-to"):
+        search.add_argument(f"--{name}")
+    args = parser.parse_args(argv)
+    if not args.query and not args.batch:
+        parser.error("give a query or --batch FILE")
+    try:
+        index = Index.open(args.index or default_index(), serving=True)
+        filters = _filters(args)
+        if args.batch:
+            with open(args.batch, encoding="utf-8") as handle:
+                for line in handle:
+                    if not line.strip():
+                        continue
+                    item = json.loads(line)
+                    hits = index.search(item["question"], args.k, filters, mode=args.mode, dedupe=not args.all_parts)
+                    print(json.dumps({"id": item.get("id"), "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
+            return 0
+        hits = index.search(args.query, args.k, filters, mode=args.mode, dedupe=not args.all_parts)
+    except (SafeCiteError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+    else:
+        for n, hit in enumerate(hits, start=1):
+            c = hit.chunk
+            page = f", p. {c.page_start}" if c.page_start else ""
+            print(f"{n}. {c.title} — {c.locator}{page}  [{c.doc_type}, {c.source}]  score {hit.score:.4f}")
+            print("   " + " ".join(c.text.split())[:200])
+        if not hits:
+            print("no results")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

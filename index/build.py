@@ -1,0 +1,299 @@
+"""Incremental ingest into the index: only what changed is loaded and embedded.
+
+A file whose content hash matches the catalog is not even parsed. A changed
+file replaces its document's chunks (vectors of chunks whose text did not
+change are reused, never embedded again). A file that disappeared from an
+ingested folder is removed, and so is anything named with `remove`. The
+result is written as a new generation and switched in atomically (persist.py);
+when nothing changed, nothing is written ("0 changed").
+
+A file that fails to load is reported and, if an older version of it was
+indexed, that version stays: nothing already indexed is lost.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from ingest.chunking import DEFAULT_MAX_TOKENS
+from ingest.errors import IngestLockedError, IndexStateError, LoadError
+from ingest.models import Chunk, Document
+from ingest.pipeline import Skipped, SourceFile, discover, file_hash, load_and_chunk
+
+from . import persist
+from .catalog import Catalog, DocumentRow, create as create_catalog
+from .embedders import Embedder, make_embedder
+from .lexical import LexicalIndex
+from .stores import FaissStore
+from .tokenize import TOKENIZER_VERSION, tokenize
+
+LOCK = "LOCK"
+
+
+def index_text(chunk: Chunk) -> str:
+    """What the keyword index sees: title, headings and locator with the text,
+    so "安全生产法第二十一条" or a chapter name finds the chunk."""
+    return "\n".join([chunk.title, " ".join(chunk.heading_path), chunk.locator, chunk.text])
+
+
+def embed_text(chunk: Chunk) -> str:
+    """What the embedder sees (it reads the first 256 word-pieces)."""
+    head = " › ".join([chunk.title, *chunk.heading_path])
+    return f"{head}\n{chunk.text}"
+
+
+def embed_key(chunk: Chunk) -> str:
+    """Identifies the exact text given to the embedder (see embed_text)."""
+    return hashlib.sha1(embed_text(chunk).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    embedded: int = 0
+    reused: int = 0
+    documents: int = 0
+    chunks: int = 0
+    generation: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> int:
+        return len(self.added) + len(self.replaced) + len(self.removed)
+
+    def summary(self) -> str:
+        lines = [
+            f"{self.changed} changed: {len(self.added)} added, {len(self.replaced)} replaced, "
+            f"{len(self.removed)} removed, {self.unchanged} unchanged",
+            f"index: {self.documents} documents, {self.chunks} chunks "
+            f"({self.embedded} embedded, {self.reused} vectors reused)",
+        ]
+        for label, names in (("added", self.added), ("replaced", self.replaced), ("removed", self.removed)):
+            lines.extend(f"  {label}: {name}" for name in names[:50])
+            if len(names) > 50:
+                lines.append(f"  ... and {len(names) - 50} more {label}")
+        if self.skipped:
+            lines.append(f"{len(self.skipped)} skipped:")
+            lines.extend(f"  {s.source}: {s.reason}" for s in self.skipped)
+        return "\n".join(lines)
+
+
+@contextmanager
+def ingest_lock(folder: Path) -> Iterator[None]:
+    """One ingest at a time per index folder (searches never take the lock)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = open(folder / LOCK, "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IngestLockedError(f"another ingest is running on {folder}; try again when it has finished") from exc
+        yield
+    finally:
+        handle.close()
+
+
+@dataclass
+class _Old:
+    catalog: Catalog | None = None
+    store: FaissStore | None = None
+    manifest: dict | None = None
+
+    def close(self) -> None:
+        if self.catalog:
+            self.catalog.close()
+
+
+def _open_old(folder: Path) -> _Old:
+    generation = persist.current(folder)
+    if generation is None:
+        return _Old()
+    manifest = persist.read_manifest(generation)
+    return _Old(Catalog(generation / persist.CATALOG), FaissStore.load(generation / persist.VECTORS), manifest)
+
+
+def _resolve_model(old: _Old, model: str | None) -> str | None:
+    if old.manifest is None:
+        return model
+    built = old.manifest["model"]
+    wanted = model or os.environ.get("SAFECITE_MODEL") or built
+    if wanted != built:
+        raise IndexStateError(
+            f"this index was built with the embedding model {built!r}, not {wanted!r}; "
+            f"use --model {built!r}, or ingest into a new --index folder")
+    return built
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    index_dir: str | Path,
+    *,
+    model: str | None = None,
+    remove: Iterable[str] = (),
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    store_kind: str = "auto",
+    embedder: Embedder | None = None,
+    embedder_factory: Callable[[str | None], Embedder] = make_embedder,
+    progress: Callable[[Iterable, str], Iterable] = lambda items, _label: items,
+) -> IngestReport:
+    folder = Path(index_dir)
+    report = IngestReport()
+    started = time.perf_counter()
+    with ingest_lock(folder):
+        persist.discard_unfinished(folder)
+        old = _open_old(folder)
+        try:
+            model_name = _resolve_model(old, model or (embedder.name if embedder else None))
+            return _ingest(paths, folder, old, model_name, list(remove), max_tokens, store_kind,
+                           embedder, embedder_factory, progress, report, started)
+        finally:
+            old.close()
+
+
+def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embedder, embedder_factory,
+            progress, report, started) -> IngestReport:
+    old_docs = old.catalog.documents() if old.catalog else []
+    by_source: dict[str, list[DocumentRow]] = {}
+    for doc in old_docs:
+        by_source.setdefault(doc.source, []).append(doc)
+
+    # 1. What changed: hash every file; parse only new or changed ones.
+    items = list(discover(paths))
+    folder_roots = {str(Path(p).resolve()) for p in paths if Path(p).is_dir()}
+    seen: set[str] = set()
+    to_load: list[SourceFile] = []
+    for item in items:
+        if isinstance(item, Skipped):
+            report.skipped.append(item)
+            continue
+        seen.add(item.source)
+        digest = file_hash(item.path)
+        previous = by_source.get(item.source)
+        if previous and all(d.content_hash == digest for d in previous):
+            report.unchanged += 1
+        else:
+            to_load.append(item)
+    removed = {s for s, docs in by_source.items() if docs[0].root in folder_roots and s not in seen}
+    for target in remove:
+        matches = _match_sources(target, by_source)
+        if not matches:
+            report.skipped.append(Skipped(str(target), "not in the index, nothing to remove"))
+        removed |= matches
+
+    t0 = time.perf_counter()
+    new_docs: list[tuple[Document, str]] = []
+    new_chunks: list[Chunk] = []
+    for item in progress(to_load, "load"):
+        try:
+            documents, chunks = load_and_chunk(item, max_tokens)
+        except LoadError as exc:
+            report.skipped.append(Skipped(item.source, exc.reason + (" (the indexed version is kept)" if item.source in by_source else "")))
+            continue
+        new_docs.extend((d, item.root) for d in documents)
+        new_chunks.extend(chunks)
+        (report.replaced if item.source in by_source else report.added).append(item.source)
+    report.timings["load_chunk_s"] = time.perf_counter() - t0
+    report.removed = sorted(removed - set(report.replaced) - set(report.added))
+
+    retokenize = bool(old.manifest) and old.manifest.get("tokenizer_version") != TOKENIZER_VERSION
+    if not report.changed and not retokenize:
+        report.documents = len(old_docs)
+        report.chunks = old.catalog.count() if old.catalog else 0
+        report.generation = old.manifest.get("generation") if old.manifest else None
+        report.timings["total_s"] = time.perf_counter() - started
+        return report
+
+    # 2. The new generation's rows: kept documents' chunks, then the new ones.
+    dropped = set(report.replaced) | set(report.removed)
+    kept_docs = [d for d in old_docs if d.source not in dropped]
+    kept = old.catalog.chunks_of(d.doc_id for d in kept_docs) if old.catalog else []
+    if old.manifest and old.manifest.get("tokenizer_version") != TOKENIZER_VERSION:
+        kept = [(c, tokenize(index_text(c)), k, row) for c, _, k, row in kept]
+    t0 = time.perf_counter()
+    new_tokens = [tokenize(index_text(c)) for c in progress(new_chunks, "tokenize")]
+    report.timings["tokenize_s"] = time.perf_counter() - t0
+
+    # 3. Vectors: reuse every vector whose exact embedded text is already indexed.
+    old_keys = old.catalog.embed_rows() if old.catalog else {}
+    new_keys = [embed_key(c) for c in new_chunks]
+    wanted = [row for _, _, _, row in kept] + [old_keys[key] for key in new_keys if key in old_keys]
+    reuse_rows = list(dict.fromkeys(wanted))
+    reused = old.store.vectors(np.asarray(reuse_rows, dtype=np.int64)) if reuse_rows else None
+    position = {row: i for i, row in enumerate(reuse_rows)}
+    to_embed = list(dict.fromkeys(key for key in new_keys if key not in old_keys))
+    t0 = time.perf_counter()
+    if to_embed and embedder is None:
+        embedder = embedder_factory(model_name)
+    dim = embedder.dim if embedder is not None else int(old.manifest["dim"])
+    if old.manifest and dim != int(old.manifest["dim"]):
+        raise IndexStateError(f"the embedder gives {dim}-dimensional vectors but the index holds {old.manifest['dim']}")
+    fresh: dict[str, np.ndarray] = {}
+    if to_embed:
+        text_of = {key: embed_text(c) for key, c in zip(new_keys, new_chunks)}
+        batches = [to_embed[i:i + 256] for i in range(0, len(to_embed), 256)]
+        for batch in progress(batches, "embed"):
+            fresh.update(zip(batch, embedder.embed([text_of[key] for key in batch])))
+    report.timings["embed_s"] = time.perf_counter() - t0
+    report.embedded = len(to_embed)
+    report.reused = len(kept) + sum(1 for key in new_keys if key in old_keys)
+
+    vectors = np.zeros((len(kept) + len(new_chunks), dim), dtype=np.float32)
+    for i, (_, _, _, row) in enumerate(kept):
+        vectors[i] = reused[position[row]]
+    for i, key in enumerate(new_keys):
+        vectors[len(kept) + i] = fresh[key] if key in fresh else reused[position[old_keys[key]]]
+
+    # 4. Write the generation, then switch to it.
+    t0 = time.perf_counter()
+    generation = persist.new_generation(folder)
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    counts: dict[str, int] = {}
+    for chunk in new_chunks:
+        counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+    documents = kept_docs + [
+        DocumentRow(d.doc_id, root, d.source, d.part, d.title, d.doc_type, d.lang, d.content_hash,
+                    d.metadata, counts.get(d.doc_id, 0), now)
+        for d, root in new_docs
+    ]
+    rows = [(c, t, k) for c, t, k, _ in kept] + list(zip(new_chunks, new_tokens, new_keys))
+    create_catalog(generation / persist.CATALOG, documents, rows)
+    store = FaissStore(dim, store_kind)
+    store.add(np.arange(len(rows), dtype=np.int64), vectors)
+    store.save(generation / persist.VECTORS)
+    LexicalIndex.from_tokens([t for _, t, _ in rows]).save(generation / persist.BM25)
+    persist.write_manifest(generation, {
+        "generation": generation.name, "model": model_name or (embedder.name if embedder else None), "dim": dim,
+        "store": store.current_kind, "tokenizer_version": TOKENIZER_VERSION, "documents": len(documents), "chunks": len(rows), "created": now,
+    })
+    report.timings["write_s"] = time.perf_counter() - t0
+    persist.switch(folder, generation)
+    report.generation = generation.name
+    report.documents, report.chunks = len(documents), len(rows)
+    report.timings["total_s"] = time.perf_counter() - started
+    return report
+
+
+def _match_sources(target: str, by_source: dict[str, list[DocumentRow]]) -> set[str]:
+    """Sources named by `target`: a source as indexed, or a path on disk under an indexed root."""
+    if target in by_source:
+        return {target}
+    path = Path(target).resolve()
+    matches = set()
+    for source, docs in by_source.items():
+        full = Path(docs[0].root, source)
+        if full == path or path in full.parents:
+            matches.add(source)
+    return matches

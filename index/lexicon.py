@@ -1,0 +1,99 @@
+"""Query-time vocabulary: same-language synonyms and the bilingual glossary.
+
+Both are plain data files beside this module, written for SafeCite:
+- synonyms.tsv: one group per line, variants separated by '|';
+- glossary.tsv: English terms TAB Chinese terms, variants separated by '|'.
+Lines starting with '#' are comments. Matching is by whole word in English
+(an optional plural 's'), by substring in Chinese, longest term first, so
+"除尘器" is not also read as "除尘".
+
+Nothing here touches documents: expansion happens to questions only.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+HERE = Path(__file__).parent
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _is_zh(term: str) -> bool:
+    return bool(_CJK.search(term))
+
+
+def _rows(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [ln for ln in lines[1:] if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+@dataclass
+class Lexicon:
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term -> its group
+    translations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term -> other-language terms
+    _patterns: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, synonyms: Path = HERE / "synonyms.tsv", glossary: Path = HERE / "glossary.tsv") -> "Lexicon":
+        lexicon = cls()
+        for line in _rows(synonyms):
+            group = tuple(t.strip().lower() for t in line.split("|") if t.strip())
+            for term in group:
+                lexicon.synonyms[term] = group
+        for line in _rows(glossary):
+            en, _, zh = line.partition("\t")
+            en_terms = tuple(t.strip().lower() for t in en.split("|") if t.strip())
+            zh_terms = tuple(t.strip() for t in zh.split("|") if t.strip())
+            for term in en_terms:
+                lexicon.translations[term] = tuple(dict.fromkeys(lexicon.translations.get(term, ()) + zh_terms))
+            for term in zh_terms:
+                lexicon.translations[term] = tuple(dict.fromkeys(lexicon.translations.get(term, ()) + en_terms))
+        return lexicon
+
+    def _pattern(self, term: str) -> re.Pattern:
+        pattern = self._patterns.get(term)
+        if pattern is None:
+            if _is_zh(term):
+                pattern = re.compile(re.escape(term))
+            else:
+                pattern = re.compile(r"(?<![a-z0-9])" + re.escape(term) + r"(?:s|es)?(?![a-z0-9])")
+            self._patterns[term] = pattern
+        return pattern
+
+    def find(self, text: str, terms: dict[str, tuple[str, ...]]) -> list[str]:
+        """Terms of `terms` present in `text`, longest first, none inside another match."""
+        text = text.lower()
+        taken: list[tuple[int, int]] = []
+        found = []
+        for term in sorted(terms, key=len, reverse=True):
+            if len(term) < 2:
+                continue
+            for match in self._pattern(term).finditer(text):
+                span = match.span()
+                if any(a <= span[0] and span[1] <= b for a, b in taken):
+                    continue
+                taken.append(span)
+                found.append(term)
+                break
+        return found
+
+    def expand_synonyms(self, text: str) -> list[str]:
+        """Variants of the synonym groups the text mentions (not the mentioned terms themselves)."""
+        out: list[str] = []
+        for term in self.find(text, self.synonyms):
+            out.extend(t for t in self.synonyms[term] if t != term and t not in out)
+        return out
+
+    def translate(self, text: str) -> list[str]:
+        """Other-language equivalents of the glossary terms the text mentions."""
+        out: list[str] = []
+        for term in self.find(text, self.translations):
+            out.extend(t for t in self.translations[term] if t not in out)
+        return out
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    return Lexicon.load()

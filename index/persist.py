@@ -1,0 +1,139 @@
+"""The index folder: generations of plain files and one pointer to the current one.
+
+    DIR/CURRENT              name of the current generation ("gen-000003")
+    DIR/gen-000003/
+        manifest.json        format version, model, dimension, counts, file checksums
+        catalog.sqlite       documents and chunks (index/catalog.py)
+        vectors.faiss        the vector store (index/stores/)
+        bm25/                the keyword index (bm25s' own files)
+
+An ingest writes a complete new generation, then switches CURRENT to it with
+os.replace. A crash at any moment leaves CURRENT naming the previous, complete
+generation; half-written generations are deleted by the next ingest. The
+previous generation is kept as a fallback. No pickle anywhere.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import IndexStateError
+
+FORMAT_VERSION = 2
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+CATALOG = "catalog.sqlite"
+VECTORS = "vectors.faiss"
+BM25 = "bm25"
+_GEN = re.compile(r"^gen-(\d{6})$")
+
+
+def generations(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir() and _GEN.match(p.name)) if folder.is_dir() else []
+
+
+def current(folder: Path) -> Path | None:
+    pointer = folder / CURRENT
+    if not pointer.exists():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    if not _GEN.match(name) or not (folder / name).is_dir():
+        raise IndexStateError(f"{folder}: CURRENT names '{name}', which is not a generation folder; re-ingest to rebuild the index")
+    return folder / name
+
+
+def new_generation(folder: Path) -> Path:
+    """A fresh, empty generation folder, numbered after every existing one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    existing = generations(folder)
+    number = int(_GEN.match(existing[-1].name).group(1)) + 1 if existing else 1
+    path = folder / f"gen-{number:06d}"
+    path.mkdir()
+    return path
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _data_files(generation: Path) -> list[Path]:
+    return sorted(p for p in generation.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(str(path), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_manifest(generation: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Checksum every data file, write manifest.json, and flush it all to disk."""
+    files = {p.relative_to(generation).as_posix(): {"sha256": file_sha256(p), "bytes": p.stat().st_size}
+             for p in _data_files(generation)}
+    manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files}
+    tmp = generation / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, generation / MANIFEST)
+    for path in _data_files(generation) + [generation / MANIFEST]:
+        _fsync(path)
+    _fsync(generation)
+    return manifest
+
+
+def switch(folder: Path, generation: Path) -> None:
+    """Make `generation` current (atomic), then drop generations older than the
+    previous one and any unfinished ones."""
+    previous = current(folder)
+    tmp = folder / (CURRENT + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(generation.name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, folder / CURRENT)
+    _fsync(folder)
+    keep = {generation.name} | ({previous.name} if previous else set())
+    for old in generations(folder):
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def discard_unfinished(folder: Path) -> None:
+    """Delete generations newer than CURRENT: left by an ingest that did not finish."""
+    now = current(folder) if (folder / CURRENT).exists() else None
+    for gen in generations(folder):
+        if now is None or gen.name > now.name:
+            shutil.rmtree(gen, ignore_errors=True)
+
+
+def read_manifest(generation: Path, verify: bool = True) -> dict[str, Any]:
+    """The generation's manifest, after checking that every file it lists is there
+    with the recorded size (and checksum, when `verify`)."""
+    path = generation / MANIFEST
+    if not path.exists():
+        raise IndexStateError(f"{generation}: no manifest; the generation is incomplete, re-ingest to rebuild it")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise IndexStateError(f"{path}: damaged manifest ({exc.msg}); re-ingest to rebuild the index") from exc
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexStateError(
+            f"{generation}: index format {manifest.get('format_version')} but this SafeCite reads format "
+            f"{FORMAT_VERSION}; re-ingest to rebuild the index")
+    for name, info in manifest.get("files", {}).items():
+        file = generation / name
+        if not file.exists() or file.stat().st_size != info["bytes"]:
+            raise IndexStateError(f"{generation}: {name} is missing or has the wrong size; re-ingest to rebuild the index")
+        if verify and file_sha256(file) != info["sha256"]:
+            raise IndexStateError(f"{generation}: {name} does not match its checksum; re-ingest to rebuild the index")
+    return manifest

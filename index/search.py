@@ -1,0 +1,269 @@
+"""Hybrid search over one index generation: BM25 and dense candidates fused by
+weighted reciprocal rank fusion, de-duplicated per article, filtered inside
+the search so that k results still come back.
+
+The default model is English-only (dense hit@5 on Chinese questions is near
+random), so the fusion weights depend on the question's language: English
+questions trust both retrievers, Chinese questions are won by the keyword side.
+Cross-lingual questions go through the bilingual glossary: the question's
+domain terms are translated and searched as a second keyword list (and, for a
+Chinese question, embedded as an English one).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from ingest.errors import IndexStateError
+from ingest.models import DOC_TYPES, LANGS, Chunk
+
+from . import persist
+from .catalog import DATE_FIELDS, FILTER_FIELDS, Catalog
+from .embedders import Embedder, make_embedder
+from .fusion import weighted_rrf
+from .lexical import LexicalIndex
+from .lexicon import Lexicon, default_lexicon
+from .stores import FaissStore
+from .tokenize import place_names, tokenize
+
+CANDIDATES = 100  # per retriever, before fusion
+FILTER_KEYS = ("doc_type", "lang", "folder", "source", "doc_id", *FILTER_FIELDS, "date_from", "date_to")
+MODES = ("hybrid", "dense", "bm25")
+
+# Weight of each ranked list in the fusion, by question language (set on the
+# dev set; see docs/quality.md). bm25_xl / dense_xl search the glossary
+# translation of the question's domain terms.
+WEIGHTS: dict[str, dict[str, float]] = {
+    "en": {"bm25": 1.0, "dense": 1.0, "named": 1.0, "bm25_xl": 0.3, "dense_xl": 0.0},
+    "zh": {"bm25": 1.0, "dense": 0.0, "named": 1.0, "bm25_xl": 0.3, "dense_xl": 0.5},
+}
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def question_lang(text: str) -> str:
+    return "zh" if len(_CJK.findall(text)) >= max(1, len(_LATIN_WORD.findall(text))) else "en"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: the chunk with its citation fields, the fused score,
+    and each retriever's rank (1-based; absent when it did not find the chunk)."""
+
+    chunk: Chunk
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)
+    row: int = -1
+    # Other retrieved parts of the same article (best first): one hit per
+    # article, and nothing found about it is thrown away.
+    parts: tuple[Chunk, ...] = ()
+
+    @property
+    def chunks(self) -> tuple[Chunk, ...]:
+        return (self.chunk, *self.parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.chunk
+        data = {
+            "chunk_id": c.chunk_id, "source": c.source, "title": c.title, "doc_type": c.doc_type,
+            "lang": c.lang, "locator": c.locator, "page": c.page_start, "page_end": c.page_end,
+            "heading_path": list(c.heading_path), "score": round(self.score, 6), "ranks": self.ranks,
+            "text": c.text,
+        }
+        if c.fields:
+            data["fields"] = c.fields
+            data.update({k: v for k, v in c.fields.items() if k not in data})
+        if self.parts:
+            data["parts"] = [{"chunk_id": p.chunk_id, "locator": p.locator, "page": p.page_start, "text": p.text}
+                             for p in self.parts]
+        return data
+
+
+def article_key(chunk: Chunk) -> tuple[str, str]:
+    """Parts of one article share a key: '第十二条' split in two, or '§ 1904.39(b)'
+    and '§ 1904.39(a)(2)' of '§ 1904.39'. Records are each their own."""
+    if chunk.doc_type == "record":
+        return chunk.doc_id, chunk.chunk_id
+    return chunk.doc_id, re.sub(r"(\([a-zA-Z0-9]+\))+$", "", chunk.locator)
+
+
+class Index:
+    """An open index generation. Load once per process and share (read-only)."""
+
+    def __init__(self, folder: Path, generation: Path, manifest: dict, catalog: Catalog,
+                 store: FaissStore, lexical: LexicalIndex, embedder: Embedder | None, lexicon: Lexicon) -> None:
+        self.folder, self.generation, self.manifest = folder, generation, manifest
+        self.catalog, self.store, self.lexical = catalog, store, lexical
+        self._embedder = embedder
+        self.lexicon = lexicon
+        self.size = int(manifest["chunks"])
+
+    @classmethod
+    def open(cls, folder: str | Path, embedder: Embedder | None = None, *, model: str | None = None,
+             verify: bool = True, serving: bool = False, lexicon: Lexicon | None = None) -> "Index":
+        """Open the current generation, checking manifest, checksums and counts.
+        `serving` pins torch and FAISS to one thread (steady single-query latency)."""
+        folder = Path(folder)
+        generation = persist.current(folder)
+        if generation is None:
+            raise IndexStateError(f"no index in {folder}; run: python -m ingest PATH --index {folder}")
+        manifest = persist.read_manifest(generation, verify=verify)
+        wanted = embedder.name if embedder is not None else model
+        if wanted and wanted != manifest["model"]:
+            raise IndexStateError(
+                f"{folder} was built with the embedding model {manifest['model']!r} "
+                f"({manifest['dim']} dimensions), not {wanted!r}; open it with that model or re-ingest")
+        if embedder is not None and embedder.dim != manifest["dim"]:
+            raise IndexStateError(f"{folder} holds {manifest['dim']}-dimensional vectors, the embedder gives {embedder.dim}")
+        catalog = Catalog(generation / persist.CATALOG)
+        store = FaissStore.load(generation / persist.VECTORS)
+        lexical = LexicalIndex.load(generation / persist.BM25)
+        counts = {"catalog": catalog.count(), "vectors": store.size, "bm25": lexical.size}
+        if len(set(counts.values())) != 1 or counts["catalog"] != manifest["chunks"] or catalog.max_row() != manifest["chunks"] - 1:
+            catalog.close()
+            raise IndexStateError(f"{generation}: counts disagree ({counts}, manifest {manifest['chunks']}); re-ingest to rebuild the index")
+        if serving:
+            import faiss
+
+            faiss.omp_set_num_threads(1)
+        index = cls(folder, generation, manifest, catalog, store, lexical, embedder, lexicon or default_lexicon())
+        index._serving = serving
+        return index
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.manifest["model"], threads=1 if getattr(self, "_serving", False) else None)
+        return self._embedder
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # -- filters --------------------------------------------------------
+    def mask(self, filters: Mapping[str, Any] | None) -> np.ndarray | None:
+        """Rows allowed by `filters` (None: all). A filter that matches nothing
+        gives an all-False mask, so the search returns nothing."""
+        if not filters:
+            return None
+        unknown = set(filters) - set(FILTER_KEYS)
+        if unknown:
+            raise ValueError(f"unknown filter {', '.join(sorted(unknown))}; filters are: {', '.join(FILTER_KEYS)}")
+        clauses, params = [], []
+        for key, value in filters.items():
+            if value in (None, "", [], ()):
+                continue
+            values = list(value) if isinstance(value, (list, tuple, set)) else [value]
+            if key == "doc_type" and set(values) - set(DOC_TYPES):
+                raise ValueError(f"doc_type must be one of {', '.join(DOC_TYPES)}")
+            if key == "lang" and set(values) - set(LANGS):
+                raise ValueError(f"lang must be one of {', '.join(LANGS)}")
+            if key == "date_from":
+                clauses.append("date >= ?")
+                params.append(str(value))
+            elif key == "date_to":
+                clauses.append("date <= ?")
+                params.append(str(value))
+            elif key == "folder":
+                clauses.append("(" + " OR ".join("source LIKE ? ESCAPE '\\'" for _ in values) + ")")
+                params.extend(_like_prefix(v) for v in values)
+            else:
+                clauses.append(f"{key} IN ({','.join('?' * len(values))})")
+                params.extend(str(v) for v in values)
+        if not clauses:
+            return None
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self.catalog.rows_where(" AND ".join(clauses), params)] = True
+        return mask
+
+    def named_mask(self, query: str, mask: np.ndarray | None) -> np.ndarray | None:
+        """Rows of the documents a question names by place ("在河南" -> the Henan
+        regulation; "Riverton" -> its plan and the findings recorded there)."""
+        names = place_names(query) if question_lang(query) == "zh" else _capitalised(query)
+        if not names:
+            return None
+        clauses, params = [], []
+        for name in names:
+            clauses.append("doc_id IN (SELECT doc_id FROM documents WHERE title LIKE ?) OR city LIKE ?")
+            params += [f"%{name}%", f"%{name}%"]
+        rows = self.catalog.rows_where(" OR ".join(f"({c})" for c in clauses), params)
+        if not len(rows) or len(rows) > self.size // 2:
+            return None  # names nothing, or nothing specific
+        named = np.zeros(self.size, dtype=bool)
+        named[rows] = True
+        return named & mask if mask is not None else named
+
+    # -- retrieval ------------------------------------------------------
+    def _dense(self, text: str, k: int, mask: np.ndarray | None) -> list[int]:
+        vector = self.embedder.embed([text])[0]
+        return [row for row, _ in self.store.search(vector, k, mask)]
+
+    def ranked_lists(self, query: str, mask: np.ndarray | None, mode: str = "hybrid",
+                     depth: int = CANDIDATES) -> dict[str, list[int]]:
+        lang = question_lang(query)
+        lists: dict[str, list[int]] = {}
+        if mode in ("hybrid", "bm25"):
+            tokens = tokenize(query, query=True)
+            extra = tokenize(" ".join(self.lexicon.expand_synonyms(query)), query=True)
+            tokens += [t for t in dict.fromkeys(extra) if t not in tokens]
+            lists["bm25"] = [r for r, _ in self.lexical.search(tokens, depth, mask)]
+            named = self.named_mask(query, mask)
+            if named is not None:
+                lists["named"] = [r for r, _ in self.lexical.search(tokens, depth, named)]
+        if mode in ("hybrid", "dense"):
+            lists["dense"] = self._dense(query, depth, mask)
+        if mode == "hybrid":
+            translated = self.lexicon.translate(query)
+            if translated:
+                lists["bm25_xl"] = [r for r, _ in self.lexical.search(tokenize(" ".join(translated), query=True), depth, mask)]
+                english = [t for t in translated if not _CJK.search(t)]
+                if lang == "zh" and english and WEIGHTS[lang].get("dense_xl"):
+                    lists["dense_xl"] = self._dense(" ".join(english), depth, mask)
+        return lists
+
+    def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None, *,
+               mode: str = "hybrid", dedupe: bool = True, weights: Mapping[str, float] | None = None) -> list[Hit]:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        query = query.strip()
+        if not query or k <= 0:
+            return []
+        mask = self.mask(filters)
+        if mask is not None and not mask.any():
+            return []
+        lists = self.ranked_lists(query, mask, mode)
+        if mode != "hybrid":
+            weights = {mode: 1.0}
+        fused = weighted_rrf(lists, weights or WEIGHTS[question_lang(query)])
+        rows = [row for row, _, _ in fused]
+        chunks = dict(zip(rows, self.catalog.chunks(rows)))
+        hits: list[Hit] = []
+        by_key: dict[tuple[str, str], int] = {}
+        for row, score, ranks in fused:
+            chunk = chunks[row]
+            key = article_key(chunk) if dedupe else (chunk.doc_id, chunk.chunk_id)
+            if key in by_key:
+                first = hits[by_key[key]]
+                hits[by_key[key]] = Hit(first.chunk, first.score, first.ranks, first.row, first.parts + (chunk,))
+            elif len(hits) < k:
+                by_key[key] = len(hits)
+                hits.append(Hit(chunk, score, ranks, row))
+        return hits
+
+
+def _capitalised(text: str) -> list[str]:
+    """Capitalised words inside an English question (not its first word): candidate names."""
+    words = re.findall(r"(?<=\s)[A-Z][a-z]{3,}", text)
+    return list(dict.fromkeys(w for w in words if w.lower() not in _COMMON_CAPITALISED))
+
+
+_COMMON_CAPITALISED = frozenset("osha what when where which how does must chapter article section part".split())
+
+
+def _like_prefix(folder: str) -> str:
+    folder = folder.strip("/").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return folder + "/%"
