@@ -18,7 +18,7 @@ import hashlib
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -69,13 +69,18 @@ class IngestReport:
     chunks: int = 0
     generation: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
         return len(self.added) + len(self.replaced) + len(self.removed)
 
     def summary(self) -> str:
-        lines = [
+        lines = [f"warning: {w}" for w in self.warnings]
+        if self.moved:
+            lines.append(f"{len(self.moved)} documents found in a new folder: " + ", ".join(sorted(set(self.moved))[:5]))
+        lines += [
             f"{self.changed} changed: {len(self.added)} added, {len(self.replaced)} replaced, "
             f"{len(self.removed)} removed, {self.unchanged} unchanged",
             f"index: {self.documents} documents, {self.chunks} chunks "
@@ -111,18 +116,26 @@ class _Old:
     catalog: Catalog | None = None
     store: FaissStore | None = None
     manifest: dict | None = None
+    fallback: bool = False  # not the current generation: the next one must be written
 
     def close(self) -> None:
         if self.catalog:
             self.catalog.close()
 
 
-def _open_old(folder: Path) -> _Old:
-    generation = persist.current(folder)
+def _open_old(folder: Path, report: "IngestReport") -> _Old:
+    """The generation to build on: the current one, else the newest whole older
+    one, else none (the index is rebuilt from the files given), with warnings."""
+    try:
+        generation, manifest, warnings = persist.usable_generation(folder)
+    except IndexStateError as exc:
+        report.warnings.append(f"{exc}; no whole generation is left, so the index is rebuilt from the files given")
+        return _Old(fallback=True)
+    report.warnings.extend(warnings)
     if generation is None:
-        return _Old()
-    manifest = persist.read_manifest(generation)
-    return _Old(Catalog(generation / persist.CATALOG), FaissStore.load(generation / persist.VECTORS), manifest)
+        return _Old(fallback=bool(warnings))
+    return _Old(Catalog(generation / persist.CATALOG), FaissStore.load(generation / persist.VECTORS), manifest,
+                fallback=bool(warnings))
 
 
 def _resolve_model(old: _Old, model: str | None) -> str | None:
@@ -154,7 +167,7 @@ def ingest(
     started = time.perf_counter()
     with ingest_lock(folder):
         persist.discard_unfinished(folder)
-        old = _open_old(folder)
+        old = _open_old(folder, report)
         try:
             model_name = _resolve_model(old, model or (embedder.name if embedder else None))
             return _ingest(paths, folder, old, model_name, list(remove), max_tokens, store_kind,
@@ -173,12 +186,10 @@ def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embe
     # 1. What changed: hash every file; parse only new or changed ones.
     items = list(discover(paths))
     folder_roots = {str(Path(p).resolve()) for p in paths if Path(p).is_dir()}
+    files, moved_roots = _place(items, by_source, report)
     seen: set[str] = set()
     to_load: list[SourceFile] = []
-    for item in items:
-        if isinstance(item, Skipped):
-            report.skipped.append(item)
-            continue
+    for item in files:
         seen.add(item.source)
         digest = file_hash(item.path)
         previous = by_source.get(item.source)
@@ -186,6 +197,13 @@ def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embe
             report.unchanged += 1
         else:
             to_load.append(item)
+    if moved_roots:
+        # A folder that moved keeps its documents (and their vectors) under the new path.
+        old_docs = [replace(d, root=moved_roots.get(d.root, d.root)) for d in old_docs]
+        report.moved = [d.source for d in old_docs if d.root in moved_roots.values() and d.source in seen]
+        by_source = {}
+        for doc in old_docs:
+            by_source.setdefault(doc.source, []).append(doc)
     removed = {s for s, docs in by_source.items() if docs[0].root in folder_roots and s not in seen}
     for target in remove:
         matches = _match_sources(target, by_source)
@@ -209,7 +227,7 @@ def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embe
     report.removed = sorted(removed - set(report.replaced) - set(report.added))
 
     retokenize = bool(old.manifest) and old.manifest.get("tokenizer_version") != TOKENIZER_VERSION
-    if not report.changed and not retokenize:
+    if not report.changed and not retokenize and not moved_roots and not old.fallback:
         report.documents = len(old_docs)
         report.chunks = old.catalog.count() if old.catalog else 0
         report.generation = old.manifest.get("generation") if old.manifest else None
@@ -284,6 +302,27 @@ def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embe
     report.documents, report.chunks = len(documents), len(rows)
     report.timings["total_s"] = time.perf_counter() - started
     return report
+
+
+def _place(items, by_source: dict[str, list[DocumentRow]], report: IngestReport) -> tuple[list[SourceFile], dict[str, str]]:
+    """Where each file belongs in the index. A source already indexed from another
+    folder that still exists is a different document: it is named with its
+    folder's name in front ("2024/records/x.csv"). One indexed from a folder that
+    no longer exists has moved: {old root: new root}."""
+    files: list[SourceFile] = []
+    moved: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, Skipped):
+            report.skipped.append(item)
+            continue
+        previous = by_source.get(item.source)
+        if previous and previous[0].root != item.root:
+            if not Path(previous[0].root).exists():
+                moved[previous[0].root] = item.root
+            else:
+                item = SourceFile(item.path, f"{Path(item.root).name}/{item.source}", item.root)
+        files.append(item)
+    return files, moved
 
 
 def _match_sources(target: str, by_source: dict[str, list[DocumentRow]]) -> set[str]:

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-# k=60 (Cormack, Clarke & Buettcher 2009): damps the weight of first places so
-# that agreement between retrievers counts more than any one list's top hit.
-RRF_K = 60
+# The classic k=60 (Cormack, Clarke & Buettcher 2009) flattens the top ranks so
+# far that a passage ranked first by one retriever loses to one ranked 6th and
+# 8th by both. On our dev set k=10 keeps agreement decisive further down while
+# letting a clear first place count: hybrid hit@5 0.85 vs 0.83, MRR@10 0.72 vs
+# 0.71 (docs/quality.md).
+RRF_K = 10
 
 
 def weighted_rrf(

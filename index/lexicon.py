@@ -94,6 +94,15 @@ class Lexicon:
         return out
 
 
+    def coverage(self, text: str) -> float:
+        """Share of the text's keyword tokens that belong to glossary terms it mentions."""
+        from .tokenize import tokenize
+
+        tokens = set(tokenize(text, query=True))
+        covered = {t for term in self.find(text, self.translations) for t in tokenize(term, query=True)}
+        return len(tokens & covered) / len(tokens) if tokens else 0.0
+
+
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
     return Lexicon.load()

@@ -94,7 +94,8 @@ def write_manifest(generation: Path, manifest: dict[str, Any]) -> dict[str, Any]
 def switch(folder: Path, generation: Path) -> None:
     """Make `generation` current (atomic), then drop generations older than the
     previous one and any unfinished ones."""
-    previous = current(folder)
+    pointer = folder / CURRENT
+    previous = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
     tmp = folder / (CURRENT + ".tmp")
     with open(tmp, "w", encoding="utf-8") as handle:
         handle.write(generation.name + "\n")
@@ -102,18 +103,47 @@ def switch(folder: Path, generation: Path) -> None:
         os.fsync(handle.fileno())
     os.replace(tmp, folder / CURRENT)
     _fsync(folder)
-    keep = {generation.name} | ({previous.name} if previous else set())
+    keep = {generation.name, previous}
     for old in generations(folder):
         if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
 
 
 def discard_unfinished(folder: Path) -> None:
-    """Delete generations newer than CURRENT: left by an ingest that did not finish."""
-    now = current(folder) if (folder / CURRENT).exists() else None
+    """Delete generations newer than CURRENT: left by an ingest that did not finish
+    (a generation is only ever named in CURRENT once it is complete)."""
+    pointer = folder / CURRENT
+    name = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
     for gen in generations(folder):
-        if now is None or gen.name > now.name:
+        if gen.name > name:
             shutil.rmtree(gen, ignore_errors=True)
+
+
+def usable_generation(folder: Path, verify: bool = True) -> tuple[Path | None, dict | None, list[str]]:
+    """The current generation and its manifest; if it is damaged, the newest older
+    generation that is whole, with a warning that says so. (None, None, warnings)
+    when the folder holds no index; raises when it holds only damaged ones."""
+    warnings: list[str] = []
+    try:
+        generation = current(folder)
+        if generation is None:
+            return None, None, warnings
+        return generation, read_manifest(generation, verify), warnings
+    except IndexStateError as exc:
+        warnings.append(str(exc))
+        failed = exc
+    pointer = (folder / CURRENT).read_text(encoding="utf-8").strip() if (folder / CURRENT).exists() else ""
+    for older in reversed(generations(folder)):
+        if _GEN.match(pointer) and older.name >= pointer:
+            continue  # the damaged current one, or an ingest's unfinished next one
+        try:
+            manifest = read_manifest(older, verify)
+        except IndexStateError as exc:
+            warnings.append(str(exc))
+            continue
+        warnings.append(f"using the previous generation {older.name} instead")
+        return older, manifest, warnings
+    raise failed
 
 
 def read_manifest(generation: Path, verify: bool = True) -> dict[str, Any]:

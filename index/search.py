@@ -11,6 +11,7 @@ Chinese question, embedded as an English one).
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,10 @@ from .stores import FaissStore
 from .tokenize import place_names, tokenize
 
 CANDIDATES = 100  # per retriever, before fusion
+# When the glossary translates at least this share of a question's words, the
+# best hit in the other language gets the last of the k places if none is
+# there yet: the answer may exist only in the other language's documents.
+XL_COVERAGE = 0.5
 FILTER_KEYS = ("doc_type", "lang", "folder", "source", "doc_id", *FILTER_FIELDS, "date_from", "date_to")
 MODES = ("hybrid", "dense", "bm25")
 
@@ -39,11 +44,23 @@ MODES = ("hybrid", "dense", "bm25")
 # translation of the question's domain terms.
 WEIGHTS: dict[str, dict[str, float]] = {
     "en": {"bm25": 1.0, "dense": 1.0, "named": 1.0, "bm25_xl": 0.3, "dense_xl": 0.0},
-    "zh": {"bm25": 1.0, "dense": 0.0, "named": 1.0, "bm25_xl": 0.3, "dense_xl": 0.5},
+    # Dense is near random on Chinese with the default model: 0.01 only lets its
+    # candidates fill the k places after everything the keyword side found.
+    "zh": {"bm25": 1.0, "dense": 0.01, "named": 1.0, "bm25_xl": 0.3, "dense_xl": 0.5},
 }
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def fusion_weights(lang: str, target: Any = None) -> dict[str, float]:
+    """The fusion weights for a question in `lang`. When a filter keeps only
+    documents in the other language, the glossary translation is the question
+    that can match them, so its lists lead."""
+    if target in LANGS and target != lang:
+        return {"bm25_xl": 1.0, "named": 1.0, "bm25": 0.3, "dense": WEIGHTS[target]["dense"],
+                "dense_xl": 1.0 if target == "en" else 0.0}
+    return WEIGHTS[lang]
 
 
 def question_lang(text: str) -> str:
@@ -109,10 +126,11 @@ class Index:
         """Open the current generation, checking manifest, checksums and counts.
         `serving` pins torch and FAISS to one thread (steady single-query latency)."""
         folder = Path(folder)
-        generation = persist.current(folder)
+        generation, manifest, warnings = persist.usable_generation(folder, verify=verify)
         if generation is None:
             raise IndexStateError(f"no index in {folder}; run: python -m ingest PATH --index {folder}")
-        manifest = persist.read_manifest(generation, verify=verify)
+        for warning in warnings:
+            logging.getLogger("safecite").warning(warning)
         wanted = embedder.name if embedder is not None else model
         if wanted and wanted != manifest["model"]:
             raise IndexStateError(
@@ -133,6 +151,7 @@ class Index:
             faiss.omp_set_num_threads(1)
         index = cls(folder, generation, manifest, catalog, store, lexical, embedder, lexicon or default_lexicon())
         index._serving = serving
+        index.warnings = warnings
         return index
 
     @property
@@ -238,21 +257,32 @@ class Index:
         lists = self.ranked_lists(query, mask, mode)
         if mode != "hybrid":
             weights = {mode: 1.0}
-        fused = weighted_rrf(lists, weights or WEIGHTS[question_lang(query)])
+        fused = weighted_rrf(lists, weights or fusion_weights(question_lang(query), (filters or {}).get("lang")))
         rows = [row for row, _, _ in fused]
         chunks = dict(zip(rows, self.catalog.chunks(rows)))
-        hits: list[Hit] = []
-        by_key: dict[tuple[str, str], int] = {}
+        groups: dict[tuple[str, str], Hit] = {}
         for row, score, ranks in fused:
             chunk = chunks[row]
             key = article_key(chunk) if dedupe else (chunk.doc_id, chunk.chunk_id)
-            if key in by_key:
-                first = hits[by_key[key]]
-                hits[by_key[key]] = Hit(first.chunk, first.score, first.ranks, first.row, first.parts + (chunk,))
-            elif len(hits) < k:
-                by_key[key] = len(hits)
-                hits.append(Hit(chunk, score, ranks, row))
+            first = groups.get(key)
+            if first is None:
+                groups[key] = Hit(chunk, score, ranks, row)
+            else:
+                groups[key] = Hit(first.chunk, first.score, first.ranks, first.row, first.parts + (chunk,))
+        hits = list(groups.values())[:k]
+        if mode == "hybrid" and lists.get("bm25_xl") and k > 1:
+            hits = self._make_room_for_other_language(query, hits, lists["bm25_xl"], groups, chunks)
         return hits
+
+    def _make_room_for_other_language(self, query, hits, xl_rows, groups, chunks) -> list[Hit]:
+        lang = question_lang(query)
+        if any(h.chunk.lang != lang for h in hits) or self.lexicon.coverage(query) < XL_COVERAGE:
+            return hits
+        row = next((r for r in xl_rows if chunks[r].lang != lang), None)
+        if row is None:
+            return hits
+        other = groups[article_key(chunks[row])]
+        return hits[:-1] + [other] if other not in hits else hits
 
 
 def _capitalised(text: str) -> list[str]:

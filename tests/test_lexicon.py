@@ -1,0 +1,108 @@
+"""index.lexicon: same-language synonyms and the bilingual glossary, applied to
+questions only; and the two data files beside it parse cleanly."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from index.lexicon import HERE, Lexicon, default_lexicon
+
+GLOSSARY = HERE / "glossary.tsv"
+SYNONYMS = HERE / "synonyms.tsv"
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _data_rows(path):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return lines[0], [ln for ln in lines[1:] if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return default_lexicon()
+
+
+def test_glossary_file_parses():
+    header, rows = _data_rows(GLOSSARY)
+    assert header.split("\t") == ["en", "zh"]
+    assert len(rows) >= 300
+    for row in rows:
+        assert row.count("\t") == 1, row
+        en, zh = row.split("\t")
+        en_terms, zh_terms = en.split("|"), zh.split("|")
+        assert all(t and t == t.strip() for t in en_terms + zh_terms), row
+        assert not any(_CJK.search(t) for t in en_terms), row
+        assert any(_CJK.search(t) for t in zh_terms), row  # abbreviations ("UPS") may sit beside them
+
+
+def test_synonyms_file_parses():
+    header, rows = _data_rows(SYNONYMS)
+    assert header == "terms"
+    assert len(rows) >= 100
+    terms = Counter()
+    for row in rows:
+        assert "\t" not in row, row
+        group = row.split("|")
+        assert len(group) >= 2, row
+        assert all(t and t == t.strip() for t in group), row
+        terms.update(t.lower() for t in group)
+    assert [t for t, n in terms.items() if n > 1] == []  # no term in two groups
+
+
+def test_every_glossary_and_synonym_term_is_loaded(lexicon):
+    _, rows = _data_rows(GLOSSARY)
+    for row in rows:
+        en, zh = row.split("\t")
+        for term in en.split("|"):
+            assert set(zh.split("|")) <= set(lexicon.translations[term.lower()])
+        for term in zh.split("|"):
+            assert term.lower() in lexicon.translations or term in lexicon.translations
+    _, rows = _data_rows(SYNONYMS)
+    for row in rows:
+        for term in row.split("|"):
+            assert lexicon.synonyms[term.lower()] == tuple(t.lower() for t in row.split("|"))
+
+
+def test_chinese_synonyms_expand(lexicon):
+    expanded = lexicon.expand_synonyms("除尘器应当定期清灰")
+    assert "集尘器" in expanded and "除尘设备" in expanded
+    assert "除尘器" not in expanded  # the mentioned term itself is not repeated
+
+
+def test_longest_term_wins(lexicon):
+    # "除尘系统" is its own group; "除尘" inside it is not read separately.
+    assert lexicon.expand_synonyms("除尘系统") == ["粉尘收集系统"]
+    # "泄爆口" (vents), not "泄爆" (venting).
+    assert set(lexicon.expand_synonyms("泄爆口设置")) == {"泄爆板", "泄爆片"}
+
+
+def test_english_synonyms_match_whole_words_and_plurals(lexicon):
+    assert "baghouse" in lexicon.expand_synonyms("Dust collectors must be grounded")
+    assert "dust collector" in lexicon.expand_synonyms("baghouses")
+    assert lexicon.expand_synonyms("dust collectorsx") == []
+
+
+def test_glossary_translates_english_to_chinese(lexicon):
+    assert "除尘器" in lexicon.translate("How often must a dust collector be cleaned?")
+    assert "有限空间" in lexicon.translate("entry into confined spaces")
+
+
+def test_glossary_translates_chinese_to_english(lexicon):
+    assert "explosion venting" in lexicon.translate("泄爆装置应当如何设置？")
+    assert "dust collector" in lexicon.translate("除尘器")
+
+
+def test_nothing_to_expand(lexicon):
+    assert lexicon.translate("the quick brown fox") == []
+    assert lexicon.expand_synonyms("the quick brown fox") == []
+
+
+def test_custom_files(tmp_path):
+    (tmp_path / "syn.tsv").write_text("terms\n# comment\nfoo|bar\n\n", encoding="utf-8")
+    (tmp_path / "gl.tsv").write_text("en\tzh\nwidget|gadget\t部件\n", encoding="utf-8")
+    lexicon = Lexicon.load(tmp_path / "syn.tsv", tmp_path / "gl.tsv")
+    assert lexicon.expand_synonyms("a foo") == ["bar"]
+    assert lexicon.translate("widgets") == ["部件"]
+    assert lexicon.translate("部件") == ["widget", "gadget"]
