@@ -22,7 +22,7 @@ from ingest.structure import zh_to_int
 
 # Bump when tokens change: an index built with another version re-tokenizes
 # its stored chunks on the next ingest (no re-embedding needed).
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]|\d+(?:\.\d+)*")
