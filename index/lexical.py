@@ -40,6 +40,19 @@ class LexicalIndex:
     def size(self) -> int:
         return int(self.retriever.scores["num_docs"])
 
+    def idf(self, tokens: list[str]) -> dict[str, float]:
+        """BM25 idf of each token (a token the index never saw gets the highest)."""
+        import math
+
+        indptr = self.retriever.scores["indptr"]
+        n = self.size
+        out = {}
+        for token in tokens:
+            i = self.vocab.get(token)
+            df = int(indptr[i + 1] - indptr[i]) if i is not None and i + 1 < len(indptr) else 0
+            out[token] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return out
+
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every row for these tokens (unknown tokens ignored)."""
         known = [t for t in query_tokens if t in self.vocab]

@@ -1,0 +1,186 @@
+"""The default answerer: no language model. It picks, from the retrieved
+passages, the sentences and clause items that answer the question, and composes
+them so that every statement is a verbatim quote ending with its citation [n].
+
+Sentences are scored lexically (idf-weighted overlap with the question's
+keyword tokens, synonyms included), so nothing is embedded at question time.
+Whether the evidence answers at all is decided in grounding.py.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from index.search import Hit, Index, question_lang
+from index.tokenize import tokenize
+from ingest.models import Chunk
+
+from .grounding import check_grounded
+from .models import REFUSAL, Answer, Citation
+from .question import detect_mode, resolve_follow_up
+from .sentences import sentence_spans
+
+_DEADLINE = re.compile(r"\d+\s*(日|天|个月|小时|工作日)|within|days?\b|hours?\b|months?\b|期限|时限|限期|之日起|以前|before|no later than", re.I)
+MAX_STATEMENTS = {"howto": 8, "rectify": 7, "lookup": 6, "similar": 5}
+TOP_HITS = {"howto": 6, "rectify": 5, "lookup": 5, "similar": 5}  # hits that each contribute their best sentence
+RECORD_FIELDS = ("enterprise", "city", "date", "hazard_category", "status", "deadline", "regulation_cited", "record_id")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    chunk: Chunk
+    hit_rank: int
+    start: int
+    end: int
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start:self.end]
+
+
+class Answerer:
+    """Extractive answers over an open index."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    def _query_weights(self, question: str) -> dict[str, float]:
+        tokens = tokenize(question, query=True)
+        tokens += tokenize(" ".join(self.index.lexicon.expand_synonyms(question)), query=True)
+        tokens += tokenize(" ".join(self.index.lexicon.translate(question)), query=True)
+        return self.index.lexical.idf(list(dict.fromkeys(tokens)))
+
+    def score_sentences(self, hits: list[Hit], weights: dict[str, float]) -> list[Sentence]:
+        out = []
+        total = sum(weights.values()) or 1.0
+        for rank, hit in enumerate(hits):
+            prior = 1.0 / (1.0 + 0.15 * rank)
+            for chunk in hit.chunks:
+                if chunk.doc_type == "record":
+                    continue
+                for start, end in sentence_spans(chunk.text):
+                    if end - start < 4:
+                        continue
+                    tokens = set(tokenize(chunk.text[start:end]))
+                    overlap = sum(w for t, w in weights.items() if t in tokens) / total
+                    if overlap > 0:
+                        out.append(Sentence(chunk, rank, start, end, overlap * prior))
+        out.sort(key=lambda s: -s.score)
+        return out
+
+    def answer(self, question: str, *, mode: str = "auto", k: int = 8, filters: Mapping[str, Any] | None = None,
+               previous: str | None = None) -> Answer:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        resolved = resolve_follow_up(question, previous)
+        lang = question_lang(question)
+        mode = detect_mode(resolved) if mode == "auto" else mode
+        search_filters = dict(filters or {})
+        if mode == "similar":
+            search_filters.setdefault("doc_type", "record")
+        t0 = time.perf_counter()
+        hits = self.index.search(resolved, k, search_filters)
+        timings["search"] = (time.perf_counter() - t0) * 1000
+        if mode == "similar":
+            result = self._similar(question, resolved, lang, hits)
+        else:
+            result = self._passages(question, resolved, lang, mode, hits)
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return Answer(**{**result, "timings_ms": {k2: round(v, 1) for k2, v in timings.items()}})
+
+    # -- regulations, standards, plans ------------------------------------
+    def _passages(self, question: str, resolved: str, lang: str, mode: str, hits: list[Hit]) -> dict:
+        base = {"question": question, "resolved_question": resolved, "mode": mode, "lang": lang}
+        weights = self._query_weights(resolved)
+        sentences = self.score_sentences(hits, weights)
+        chosen = self._choose(sentences, mode)
+        grounded, reason = check_grounded(resolved, hits, chosen, weights)
+        if not grounded:
+            nearest = [_citation(i + 1, h.chunk, _first_sentence(h.chunk), h.score) for i, h in enumerate(hits[:3])]
+            return {**base, "grounded": False, "answer": REFUSAL[lang], "nearest": tuple(nearest),
+                    "notice": reason}
+        citations: dict[str, Citation] = {}
+        lines = []
+        for sentence in chosen:
+            chunk = sentence.chunk
+            key = chunk.chunk_id
+            if key not in citations:
+                citations[key] = _citation(len(citations) + 1, chunk, sentence.text, sentence.score)
+            n = citations[key].n
+            lines.append((n, sentence, f"{sentence.text.strip()} [{n}]"))
+        if mode in ("howto", "rectify"):
+            body = "\n".join(f"- {text}" for _, _, text in lines)
+        else:
+            body = " ".join(text for _, _, text in lines)
+        # Each citation quotes the first sentence used from its chunk; statements
+        # quote themselves verbatim, so every statement is a substring of its chunk.
+        return {**base, "grounded": True, "answer": body, "citations": tuple(citations.values())}
+
+    def _choose(self, sentences: list[Sentence], mode: str) -> list[Sentence]:
+        """The best sentence of each of the top hits (so the answer cites what
+        retrieval ranked first, in that order), then the next best sentences
+        overall, up to the mode's limit; all within a share of the best score."""
+        if not sentences:
+            return []
+        floor = sentences[0].score * 0.25
+        limit = MAX_STATEMENTS[mode]
+        chosen: list[Sentence] = []
+        seen_text: set[str] = set()
+
+        def take(sentence: Sentence) -> None:
+            norm = re.sub(r"\s+", "", sentence.text)
+            if norm not in seen_text and len(norm) >= 6 and sentence.score >= floor and len(chosen) < limit:
+                seen_text.add(norm)
+                chosen.append(sentence)
+
+        best_per_hit: dict[int, Sentence] = {}
+        for sentence in sentences:
+            best_per_hit.setdefault(sentence.hit_rank, sentence)
+        for rank in sorted(best_per_hit)[:TOP_HITS[mode]]:
+            take(best_per_hit[rank])
+        for sentence in sentences:
+            if sentence not in chosen:
+                take(sentence)
+        if mode == "rectify":
+            # Deadlines are what a rectification order turns on: keep the best one found.
+            deadline = next((s for s in sentences[:40] if _DEADLINE.search(s.text)), None)
+            if deadline and deadline not in chosen and deadline.score >= floor:
+                chosen = chosen[: limit - 1] + [deadline]
+        chosen.sort(key=lambda s: (s.hit_rank, s.chunk.chunk_id, s.start))
+        return chosen
+
+    # -- records ---------------------------------------------------------
+    def _similar(self, question: str, resolved: str, lang: str, hits: list[Hit]) -> dict:
+        base = {"question": question, "resolved_question": resolved, "mode": "similar", "lang": lang}
+        records, citations, lines = [], [], []
+        for n, hit in enumerate(hits, start=1):
+            chunk = hit.chunk
+            finding = chunk.fields.get("finding", "")
+            first = sentence_spans(finding)
+            quote = finding[first[0][0]:first[0][1]] if first else ""
+            if not quote or quote not in chunk.text:
+                quote = _first_sentence(chunk)
+            citations.append(_citation(n, chunk, quote, hit.score))
+            record = {name: chunk.fields.get(name, "") for name in RECORD_FIELDS}
+            record.update({"n": n, "source": chunk.source, "locator": chunk.locator, "finding": quote})
+            records.append(record)
+            who = ", ".join(v for v in (record["enterprise"], record["city"], record["date"]) if v)
+            lines.append(f"- {who + ': ' if who else ''}{quote} [{n}]")
+        if not hits:
+            return {**base, "grounded": False, "answer": REFUSAL[lang]}
+        return {**base, "grounded": True, "answer": "\n".join(lines), "citations": tuple(citations),
+                "records": tuple(records)}
+
+
+def _first_sentence(chunk: Chunk) -> str:
+    spans = sentence_spans(chunk.text)
+    return chunk.text[spans[0][0]:spans[0][1]] if spans else chunk.text
+
+
+def _citation(n: int, chunk: Chunk, quote: str, score: float) -> Citation:
+    return Citation(n=n, chunk_id=chunk.chunk_id, source=chunk.source, title=chunk.title, doc_type=chunk.doc_type,
+                    locator=chunk.locator, page=chunk.page_start, quote=quote, text=chunk.text,
+                    score=round(float(score), 6), fields=dict(chunk.fields))

@@ -1,0 +1,60 @@
+"""The records an answer is made of: `Citation` and `Answer`.
+
+A citation always points at a retrieved chunk and carries the exact quoted
+span that supports a statement (`quote` is a substring of `text`).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+MODES = ("howto", "rectify", "similar", "lookup")
+REFUSAL = {
+    "en": "The indexed documents do not answer this.",
+    "zh": "已索引的文件中没有找到能回答这个问题的内容。",
+}
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    chunk_id: str
+    source: str
+    title: str
+    doc_type: str
+    locator: str
+    page: int | None
+    quote: str
+    text: str
+    score: float = 0.0
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.quote not in self.text:
+            raise ValueError(f"citation [{self.n}] quote is not a substring of chunk {self.chunk_id}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    resolved_question: str
+    mode: str
+    lang: str
+    grounded: bool
+    answer: str  # Markdown; every statement ends with [n] markers
+    citations: tuple[Citation, ...] = ()
+    records: tuple[dict[str, Any], ...] = ()
+    nearest: tuple[Citation, ...] = ()  # shown when refusing, labelled "not answering"
+    generator: str = "extractive"
+    notice: str = ""  # e.g. why the LLM answer was replaced by the extractive one
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["citations"] = [c.to_dict() for c in self.citations]
+        data["nearest"] = [c.to_dict() for c in self.nearest]
+        data["records"] = list(self.records)
+        return data

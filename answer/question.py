@@ -1,0 +1,131 @@
+"""Reading a question: its job (mode), whether it follows up on the previous
+one, and what it specifically asks for (a quantity and unit, a period, a named
+standard, programme, document or body), so that the answerer can tell evidence
+that answers from evidence that is merely on topic."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from index.search import question_lang
+
+from .models import MODES
+
+_SIMILAR = re.compile(r"similar|past findings|previous findings|like this|类似|相似|以往|同类|案例", re.I)
+_RECTIFY = re.compile(
+    r"rectif|correct(ed|ion)?\b|abate|deadline|fix(ed)?\b|penalt|fine[sd]?\b|overdue|what (must|should) .* do|"
+    r"整改|期限|时限|逾期|责令|处理|处罚|罚款|怎么办|如何处置|应当怎么", re.I)
+_HOWTO = re.compile(r"how (do|should|can) (i|we|you|inspectors?)|inspect|check|what to (look|check)|checklist|"
+                    r"检查|核查|排查|如何|怎么|怎样|哪些做法|注意", re.I)
+_QUESTION_MARK = re.compile(r"[?？]")
+
+
+def detect_mode(question: str) -> str:
+    """howto, rectify, similar or lookup. A description of an event with no
+    question in it ("Worker fell through a skylight ...") asks for similar records."""
+    if _SIMILAR.search(question):
+        return "similar"
+    words = question.split()
+    is_question = bool(_QUESTION_MARK.search(question)) or re.match(
+        r"^(how|what|which|when|where|who|why|can|does|do|is|are|must|should|may)\b", question.strip(), re.I)
+    if not is_question and (len(words) >= 10 or (question_lang(question) == "zh" and len(question) >= 20)):
+        return "similar"
+    if _RECTIFY.search(question):
+        return "rectify"
+    if _HOWTO.search(question):
+        return "howto"
+    return "lookup"
+
+
+_FOLLOW_UP = re.compile(
+    r"^\s*(and|also|what about|how about|same for|and for|and what about|and in|then)\b|"
+    r"^\s*(那|那么|还有|如果是|换成|对于|至于|同样)", re.I)
+
+
+def resolve_follow_up(question: str, previous: str | None) -> str:
+    """'and for magnesium dust?' after 'How do I inspect dust explosion risks in an
+    aluminium polishing shop?' -> the previous question with the new subject
+    added. A question that stands on its own is returned as it is."""
+    if not previous:
+        return question
+    short = len(question.split()) <= 6 if question_lang(question) == "en" else len(question) <= 14
+    if not (_FOLLOW_UP.search(question) and short):
+        return question
+    addition = _FOLLOW_UP.sub("", question).strip(" ?？,，。.")
+    return f"{previous.rstrip(' ?？')} — {addition}" if addition else previous
+
+
+# Units a question may ask a quantity in, and how they are written in documents.
+UNITS = {
+    "ma": ("毫安", "ma", "milliamp"),
+    "n·m": ("牛·米", "n·m", "n.m", "nm", "牛米", "newton"),
+    "cal/cm2": ("cal/cm", "cal/cm2", "calories"),
+    "ppm": ("ppm",),
+    "percent": ("%", "percent", "百分之", "％"),
+    "mg/m3": ("mg/m", "毫克"),
+    "m/s": ("m/s", "米/秒", "米每秒", "feet per minute", "fpm"),
+    "kg": ("kg", "公斤", "千克", "pounds", "lb"),
+    "m": ("米", " m ", "meter", "metre", "feet", "foot"),
+    "hours": ("小时", "hour", "hours"),
+    "°c": ("℃", "°c", "度", "degrees"),
+    "yuan": ("元", "yuan", "dollars", "$"),
+}
+_ASKED_UNIT = re.compile(
+    r"多少(毫安|牛·米|牛米|ppm|毫克|米|公斤|千克|小时|度|元|万元)|"
+    r"(毫安|牛·米|cal/cm2?|ppm|mg/m3|m/s|percent|%|百分之|dollars)", re.I)
+_ASKED_PERIOD = re.compile(r"how (long|often|many (days|hours|years|months))|多久|多长时间|几年|多少年|几个月|多少天|多少小时|每隔", re.I)
+_ASKED_SHARE = re.compile(r"(至少|最多|不低于|不超过).{0,24}的多少|what (percentage|fraction|share)|多少比例", re.I)
+_ACRONYM = re.compile(r"\b([A-Z]{2,}[A-Z0-9]*(?:\s?\d+[A-Z]?)?)\b")
+_NAMED_PHRASE = re.compile(r"(?<!^)(?<![.?!]\s)\b((?:[A-Z][a-z]+\s){1,3}[A-Z][a-z]+)\b")
+_BOOK_TITLE = re.compile(r"《([^》]{2,40})》")
+# "At what heat index does ...", "What is the recommended weight limit for ...":
+# the value of a named quantity is asked, so the evidence must name it.
+_ASKED_TERM = (
+    re.compile(r"\bat what ([a-z][a-z -]{2,40}?) (?:does|do|is|are|must|should|will|would|can)\b", re.I),
+    re.compile(r"\bwhat is the ([a-z][a-z -]{2,40}?) (?:for|of|under|in|when|at|on)\b", re.I),
+)
+_COMMON_ACRONYMS = frozenset({"OSHA", "CSHO", "US", "USA", "PPE", "CFR", "AM", "PM", "OK", "I"})
+
+
+@dataclass
+class Asked:
+    units: list[str] = field(default_factory=list)  # canonical unit keys
+    period: bool = False
+    share: bool = False
+    names: list[str] = field(default_factory=list)  # standards, programmes, bodies, documents
+    terms: list[str] = field(default_factory=list)  # the named quantity whose value is asked ("heat index")
+
+    def describe(self) -> str:
+        parts = [f"a quantity in {u}" for u in self.units]
+        parts += ["a period"] if self.period else []
+        parts += ["a proportion"] if self.share else []
+        parts += [f"'{n}'" for n in self.names + self.terms]
+        return ", ".join(parts)
+
+
+def asked_for(question: str) -> Asked:
+    asked = Asked()
+    lowered = question.lower()
+    for match in _ASKED_UNIT.finditer(question):
+        text = (match.group(1) or match.group(2) or "").lower()
+        for key, spellings in UNITS.items():
+            if any(text.startswith(s.strip()) or s.strip() == text for s in spellings if s.strip()):
+                if key not in asked.units:
+                    asked.units.append(key)
+                break
+    asked.period = bool(_ASKED_PERIOD.search(lowered))
+    asked.share = bool(_ASKED_SHARE.search(question))
+    for match in _ACRONYM.finditer(question):
+        name = match.group(1).strip()
+        if name.split()[0] not in _COMMON_ACRONYMS:
+            asked.names.append(name)
+    for match in _NAMED_PHRASE.finditer(question):
+        asked.names.append(match.group(1))
+    asked.names += _BOOK_TITLE.findall(question)
+    for pattern in _ASKED_TERM:
+        asked.terms += [m.group(1).strip() for m in pattern.finditer(question)]
+    asked.names = list(dict.fromkeys(asked.names))
+    return asked
+
+
+__all__ = ["MODES", "Asked", "asked_for", "detect_mode", "resolve_follow_up"]
