@@ -17,14 +17,14 @@ from index.search import Hit, Index, question_lang
 from index.tokenize import tokenize
 from ingest.models import Chunk
 
-from .grounding import check_grounded
+from .grounding import check_grounded, states_what_is_asked
 from .models import REFUSAL, Answer, Citation
-from .question import detect_mode, resolve_follow_up
+from .question import Asked, asked_for, detect_mode, resolve_follow_up
 from .sentences import sentence_spans
 
 _DEADLINE = re.compile(r"\d+\s*(日|天|个月|小时|工作日)|within|days?\b|hours?\b|months?\b|期限|时限|限期|之日起|以前|before|no later than", re.I)
 MAX_STATEMENTS = {"howto": 8, "rectify": 7, "lookup": 6, "similar": 5}
-TOP_HITS = {"howto": 6, "rectify": 5, "lookup": 5, "similar": 5}  # hits that each contribute their best sentence
+TOP_HITS = {"howto": 5, "rectify": 5, "lookup": 5, "similar": 5}  # hits that each contribute their best sentence
 RECORD_FIELDS = ("enterprise", "city", "date", "hazard_category", "status", "deadline", "regulation_cited", "record_id")
 
 
@@ -53,7 +53,10 @@ class Answerer:
         tokens += tokenize(" ".join(self.index.lexicon.translate(question)), query=True)
         return self.index.lexical.idf(list(dict.fromkeys(tokens)))
 
-    def score_sentences(self, hits: list[Hit], weights: dict[str, float]) -> list[Sentence]:
+    def score_sentences(self, hits: list[Hit], weights: dict[str, float], asked: Asked | None = None) -> list[Sentence]:
+        """Every sentence of the hits with its score: the idf-weighted share of the
+        question's tokens it contains, discounted by its hit's rank, and raised
+        by half when it states what the question asks for (a period, a quantity)."""
         out = []
         total = sum(weights.values()) or 1.0
         for rank, hit in enumerate(hits):
@@ -67,7 +70,8 @@ class Answerer:
                     tokens = set(tokenize(chunk.text[start:end]))
                     overlap = sum(w for t, w in weights.items() if t in tokens) / total
                     if overlap > 0:
-                        out.append(Sentence(chunk, rank, start, end, overlap * prior))
+                        boost = 1.5 if asked and states_what_is_asked(chunk.text[start:end], asked) else 1.0
+                        out.append(Sentence(chunk, rank, start, end, overlap * prior * boost))
         out.sort(key=lambda s: -s.score)
         return out
 
@@ -95,22 +99,25 @@ class Answerer:
     def _passages(self, question: str, resolved: str, lang: str, mode: str, hits: list[Hit]) -> dict:
         base = {"question": question, "resolved_question": resolved, "mode": mode, "lang": lang}
         weights = self._query_weights(resolved)
-        sentences = self.score_sentences(hits, weights)
-        chosen = self._choose(sentences, mode)
-        grounded, reason = check_grounded(resolved, hits, chosen, weights)
+        asked = asked_for(resolved)
+        sentences = self.score_sentences(hits, weights, asked)
+        chosen = self._choose(sentences, mode, asked)
+        grounded, reason = check_grounded(resolved, hits, [g[0] for g in chosen], weights)
         if not grounded:
             nearest = [_citation(i + 1, h.chunk, _first_sentence(h.chunk), h.score) for i, h in enumerate(hits[:3])]
             return {**base, "grounded": False, "answer": REFUSAL[lang], "nearest": tuple(nearest),
                     "notice": reason}
+        # Citations are numbered in the order retrieval ranked their passages:
+        # first the passage each statement quotes, then other sources of the same words.
         citations: dict[str, Citation] = {}
+        for sentence in [g[0] for g in chosen] + [s for g in chosen for s in g[1:]]:
+            if sentence.chunk.chunk_id not in citations:
+                citations[sentence.chunk.chunk_id] = _citation(len(citations) + 1, sentence.chunk, sentence.text, sentence.score)
         lines = []
-        for sentence in chosen:
-            chunk = sentence.chunk
-            key = chunk.chunk_id
-            if key not in citations:
-                citations[key] = _citation(len(citations) + 1, chunk, sentence.text, sentence.score)
-            n = citations[key].n
-            lines.append((n, sentence, f"{sentence.text.strip()} [{n}]"))
+        for group in chosen:
+            markers = list(dict.fromkeys(citations[s.chunk.chunk_id].n for s in group))
+            marks = "".join(f"[{n}]" for n in markers)
+            lines.append((markers[0], group[0], f"{group[0].text.strip()} {marks}"))
         if mode in ("howto", "rectify"):
             body = "\n".join(f"- {text}" for _, _, text in lines)
         else:
@@ -119,37 +126,49 @@ class Answerer:
         # quote themselves verbatim, so every statement is a substring of its chunk.
         return {**base, "grounded": True, "answer": body, "citations": tuple(citations.values())}
 
-    def _choose(self, sentences: list[Sentence], mode: str) -> list[Sentence]:
-        """The best sentence of each of the top hits (so the answer cites what
-        retrieval ranked first, in that order), then the next best sentences
-        overall, up to the mode's limit; all within a share of the best score."""
+    def _choose(self, sentences: list[Sentence], mode: str, asked: Asked | None = None) -> list[list[Sentence]]:
+        """Statements to make, each a list of sentences with the same text (the
+        first is quoted; the others are the same words in other sources, cited
+        too). First the best sentence of each of the top hits, so the answer
+        cites what retrieval ranked first, then the best sentences overall, up
+        to the mode's limit, all within a share of the best score."""
         if not sentences:
             return []
         floor = sentences[0].score * 0.25
         limit = MAX_STATEMENTS[mode]
-        chosen: list[Sentence] = []
-        seen_text: set[str] = set()
+        chosen: list[list[Sentence]] = []
+        by_text: dict[str, int] = {}
 
-        def take(sentence: Sentence) -> None:
+        def take(sentence: Sentence, force: bool = False) -> None:
             norm = re.sub(r"\s+", "", sentence.text)
-            if norm not in seen_text and len(norm) >= 6 and sentence.score >= floor and len(chosen) < limit:
-                seen_text.add(norm)
-                chosen.append(sentence)
+            if len(norm) < 6 or sentence.score < floor:
+                return
+            if norm in by_text:
+                group = chosen[by_text[norm]]
+                if all(s.chunk.chunk_id != sentence.chunk.chunk_id for s in group):
+                    group.append(sentence)
+            elif len(chosen) < limit or force:
+                by_text[norm] = len(chosen)
+                chosen.append([sentence])
 
         best_per_hit: dict[int, Sentence] = {}
         for sentence in sentences:
             best_per_hit.setdefault(sentence.hit_rank, sentence)
         for rank in sorted(best_per_hit)[:TOP_HITS[mode]]:
-            take(best_per_hit[rank])
-        for sentence in sentences:
-            if sentence not in chosen:
-                take(sentence)
+            take(best_per_hit[rank], force=True)
+        if asked and (asked.period or asked.units or asked.share):
+            # The question asks for a period or a quantity: state the best one found.
+            stated = next((s for s in sentences[:60] if states_what_is_asked(s.text, asked)), None)
+            if stated:
+                take(stated, force=True)
         if mode == "rectify":
             # Deadlines are what a rectification order turns on: keep the best one found.
             deadline = next((s for s in sentences[:40] if _DEADLINE.search(s.text)), None)
-            if deadline and deadline not in chosen and deadline.score >= floor:
-                chosen = chosen[: limit - 1] + [deadline]
-        chosen.sort(key=lambda s: (s.hit_rank, s.chunk.chunk_id, s.start))
+            if deadline:
+                take(deadline, force=True)
+        for sentence in sentences:
+            take(sentence)
+        chosen.sort(key=lambda group: (group[0].hit_rank, group[0].chunk.chunk_id, group[0].start))
         return chosen
 
     # -- records ---------------------------------------------------------

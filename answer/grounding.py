@@ -52,6 +52,15 @@ def _mentions(evidence: str, name: str) -> bool:
     return re.sub(r"\s+", "", name).lower() in flat
 
 
+def states_what_is_asked(text: str, asked) -> bool:
+    """Whether a sentence states the kind of thing the question asks for."""
+    if asked.units and any(_has_quantity(text, unit) for unit in asked.units):
+        return True
+    if asked.period and _PERIOD.search(text):
+        return True
+    return bool(asked.share and _SHARE.search(text))
+
+
 def check_grounded(question: str, hits: list[Hit], chosen, weights: dict[str, float]) -> tuple[bool, str]:
     """(True, "") when the chosen evidence answers; else (False, why not)."""
     if not hits or not chosen:

@@ -119,6 +119,7 @@ class Index:
         self._embedder = embedder
         self.lexicon = lexicon
         self.size = int(manifest["chunks"])
+        self._doc_sizes: dict[str, int] | None = None
 
     @classmethod
     def open(cls, folder: str | Path, embedder: Embedder | None = None, *, model: str | None = None,
@@ -269,10 +270,41 @@ class Index:
                 groups[key] = Hit(chunk, score, ranks, row)
             else:
                 groups[key] = Hit(first.chunk, first.score, first.ranks, first.row, first.parts + (chunk,))
-        hits = list(groups.values())[:k]
+        hits = self._collapse_copies(list(groups.values()), k)
         if mode == "hybrid" and lists.get("bm25_xl") and k > 1:
             hits = self._make_room_for_other_language(query, hits, lists["bm25_xl"], groups, chunks)
         return hits
+
+    def _collapse_copies(self, groups: list[Hit], k: int) -> list[Hit]:
+        """The same clause often stands in two documents (a regulation and a
+        collection quoting it). Such hits become one, led by the passage from the
+        larger document (where it has its context), the copy riding along."""
+        out: list[Hit] = []
+        keys: list[list[str]] = []
+        for hit in groups:
+            key = _flat(hit.chunk.text)
+            match = None
+            if len(key) >= 20:
+                match = next((i for i, ks in enumerate(keys) if any(key in other or other in key for other in ks if len(other) >= 20)), None)
+            if match is None:
+                if len(out) < k:
+                    out.append(hit)
+                    keys.append([key])
+                continue
+            first = out[match]
+            if self.doc_sizes.get(hit.chunk.doc_id, 0) > self.doc_sizes.get(first.chunk.doc_id, 0):
+                lead, rest = hit.chunk, first.chunks + hit.parts
+            else:
+                lead, rest = first.chunk, first.parts + hit.chunks
+            out[match] = Hit(lead, first.score, {**hit.ranks, **first.ranks}, first.row, rest)
+            keys[match].append(key)
+        return out
+
+    @property
+    def doc_sizes(self) -> dict[str, int]:
+        if self._doc_sizes is None:
+            self._doc_sizes = {d.doc_id: d.chunks for d in self.catalog.documents()}
+        return self._doc_sizes
 
     def _make_room_for_other_language(self, query, hits, xl_rows, groups, chunks) -> list[Hit]:
         lang = question_lang(query)
@@ -282,7 +314,19 @@ class Index:
         if row is None:
             return hits
         other = groups[article_key(chunks[row])]
-        return hits[:-1] + [other] if other not in hits else hits
+        if any(other.chunk in h.chunks for h in hits):
+            return hits
+        # The same clause may stand in a second document of that language: bring it along.
+        merged = self._collapse_copies([other] + [g for g in groups.values() if g is not other], 1)[0]
+        return hits[:-1] + [merged]
+
+
+_PUNCT = re.compile(r"[\s\W_]+")
+
+
+def _flat(text: str) -> str:
+    """Text without spaces and punctuation, to spot the same clause in two places."""
+    return _PUNCT.sub("", text).lower()
 
 
 def _capitalised(text: str) -> list[str]:
