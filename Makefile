@@ -28,9 +28,10 @@ ingest: $(VENV)/.installed
 run: ingest
 	SAFECITE_INDEX=$(INDEX) $(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
-# Retrieval quality on the shared dev set (../shared): writes docs/quality.md.
+# Retrieval and answer quality on the shared dev set (../shared): writes docs/quality.md.
 eval: $(VENV)/.installed
 	$(PY) -m index.evaluate --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --index var/eval-index --out docs/quality.md
+	$(PY) -m answer.evaluate --questions $(SHARED)/eval/dev.jsonl --index var/eval-index --out docs/quality.md
 
 test: $(VENV)/.installed
 	$(PY) -m pytest tests -q

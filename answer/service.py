@@ -1,0 +1,24 @@
+"""One call from a question to an Answer: the extractive answer always, then,
+when an LLM is configured and the evidence answers, the model's answer over the
+same passages, verified (answer/llm.py). Used by the CLI and the page."""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from index.search import Index
+
+from .extractive import Answerer, _citation
+from .llm import LLMClient, LLMConfig, verified_llm_answer
+from .models import Answer
+
+
+def answer_question(index: Index, question: str, *, mode: str = "auto", k: int = 8,
+                    filters: Mapping[str, Any] | None = None, previous: str | None = None,
+                    llm: LLMConfig | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
+    extractive = Answerer(index).answer(question, mode=mode, k=k, filters=filters, previous=previous)
+    if llm is None or not extractive.grounded or extractive.mode == "similar":
+        return extractive
+    hits = index.search(extractive.resolved_question, k, filters)
+    passages = [_citation(n, hit.chunk, hit.chunk.text, hit.score) for n, hit in enumerate(hits, start=1)]
+    return verified_llm_answer(question, extractive.resolved_question, extractive.lang, extractive.mode,
+                               passages, extractive, LLMClient(llm), on_token=on_token)
