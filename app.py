@@ -1,12 +1,14 @@
-"""SafeCite page. For now: search the index and see each hit with its citation
-(title, locator, page) and passage, plus what is indexed. Cited answers build
-on this through the answer package."""
+"""SafeCite page (first version): ask a question, get a cited answer, open each
+citation to see its passage. The full chat page builds on the same calls."""
 from __future__ import annotations
 
 import os
 
 import streamlit as st
 
+from answer.llm import LLMConfig
+from answer.models import MODES
+from answer.service import answer_question
 from index import Index
 from ingest.errors import SafeCiteError
 
@@ -23,6 +25,7 @@ def open_index(folder: str) -> Index:
 
 try:
     index = open_index(INDEX)
+    llm = LLMConfig.from_env()
 except SafeCiteError as exc:
     st.error(str(exc))
     st.stop()
@@ -33,20 +36,27 @@ with st.sidebar:
     for doc_type, lang, docs, chunks in index.catalog.stats():
         st.write(f"{doc_type} ({lang}): {docs} documents, {chunks} chunks")
 
-query = st.text_input("Search regulations, standards, plans and findings")
-col1, col2 = st.columns(2)
-doc_type = col1.selectbox("Document type", ["", "regulation", "standard", "guidance", "plan", "record", "note"])
-lang = col2.selectbox("Language", ["", "en", "zh"])
-if query:
-    filters = {k: v for k, v in {"doc_type": doc_type, "lang": lang}.items() if v}
-    hits = index.search(query, k=10, filters=filters)
-    if not hits:
-        st.info("No passage matches.")
-    for n, hit in enumerate(hits, start=1):
-        c = hit.chunk
-        page = f" · p. {c.page_start}" if c.page_start else ""
-        with st.expander(f"[{n}] {c.title} — {c.locator}{page} ({c.doc_type})"):
-            if c.heading_path:
-                st.caption(" › ".join(c.heading_path))
-            st.text(c.text)
+mode = st.selectbox("Job", ["auto", *MODES], format_func=lambda m: {
+    "auto": "Ask", "howto": "Inspection checklist", "rectify": "Rectification requirements",
+    "similar": "Similar findings", "lookup": "Look up a rule"}[m])
+question = st.text_input("Question", placeholder="How do I inspect dust explosion risks in a polishing workshop?")
+if question:
+    answer = answer_question(index, question, mode=mode, llm=llm)
+    if answer.resolved_question != question:
+        st.caption(f"Resolved question: {answer.resolved_question}")
+    if answer.notice:
+        st.info(answer.notice)
+    if answer.grounded:
+        st.markdown(answer.answer)
+    else:
+        st.warning(answer.answer)
+    for c in answer.citations:
+        page = f" · p. {c.page}" if c.page else ""
+        with st.expander(f"[{c.n}] {c.title} — {c.locator}{page} ({c.doc_type})"):
             st.caption(c.source)
+            st.text(c.text)
+    if answer.nearest:
+        st.caption("Nearest passages (not answering):")
+        for c in answer.nearest:
+            with st.expander(f"{c.title} — {c.locator}"):
+                st.text(c.text)
