@@ -33,9 +33,10 @@ from .tokenize import place_names, tokenize
 
 CANDIDATES = 100  # per retriever, before fusion
 # When the glossary translates at least this share of a question's words, the
-# best hit in the other language gets the last of the k places if none is
-# there yet: the answer may exist only in the other language's documents.
+# best hit in the other language takes place XL_PLACE if none is above it: the
+# answer may exist only in the other language's documents.
 XL_COVERAGE = 0.5
+XL_PLACE = 5
 FILTER_KEYS = ("doc_type", "lang", "folder", "source", "doc_id", *FILTER_FIELDS, "date_from", "date_to")
 MODES = ("hybrid", "dense", "bm25")
 
@@ -307,19 +308,21 @@ class Index:
         return self._doc_sizes
 
     def _make_room_for_other_language(self, query, hits, xl_rows, groups, chunks) -> list[Hit]:
+        """When the glossary translates most of the question and none of the first
+        XL_PLACE hits is in the other language, the best other-language hit takes
+        that place (the rest move down)."""
         lang = question_lang(query)
-        if any(h.chunk.lang != lang for h in hits) or self.lexicon.coverage(query) < XL_COVERAGE:
+        if any(h.chunk.lang != lang for h in hits[:XL_PLACE]) or self.lexicon.coverage(query) < XL_COVERAGE:
             return hits
         row = next((r for r in xl_rows if chunks[r].lang != lang), None)
         if row is None:
             return hits
         other = groups[article_key(chunks[row])]
-        if any(other.chunk in h.chunks for h in hits):
-            return hits
+        rest = [h for h in hits if other.chunk not in h.chunks]
         # The same clause may stand in a second document of that language: bring it along.
         merged = self._collapse_copies([other] + [g for g in groups.values() if g is not other], 1)[0]
-        return hits[:-1] + [merged]
-
+        place = min(len(rest), XL_PLACE - 1)
+        return (rest[:place] + [merged] + rest[place:])[:len(hits)]
 
 _PUNCT = re.compile(r"[\s\W_]+")
 
