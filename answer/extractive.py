@@ -24,6 +24,7 @@ from .sentences import sentence_spans
 
 _DEADLINE = re.compile(r"\d+\s*(日|天|个月|小时|工作日)|within|days?\b|hours?\b|months?\b|期限|时限|限期|之日起|以前|before|no later than", re.I)
 MAX_STATEMENTS = {"howto": 8, "rectify": 7, "lookup": 6, "similar": 5}
+WEAK_SHARE = 0.4  # a top hit's best sentence is used down to this share of the floor
 TOP_HITS = {"howto": 5, "rectify": 5, "lookup": 5, "similar": 5}  # hits that each contribute their best sentence
 RECORD_FIELDS = ("enterprise", "city", "date", "hazard_category", "status", "deadline", "regulation_cited", "record_id")
 
@@ -102,7 +103,9 @@ class Answerer:
         asked = asked_for(resolved)
         sentences = self.score_sentences(hits, weights, asked)
         chosen = self._choose(sentences, mode, asked)
-        grounded, reason = check_grounded(resolved, hits, [g[0] for g in chosen], weights)
+        floor = sentences[0].score * 0.25 if sentences else 0.0
+        strong = [g[0] for g in chosen if g[0].score >= floor]
+        grounded, reason = check_grounded(resolved, hits, strong, weights)
         if not grounded:
             nearest = [_citation(i + 1, h.chunk, _first_sentence(h.chunk), h.score) for i, h in enumerate(hits[:3])]
             return {**base, "grounded": False, "answer": REFUSAL[lang], "nearest": tuple(nearest),
@@ -139,9 +142,9 @@ class Answerer:
         chosen: list[list[Sentence]] = []
         by_text: dict[str, int] = {}
 
-        def take(sentence: Sentence, force: bool = False) -> None:
+        def take(sentence: Sentence, force: bool = False, low: float = 1.0) -> None:
             norm = re.sub(r"\s+", "", sentence.text)
-            if len(norm) < 6 or sentence.score < floor:
+            if len(norm) < 6 or sentence.score < floor * low:
                 return
             if norm in by_text:
                 group = chosen[by_text[norm]]
@@ -155,7 +158,9 @@ class Answerer:
         for sentence in sentences:
             best_per_hit.setdefault(sentence.hit_rank, sentence)
         for rank in sorted(best_per_hit)[:TOP_HITS[mode]]:
-            take(best_per_hit[rank], force=True)
+            # A top hit's best sentence may be weaker; it is cited, but only
+            # sentences above the floor count as evidence (see _passages).
+            take(best_per_hit[rank], force=True, low=WEAK_SHARE)
         if asked and (asked.period or asked.units or asked.share):
             # The question asks for a period or a quantity: state the best one found.
             stated = next((s for s in sentences[:60] if states_what_is_asked(s.text, asked)), None)
