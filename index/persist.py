@@ -14,7 +14,6 @@ previous generation is kept as a fallback. No pickle anywhere.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import IndexStateError
+from ingest.pipeline import file_hash as file_sha256
 
 FORMAT_VERSION = 2
 CURRENT = "CURRENT"
@@ -55,14 +55,6 @@ def new_generation(folder: Path) -> Path:
     path = folder / f"gen-{number:06d}"
     path.mkdir()
     return path
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _data_files(generation: Path) -> list[Path]:
