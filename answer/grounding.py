@@ -36,7 +36,9 @@ _last_coverage = [0.0]  # for calibration scripts only
 def _has_quantity(evidence: str, unit: str) -> bool:
     for spelling in UNITS[unit]:
         spelling = spelling.strip()
-        if re.search(_NUMBER + r"\s*" + re.escape(spelling), evidence, re.I):
+        # A short Latin unit ends its word: "1 May" is not 1 mA, "10 minutes" not 10 m.
+        end = r"s?(?![a-z])" if re.fullmatch(r"[a-z]{1,3}", spelling) else ""
+        if re.search(_NUMBER + r"\s*" + re.escape(spelling) + end, evidence, re.I):
             return True
     return False
 
@@ -68,9 +70,11 @@ def check_grounded(question: str, hits: list[Hit], chosen, weights: dict[str, fl
     chunks = {s.chunk.chunk_id: s.chunk for s in chosen}
     evidence = "\n".join(c.text for c in chunks.values())
     asked = asked_for(question)
-    statements = "\n".join(s.text for s in chosen)
+    # A name may be the cited document's own ("the Metallurgical Gas Safety Rules",
+    # "SC/T 0102"), which its clauses do not repeat: the titles count too.
+    named = "\n".join([s.text for s in chosen] + list(dict.fromkeys(s.chunk.title for s in chosen)))
     for name in asked.names:
-        if not _mentions(statements, name):
+        if not _mentions(named, name):
             return False, f"the passages found do not mention {name}"
     stream = tokenize(evidence)
     for term in asked.terms:

@@ -13,7 +13,7 @@ from .models import MODES
 
 _SIMILAR = re.compile(r"similar|past findings|previous findings|like this|类似|相似|以往|同类|案例", re.I)
 _RECTIFY = re.compile(
-    r"rectif|correct(ed|ion)?\b|abate|deadline|fix(ed)?\b|penalt|fine[sd]?\b|overdue|what (must|should) .* do|"
+    r"rectif|correct(ed|ion)?\b|abate|deadline|\bfix(ed)?\b|penalt|\bfine[sd]?\b|overdue|what (must|should) .* do|"
     r"整改|期限|时限|逾期|责令|处理|处罚|罚款|怎么办|如何处置|应当怎么", re.I)
 _HOWTO = re.compile(r"how (do|should|can) (i|we|you|inspectors?)|inspect|check|what to (look|check)|checklist|"
                     r"检查|核查|排查|如何|怎么|怎样|哪些做法|注意", re.I)
@@ -52,7 +52,12 @@ def resolve_follow_up(question: str, previous: str | None) -> str:
     if not (_FOLLOW_UP.search(question) and short):
         return question
     addition = _FOLLOW_UP.sub("", question).strip(" ?？,，。.")
-    return f"{previous.rstrip(' ?？')} — {addition}" if addition else previous
+    if not addition:
+        return previous
+    # Keep the question mark: without it a Chinese question reads as the
+    # description of a finding (detect_mode -> "similar").
+    mark = next((t.rstrip()[-1] for t in (question, previous) if t.rstrip()[-1:] in ("?", "？")), "")
+    return f"{previous.rstrip(' ?？')} — {addition}{mark}"
 
 
 # Units a question may ask a quantity in, and how they are written in documents.
@@ -64,7 +69,7 @@ UNITS = {
     "percent": ("%", "percent", "百分之", "％"),
     "mg/m3": ("mg/m", "毫克"),
     "m/s": ("m/s", "米/秒", "米每秒", "feet per minute", "fpm"),
-    "kg": ("kg", "公斤", "千克", "pounds", "lb"),
+    "kg": ("kg", "公斤", "千克", "kilogram", "pounds", "lb"),
     "m": ("米", " m ", "meter", "metre", "feet", "foot"),
     "hours": ("小时", "hour", "hours"),
     "°c": ("℃", "°c", "度", "degrees"),
@@ -72,10 +77,16 @@ UNITS = {
 }
 _ASKED_UNIT = re.compile(
     r"多少(毫安|牛·米|牛米|ppm|毫克|米|公斤|千克|小时|度|元|万元)|"
-    r"(毫安|牛·米|cal/cm2?|ppm|mg/m3|m/s|percent|%|百分之|dollars)", re.I)
+    r"(毫安|牛·米|cal/cm2?|ppm|mg/m3|m/s|percent|%|百分之|dollars|"
+    r"milliamp\w*|\bmA\b|N·m|newton[- ]?met\w*|kilograms?|\bkg\b|pounds|\blbs?\b|calories|"  # asked in English
+    r"feet per minute|\bfpm\b)", re.I)
 _ASKED_PERIOD = re.compile(r"how (long|often|many (days|hours|years|months))|多久|多长时间|几年|多少年|几个月|多少天|多少小时|每隔", re.I)
 _ASKED_SHARE = re.compile(r"(至少|最多|不低于|不超过).{0,24}的多少|what (percentage|fraction|share)|多少比例", re.I)
 _ACRONYM = re.compile(r"\b([A-Z]{2,}[A-Z0-9]*(?:\s?\d+[A-Z]?)?)\b")
+# A standard's designation ("GB 15577", "SC/T 0102", "NFPA 652"), also where it touches
+# Chinese text ("根据GB 15577，"), in which \b sees no word boundary. Two digits at
+# least, so that a formula ("CO2灭火器") is not taken for one.
+_DESIGNATION = re.compile(r"(?<![A-Za-z0-9/])([A-Z]{2,}(?:/[A-Z]+)?\s?\d{2,}[A-Z]?)(?![A-Za-z0-9])")
 _NAMED_PHRASE = re.compile(r"(?<!^)(?<![.?!]\s)\b((?:[A-Z][a-z]+\s){1,3}[A-Z][a-z]+)\b")
 _BOOK_TITLE = re.compile(r"《([^》]{2,40})》")
 # "At what heat index does ...", "What is the recommended weight limit for ...":
@@ -84,6 +95,7 @@ _ASKED_TERM = (
     re.compile(r"\bat what ([a-z][a-z -]{2,40}?) (?:does|do|is|are|must|should|will|would|can)\b", re.I),
     re.compile(r"\bwhat is the ([a-z][a-z -]{2,40}?) (?:for|of|under|in|when|at|on)\b", re.I),
 )
+_EXTREME = re.compile(r"^(?:minimum|maximum|min|max)\s+", re.I)
 _COMMON_ACRONYMS = frozenset({"OSHA", "CSHO", "US", "USA", "PPE", "CFR", "AM", "PM", "OK", "I"})
 
 
@@ -115,7 +127,7 @@ def asked_for(question: str) -> Asked:
                 break
     asked.period = bool(_ASKED_PERIOD.search(lowered))
     asked.share = bool(_ASKED_SHARE.search(question))
-    for match in _ACRONYM.finditer(question):
+    for match in [*_ACRONYM.finditer(question), *_DESIGNATION.finditer(question)]:
         name = match.group(1).strip()
         if name.split()[0] not in _COMMON_ACRONYMS:
             asked.names.append(name)
@@ -123,7 +135,9 @@ def asked_for(question: str) -> Asked:
         asked.names.append(match.group(1))
     asked.names += _BOOK_TITLE.findall(question)
     for pattern in _ASKED_TERM:
-        asked.terms += [m.group(1).strip() for m in pattern.finditer(question)]
+        # "the minimum design air velocity": documents say "the design air velocity
+        # ... not less than", so the quantity is named without minimum/maximum.
+        asked.terms += [_EXTREME.sub("", m.group(1).strip()) for m in pattern.finditer(question)]
     asked.names = list(dict.fromkeys(asked.names))
     return asked
 

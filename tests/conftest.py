@@ -322,3 +322,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "corpus: ingests a whole corpus folder (the project's corpus/ or ../shared/corpus); run with -m corpus"
     )
+
+
+@pytest.fixture(scope="session")
+def real_corpus_index(tmp_path_factory):
+    """One index of a copy of PROJECT_ROOT/corpus with the real bundled model,
+    built at most once per session for every module that asks for it (the
+    build is the expensive part: about a minute on two cores). Read-only:
+    a test that changes an index copies the folder first.
+
+    Yields (folder, index); the index is open with the real embedder."""
+    import shutil
+
+    from index.build import ingest
+    from index.embedders import DEFAULT_MODEL, make_embedder
+    from index.search import Index
+
+    base = tmp_path_factory.mktemp("real-corpus")
+    corpus = base / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", corpus)
+    embedder = make_embedder(DEFAULT_MODEL)
+    ingest([corpus], base / "index", embedder=embedder)
+    index = Index.open(base / "index", embedder)
+    yield base / "index", index
+    index.close()

@@ -1,0 +1,325 @@
+"""The answerer's parts that need no index: reading a question (mode,
+follow-up, what it asks for), sentence boundaries, and the citation check."""
+from __future__ import annotations
+
+import pytest
+
+from answer.extractive import Sentence
+from answer.grounding import check_grounded, states_what_is_asked
+from answer.models import Citation
+from answer.question import asked_for, detect_mode, resolve_follow_up
+from answer.sentences import sentence_spans, split_sentences
+from answer.verify import check_answer, statements, supported
+from index.search import Hit
+from ingest.models import Chunk
+
+ALUMINIUM = "How do I inspect dust explosion risks in an aluminium polishing shop?"
+ALUMINIUM_ZH = "如何检查铝粉抛光车间的粉尘爆炸风险？"
+
+
+# --- detect_mode ----------------------------------------------------------------
+
+@pytest.mark.parametrize("question, mode", [
+    (ALUMINIUM, "howto"),
+    ("How should inspectors check the wet collector interlocks?", "howto"),
+    ("如何检查粉尘涉爆企业的除尘系统？", "howto"),
+    ("What are the rectification requirements and deadlines for overdue gas alarm findings?", "rectify"),
+    ("What fines apply when the blind plate register is missing?", "rectify"),
+    ("发现除尘器未设置泄爆装置应当如何整改？", "rectify"),
+    ("逾期未整改的隐患怎么办？", "rectify"),
+    # An event described, not asked about: find similar records.
+    ("A worker fell through a skylight while cleaning dust from the roof of the polishing workshop last night",
+     "similar"),
+    ("铸造间隙铸造井口敞开，没有盖板也没有设置防护栏杆，夜班人员险些坠落", "similar"),
+    ("Find past findings similar to this one: the water level switch of the wet collector was disconnected.",
+     "similar"),
+    ("找出类似的隐患记录", "similar"),
+    ("What is the design air velocity in ducts carrying metal dust?", "lookup"),
+    ("一氧化碳二级报警值是多少？", "lookup"),
+    ("What is SC/T 0102?", "lookup"),
+])
+def test_detect_mode(question, mode):
+    assert detect_mode(question) == mode
+
+
+@pytest.mark.parametrize("question, mode", [
+    # "fine" and "fix" are words, not parts of "confined", "defined" or "prefix".
+    ("What gas readings are required before workers may enter a confined space?", "lookup"),
+    ("Who signs the entry permit for a confined space?", "lookup"),
+    ("What is defined as a dust explosion hazard location?", "lookup"),
+    ("What does the prefix of a ladle number mean?", "lookup"),
+    ("What fine applies to a missing confined space register?", "rectify"),
+    ("How must the defect be fixed?", "rectify"),
+])
+def test_rectify_words_are_whole_words(question, mode):
+    assert detect_mode(question) == mode
+
+
+# --- resolve_follow_up ------------------------------------------------------------
+
+def test_an_english_follow_up_carries_the_previous_question():
+    resolved = resolve_follow_up("and for magnesium dust?", ALUMINIUM)
+    assert resolved != "and for magnesium dust?"
+    assert "aluminium polishing shop" in resolved and "magnesium dust" in resolved
+    assert detect_mode(resolved) == "howto"
+
+
+def test_a_chinese_follow_up_carries_the_previous_question():
+    resolved = resolve_follow_up("那镁粉呢？", ALUMINIUM_ZH)
+    assert "铝粉抛光车间" in resolved and "镁粉" in resolved
+    # Still a question: without its question mark it would read as a finding to match.
+    assert detect_mode(resolved) == "howto"
+    assert detect_mode(resolve_follow_up("那镁粉呢", ALUMINIUM_ZH)) == "howto"
+
+
+@pytest.mark.parametrize("question", [
+    "What is the second-level carbon monoxide alarm set point?",
+    "How often must trunnions be tested by ultrasonic methods, and who keeps the report on file?",
+    "一氧化碳二级报警值是多少？",
+])
+def test_a_standalone_question_is_left_alone(question):
+    assert resolve_follow_up(question, ALUMINIUM) == question
+    assert resolve_follow_up(question, None) == question
+
+
+def test_a_follow_up_without_a_previous_question_is_left_alone():
+    assert resolve_follow_up("and for magnesium dust?", None) == "and for magnesium dust?"
+    assert resolve_follow_up("and for magnesium dust?", "") == "and for magnesium dust?"
+
+
+# --- asked_for --------------------------------------------------------------------
+
+@pytest.mark.parametrize("question, unit", [
+    ("有限空间内漏电保护器的动作电流应为多少毫安？", "ma"),
+    ("How many milliamps should the residual current device trip at?", "ma"),
+    ("What is the trip current in mA?", "ma"),
+    ("泄爆板螺栓拧紧力矩应为多少牛·米？", "n·m"),
+    ("What torque in N·m should the vent panel bolts be tightened to?", "n·m"),
+    ("What is the CO alarm set point in ppm?", "ppm"),
+    ("铝粉尘的职业接触限值是多少毫克每立方米？", "mg/m3"),
+    ("How many kilograms of Class D agent must be kept at each station?", "kg"),
+    ("What incident energy in cal/cm2 requires arc-rated clothing?", "cal/cm2"),
+])
+def test_asked_for_units(question, unit):
+    assert asked_for(question).units == [unit]
+
+
+@pytest.mark.parametrize("question", [
+    "How long must training records be kept?",
+    "How often must fixed carbon monoxide detectors be calibrated?",
+    "How many days does the enterprise have to rectify a missing warning sign?",
+    "培训记录保存多久？",
+    "特种作业操作证几年复审一次？",
+    "检测报告有效期多少年？",
+])
+def test_asked_for_periods(question):
+    asked = asked_for(question)
+    assert asked.period and not asked.units and not asked.share
+
+
+@pytest.mark.parametrize("question", [
+    "What percentage of general hidden hazards must be rectified within their deadlines?",
+    "What share of the findings may remain overdue?",
+    "专职安全管理人员至少占从业人员的多少？",
+    "一般事故隐患整改率不低于多少比例？",
+])
+def test_asked_for_proportions(question):
+    assert asked_for(question).share
+
+
+@pytest.mark.parametrize("question, name", [
+    ("Does NFPA 70E apply to arc flash in electrical rooms?", "NFPA 70E"),
+    ("How often does NFPA 484 require collectors to be inspected?", "NFPA 484"),
+    ("GB 15577 对粉尘爆炸危险场所有什么要求？", "GB 15577"),
+    # A designation touching Chinese text, where \b sees no word boundary.
+    ("根据GB 15577，粉尘爆炸危险区域应当如何划分？", "GB 15577"),
+    ("NFPA 652要求粉尘危害分析多久更新一次？", "NFPA 652"),
+    ("SC/T 0102对除尘器滤料有什么要求？", "SC/T 0102"),
+    ("《工贸企业粉尘防爆安全规定》对清扫有什么要求？", "工贸企业粉尘防爆安全规定"),
+    ("Does the National Fire Protection Association require spark detection?", "National Fire Protection Association"),
+])
+def test_asked_for_named_standards_and_bodies(question, name):
+    assert name in asked_for(question).names
+
+
+@pytest.mark.parametrize("question, term", [
+    ("At what heat index does work on the casting floor have to stop?", "heat index"),
+    ("At what noise level must hearing protection be worn?", "noise level"),
+    ("What is the recommended weight limit for a two-handed lift?", "recommended weight limit"),
+    # Documents say "the design air velocity ... not less than": the quantity is
+    # named without its minimum / maximum.
+    ("What is the minimum design air velocity in ducts carrying metal dust?", "design air velocity"),
+])
+def test_asked_for_the_named_quantity(question, term):
+    assert asked_for(question).terms == [term]
+
+
+@pytest.mark.parametrize("question", [
+    ALUMINIUM,
+    "如何检查粉尘涉爆企业的除尘系统？",
+    "What is the maximum load of the crane?",
+    "CO报警值应当设定为多少？",
+    "CO2灭火器能否用于金属粉尘火灾？",  # a formula, not a standard's designation
+])
+def test_asked_for_nothing_specific(question):
+    asked = asked_for(question)
+    assert (asked.units, asked.period, asked.share, asked.names) == ([], False, False, [])
+
+
+def test_common_acronyms_are_not_names():
+    assert asked_for("What PPE does OSHA require at 5 PM?").names == []
+
+
+# --- grounding: does the evidence state what is asked? --------------------------
+
+@pytest.mark.parametrize("text, question, states", [
+    ("trips at 30 mA within 0.1 s", "How many milliamps should it trip at?", True),
+    ("动作电流不大于三十毫安", "动作电流应为多少毫安？", True),
+    # A number followed by a word that merely starts like the unit is no quantity.
+    ("Effective: 1 May 2024", "How many milliamps should it trip at?", False),
+    ("the 10 machines stop", "What is the trip current in mA?", False),
+    ("alarm at 24ppm，", "What is the set point in ppm?", True),
+    ("Records are kept for 3 years.", "How long are records kept?", True),
+    ("Records are kept on file.", "How long are records kept?", False),
+    ("not less than 95% of general hidden hazards", "What percentage of hazards must be rectified?", True),
+])
+def test_states_what_is_asked(text, question, states):
+    assert states_what_is_asked(text, asked_for(question)) is states
+
+
+def _sentence(text: str, title: str = "Metallurgical Gas Safety Rules") -> Sentence:
+    chunk = Chunk(chunk_id="c1", doc_id="d1", source="regulations-en/gas.md", title=title, doc_type="regulation",
+                  lang="en", heading_path=(), locator="Article 19", page_start=None, page_end=None, start=0,
+                  end=len(text), text=text)
+    return Sentence(chunk, 0, 0, len(text), 1.0)
+
+
+SET_POINT = "The first-level carbon monoxide alarm shall be set at 24 ppm."
+
+
+@pytest.mark.parametrize("question, grounded", [
+    ("What is the carbon monoxide alarm set point?", True),
+    # The named document is the cited one: its clauses do not repeat its title.
+    ("Which carbon monoxide alarm set point do the Metallurgical Gas Safety Rules give?", True),
+    ("Which carbon monoxide alarm set point does NFPA 72 give?", False),
+    ("Which carbon monoxide alarm set point do the Dust Explosion Prevention Rules give?", False),
+    ("How many milliamps does the carbon monoxide alarm draw?", False),
+    ("At what heat index does the carbon monoxide alarm sound?", False),
+])
+def test_check_grounded(question, grounded):
+    sentence = _sentence(SET_POINT)
+    hits = [Hit(sentence.chunk, 1.0)]
+    weights = {"carbon": 1.0, "monoxid": 1.0, "alarm": 1.0, "set": 0.5, "point": 0.5}
+    ok, why = check_grounded(question, hits, [sentence], weights)
+    assert ok is grounded, why
+    assert bool(why) is not grounded
+
+
+def test_check_grounded_without_evidence():
+    assert check_grounded("What is the set point?", [], [], {}) == (False, "no passage matches the question")
+
+
+# --- sentence_spans ---------------------------------------------------------------
+
+def test_sentence_spans_are_exact_trimmed_offsets():
+    text = "  Stop the fan. Clean the hood!\nCheck the vent?  "
+    spans = sentence_spans(text)
+    assert spans == [(2, 15), (16, 31), (32, 47)]
+    assert [text[a:b] for a, b in spans] == ["Stop the fan.", "Clean the hood!", "Check the vent?"]
+
+
+def test_abbreviations_do_not_end_a_sentence():
+    text = "The collector stopped at 5 p.m. on Friday. Units built in the U.S. need a permit. See No. 4 for details."
+    assert split_sentences(text) == [
+        "The collector stopped at 5 p.m. on Friday.",
+        "Units built in the U.S. need a permit.",
+        "See No. 4 for details.",
+    ]
+    for a, b in sentence_spans(text):
+        assert text[a:b] == text[a:b].strip() and text[a:b]
+
+
+def test_chinese_sentences_end_at_full_stops_and_semicolons():
+    text = "第一条除尘器应当接地。第二条不得使用压缩空气吹扫；第三条每班清扫！是否合格？"
+    spans = sentence_spans(text)
+    assert [text[a:b] for a, b in spans] == ["第一条除尘器应当接地。", "第二条不得使用压缩空气吹扫；", "第三条每班清扫！", "是否合格？"]
+    assert spans[0] == (0, 11) and spans[-1][1] == len(text)
+    # Contiguous: nothing between Chinese sentences is lost.
+    assert all(a == b for (_, b), (a, _) in zip(spans, spans[1:]))
+
+
+def test_lines_end_sentences_and_empty_text_has_none():
+    assert split_sentences("(1) fan\n(2) filter bags\n\n(3) ash hopper") == [
+        "(1) fan", "(2) filter bags", "(3) ash hopper"]
+    assert sentence_spans("") == [] and sentence_spans(" \n ") == []
+
+
+# --- verify: statements and check_answer -----------------------------------------
+
+PASSAGE = ("Article 29 Work positions and equipment surfaces shall be cleaned at least once per shift. "
+           "Dust layers in dust explosion hazard locations shall not exceed 1 mm in thickness at any time, "
+           "and cleaning records shall be kept for at least 1 year.")
+QUOTE = "Dust layers in dust explosion hazard locations shall not exceed 1 mm in thickness at any time"
+
+
+def cite(n: int = 1, text: str = PASSAGE, quote: str = QUOTE) -> Citation:
+    return Citation(n=n, chunk_id=f"c{n}", source="regulations-en/dust.md", title="Dust Rules", doc_type="regulation",
+                    locator="Article 29", page=None, quote=quote, text=text)
+
+
+def test_a_citation_quote_must_be_in_its_text():
+    with pytest.raises(ValueError):
+        cite(quote="Dust layers shall not exceed 5 mm")
+
+
+def test_statements_split_sentences_and_list_items_with_their_markers():
+    found = statements("- Clean every shift [1].\n2. Keep records [1][2].\n\n# Heading\nDust layers stay thin. [3]")
+    assert [(s.text, s.markers) for s in found] == [
+        ("Clean every shift", (1,)),
+        ("Keep records", (1, 2)),
+        ("Dust layers stay thin.", (3,)),
+    ]
+
+
+def test_each_sentence_needs_its_own_marker():
+    found = statements("Dust layers shall stay thin. Cleaning records are kept. [1]")
+    assert [(s.text, s.markers) for s in found] == [
+        ("Dust layers shall stay thin.", ()),
+        ("Cleaning records are kept.", (1,)),
+    ]
+    failures = check_answer("Dust layers shall stay thin. Cleaning records are kept. [1]", [cite()])
+    assert [(s.text, why) for s, why in failures] == [("Dust layers shall stay thin.", "no citation marker")]
+
+
+def test_a_verbatim_quote_with_its_marker_passes():
+    assert check_answer(f"{QUOTE} [1].", [cite()]) == []
+    assert check_answer(f"- {QUOTE} [1]\n- Cleaning records shall be kept for at least 1 year. [1]", [cite()]) == []
+
+
+def test_an_unmarked_sentence_fails():
+    failures = check_answer(QUOTE + ".", [cite()])
+    assert len(failures) == 1 and failures[0][1] == "no citation marker"
+
+
+def test_a_marker_for_a_passage_that_was_not_sent_fails():
+    failures = check_answer(f"{QUOTE} [2].", [cite()])
+    assert len(failures) == 1 and "[2]" in failures[0][1]
+    ok, why = supported(statements(f"{QUOTE} [1][7].")[0], {1: cite()})
+    assert not ok and "[7]" in why
+
+
+def test_an_invented_number_fails():
+    failures = check_answer("Dust layers in dust explosion hazard locations shall not exceed 5 mm in thickness [1].",
+                            [cite()])
+    assert len(failures) == 1 and "5" in failures[0][1]
+
+
+def test_a_statement_the_passage_does_not_make_fails():
+    failures = check_answer("Welding permits are issued by the fire brigade commander [1].", [cite()])
+    assert len(failures) == 1 and "terms" in failures[0][1]
+
+
+def test_every_failing_statement_is_listed():
+    markdown = f"{QUOTE} [1]. Hot work needs a permit. Sparks are tested monthly [4]."
+    failures = check_answer(markdown, [cite()])
+    assert [why for _, why in failures] == ["no citation marker", "cites [4], which is not one of the passages"]
