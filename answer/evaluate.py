@@ -23,6 +23,10 @@ from .extractive import Answerer
 from .verify import check_answer, statements
 
 
+def _flat(text: str) -> str:
+    return "".join(text.split())
+
+
 def evaluate(answerer: Answerer, questions: list[dict]) -> dict:
     groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     verbatim, total_statements, failed_checks, times = 0, 0, 0, []
@@ -33,7 +37,8 @@ def evaluate(answerer: Answerer, questions: list[dict]) -> dict:
         for statement in statements(answer.answer) if answer.grounded else []:
             total_statements += 1
             cited = [c for c in answer.citations if c.n in statement.markers]
-            if any(statement.text.rstrip() in c.text or c.quote in c.text and statement.text.strip() in c.text for c in cited):
+            flat = _flat(statement.text)
+            if any(flat in _flat(c.text) for c in cited):  # whitespace-insensitive, as the gold quotes
                 verbatim += 1
         failed_checks += len(check_answer(answer.answer, list(answer.citations))) if answer.grounded else 0
         for group in ("all", f"lang:{q['lang']}", f"kind:{q['kind']}"):

@@ -23,6 +23,7 @@ from .question import Asked, asked_for, detect_mode, resolve_follow_up
 from .sentences import sentence_spans
 
 _DEADLINE = re.compile(r"\d+\s*(日|天|个月|小时|工作日)|within|days?\b|hours?\b|months?\b|期限|时限|限期|之日起|以前|before|no later than", re.I)
+_BULLET = re.compile(r"[-*•]\s+")
 MAX_STATEMENTS = {"howto": 8, "rectify": 7, "lookup": 6, "similar": 5}
 WEAK_SHARE = 0.4  # a top hit's best sentence is used down to this share of the floor
 TOP_HITS = {"howto": 5, "rectify": 5, "lookup": 5, "similar": 5}  # hits that each contribute their best sentence
@@ -66,6 +67,8 @@ class Answerer:
                 if chunk.doc_type == "record":
                     continue
                 for start, end in sentence_spans(chunk.text):
+                    bullet = _BULLET.match(chunk.text, start, end)
+                    start = bullet.end() if bullet else start  # "- 15 days ..." is quoted without its dash
                     if end - start < 4:
                         continue
                     tokens = set(tokenize(chunk.text[start:end]))
@@ -120,7 +123,8 @@ class Answerer:
         for group in chosen:
             markers = list(dict.fromkeys(citations[s.chunk.chunk_id].n for s in group))
             marks = "".join(f"[{n}]" for n in markers)
-            lines.append((markers[0], group[0], f"{group[0].text.strip()} {marks}"))
+            # A sentence wrapped over lines (PDF text) is shown on one line.
+            lines.append((markers[0], group[0], f"{_one_line(group[0].text)} {marks}"))
         if mode in ("howto", "rectify"):
             body = "\n".join(f"- {text}" for _, _, text in lines)
         else:
@@ -208,3 +212,7 @@ def _citation(n: int, chunk: Chunk, quote: str, score: float) -> Citation:
     return Citation(n=n, chunk_id=chunk.chunk_id, source=chunk.source, title=chunk.title, doc_type=chunk.doc_type,
                     locator=chunk.locator, page=chunk.page_start, quote=quote, text=chunk.text,
                     score=round(float(score), 6), fields=dict(chunk.fields))
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s*\n\s*", " ", text.strip())
