@@ -110,7 +110,7 @@ class Answerer:
         strong = [g[0] for g in chosen if g[0].score >= floor]
         grounded, reason = check_grounded(resolved, hits, strong, weights)
         if not grounded:
-            nearest = [_citation(i + 1, h.chunk, _first_sentence(h.chunk), h.score) for i, h in enumerate(hits[:3])]
+            nearest = [citation_for(i + 1, h.chunk, _first_sentence(h.chunk), h.score) for i, h in enumerate(hits[:3])]
             return {**base, "grounded": False, "answer": REFUSAL[lang], "nearest": tuple(nearest),
                     "notice": reason}
         # Citations are numbered in the order retrieval ranked their passages:
@@ -118,7 +118,7 @@ class Answerer:
         citations: dict[str, Citation] = {}
         for sentence in [g[0] for g in chosen] + [s for g in chosen for s in g[1:]]:
             if sentence.chunk.chunk_id not in citations:
-                citations[sentence.chunk.chunk_id] = _citation(len(citations) + 1, sentence.chunk, sentence.text, sentence.score)
+                citations[sentence.chunk.chunk_id] = citation_for(len(citations) + 1, sentence.chunk, sentence.text, sentence.score)
         lines = []
         for group in chosen:
             markers = list(dict.fromkeys(citations[s.chunk.chunk_id].n for s in group))
@@ -191,7 +191,7 @@ class Answerer:
             quote = finding[first[0][0]:first[0][1]] if first else ""
             if not quote or quote not in chunk.text:
                 quote = _first_sentence(chunk)
-            citations.append(_citation(n, chunk, quote, hit.score))
+            citations.append(citation_for(n, chunk, quote, hit.score))
             record = {name: chunk.fields.get(name, "") for name in RECORD_FIELDS}
             record.update({"n": n, "source": chunk.source, "locator": chunk.locator, "finding": quote})
             records.append(record)
@@ -208,7 +208,7 @@ def _first_sentence(chunk: Chunk) -> str:
     return chunk.text[spans[0][0]:spans[0][1]] if spans else chunk.text
 
 
-def _citation(n: int, chunk: Chunk, quote: str, score: float) -> Citation:
+def citation_for(n: int, chunk: Chunk, quote: str, score: float) -> Citation:
     return Citation(n=n, chunk_id=chunk.chunk_id, source=chunk.source, title=chunk.title, doc_type=chunk.doc_type,
                     locator=chunk.locator, page=chunk.page_start, quote=quote, text=chunk.text,
                     score=round(float(score), 6), fields=dict(chunk.fields))

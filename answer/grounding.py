@@ -30,9 +30,6 @@ _PERIOD = re.compile(
 _SHARE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|percent)|百分之|分之|倍|\bhalf\b|一半", re.I)
 
 
-_last_coverage = [0.0]  # for calibration scripts only
-
-
 def _has_quantity(evidence: str, unit: str) -> bool:
     for spelling in UNITS[unit]:
         spelling = spelling.strip()
@@ -95,7 +92,6 @@ def check_grounded(question: str, hits: list[Hit], chosen, weights: dict[str, fl
     total = sum(weights.values())
     covered = sum(w for t, w in weights.items() if t in evidence_tokens)
     coverage = covered / total if total else 0.0
-    _last_coverage[0] = coverage
     if coverage < MIN_COVERAGE:
         return False, f"the passages found cover only {coverage:.0%} of the question"
     return True, ""

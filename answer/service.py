@@ -7,7 +7,7 @@ from typing import Any, Callable, Mapping
 
 from index.search import Index
 
-from .extractive import Answerer, _citation
+from .extractive import Answerer, citation_for
 from .llm import LLMClient, LLMConfig, verified_llm_answer
 from .models import Answer
 
@@ -19,6 +19,6 @@ def answer_question(index: Index, question: str, *, mode: str = "auto", k: int =
     if llm is None or not extractive.grounded or extractive.mode == "similar":
         return extractive
     hits = index.search(extractive.resolved_question, k, filters)
-    passages = [_citation(n, hit.chunk, hit.chunk.text, hit.score) for n, hit in enumerate(hits, start=1)]
+    passages = [citation_for(n, hit.chunk, hit.chunk.text, hit.score) for n, hit in enumerate(hits, start=1)]
     return verified_llm_answer(question, extractive.resolved_question, extractive.lang, extractive.mode,
                                passages, extractive, LLMClient(llm), on_token=on_token)
