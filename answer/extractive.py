@@ -25,6 +25,7 @@ from .sentences import sentence_spans
 _DEADLINE = re.compile(r"\d+\s*(日|天|个月|小时|工作日)|within|days?\b|hours?\b|months?\b|期限|时限|限期|之日起|以前|before|no later than", re.I)
 _BULLET = re.compile(r"[-*•]\s+")
 MAX_STATEMENTS = {"howto": 8, "rectify": 7, "lookup": 6, "similar": 5}
+FLOOR_SHARE = 0.25  # a sentence must score this share of the best one to be used as evidence
 WEAK_SHARE = 0.4  # a top hit's best sentence is used down to this share of the floor
 TOP_HITS = {"howto": 5, "rectify": 5, "lookup": 5, "similar": 5}  # hits that each contribute their best sentence
 RECORD_FIELDS = ("enterprise", "city", "date", "hazard_category", "status", "deadline", "regulation_cited", "record_id")
@@ -81,6 +82,12 @@ class Answerer:
 
     def answer(self, question: str, *, mode: str = "auto", k: int = 8, filters: Mapping[str, Any] | None = None,
                previous: str | None = None) -> Answer:
+        return self.answer_with_hits(question, mode=mode, k=k, filters=filters, previous=previous)[0]
+
+    def answer_with_hits(self, question: str, *, mode: str = "auto", k: int = 8,
+                         filters: Mapping[str, Any] | None = None,
+                         previous: str | None = None) -> tuple[Answer, list[Hit]]:
+        """The answer and the hits it was made from (a language model is given the same hits)."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         resolved = resolve_follow_up(question, previous)
@@ -97,7 +104,7 @@ class Answerer:
         else:
             result = self._passages(question, resolved, lang, mode, hits)
         timings["total"] = (time.perf_counter() - started) * 1000
-        return Answer(**{**result, "timings_ms": {k2: round(v, 1) for k2, v in timings.items()}})
+        return Answer(**{**result, "timings_ms": {k2: round(v, 1) for k2, v in timings.items()}}), hits
 
     # -- regulations, standards, plans ------------------------------------
     def _passages(self, question: str, resolved: str, lang: str, mode: str, hits: list[Hit]) -> dict:
@@ -106,7 +113,7 @@ class Answerer:
         asked = asked_for(resolved)
         sentences = self.score_sentences(hits, weights, asked)
         chosen = self._choose(sentences, mode, asked)
-        floor = sentences[0].score * 0.25 if sentences else 0.0
+        floor = sentences[0].score * FLOOR_SHARE if sentences else 0.0
         strong = [g[0] for g in chosen if g[0].score >= floor]
         grounded, reason = check_grounded(resolved, hits, strong, weights)
         if not grounded:
@@ -141,7 +148,7 @@ class Answerer:
         to the mode's limit, all within a share of the best score."""
         if not sentences:
             return []
-        floor = sentences[0].score * 0.25
+        floor = sentences[0].score * FLOOR_SHARE
         limit = MAX_STATEMENTS[mode]
         chosen: list[list[Sentence]] = []
         by_text: dict[str, int] = {}

@@ -15,10 +15,9 @@ from .models import Answer
 def answer_question(index: Index, question: str, *, mode: str = "auto", k: int = 8,
                     filters: Mapping[str, Any] | None = None, previous: str | None = None,
                     llm: LLMConfig | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
-    extractive = Answerer(index).answer(question, mode=mode, k=k, filters=filters, previous=previous)
+    extractive, hits = Answerer(index).answer_with_hits(question, mode=mode, k=k, filters=filters, previous=previous)
     if llm is None or not extractive.grounded or extractive.mode == "similar":
         return extractive
-    hits = index.search(extractive.resolved_question, k, filters)
     passages = [citation_for(n, hit.chunk, hit.chunk.text, hit.score) for n, hit in enumerate(hits, start=1)]
     return verified_llm_answer(question, extractive.resolved_question, extractive.lang, extractive.mode,
                                passages, extractive, LLMClient(llm), on_token=on_token)

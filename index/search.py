@@ -114,8 +114,11 @@ class Index:
     """An open index generation. Load once per process and share (read-only)."""
 
     def __init__(self, folder: Path, generation: Path, manifest: dict, catalog: Catalog,
-                 store: FaissStore, lexical: LexicalIndex, embedder: Embedder | None, lexicon: Lexicon) -> None:
+                 store: FaissStore, lexical: LexicalIndex, embedder: Embedder | None, lexicon: Lexicon,
+                 serving: bool = False, warnings: list[str] | None = None) -> None:
         self.folder, self.generation, self.manifest = folder, generation, manifest
+        self.serving = serving  # embed questions with one torch thread
+        self.warnings = list(warnings or [])  # e.g. fell back to the previous generation
         self.catalog, self.store, self.lexical = catalog, store, lexical
         self._embedder = embedder
         self.lexicon = lexicon
@@ -151,15 +154,13 @@ class Index:
             import faiss
 
             faiss.omp_set_num_threads(1)
-        index = cls(folder, generation, manifest, catalog, store, lexical, embedder, lexicon or default_lexicon())
-        index._serving = serving
-        index.warnings = warnings
-        return index
+        return cls(folder, generation, manifest, catalog, store, lexical, embedder, lexicon or default_lexicon(),
+                   serving, warnings)
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = make_embedder(self.manifest["model"], threads=1 if getattr(self, "_serving", False) else None)
+            self._embedder = make_embedder(self.manifest["model"], threads=1 if self.serving else None)
         return self._embedder
 
     def close(self) -> None:
