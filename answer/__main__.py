@@ -1,6 +1,10 @@
 """python -m answer --index DIR "question" [--mode auto|howto|rectify|similar|lookup] [--k 8] [--json]
 python -m answer --index DIR --batch FILE.jsonl     (one {"id", "question"} per line; one JSON answer per line)
 
+Filters narrow the evidence, e.g. for similar past findings:
+  python -m answer --mode similar --city 江川市 --status open --date-from 2024-01-01 "..."
+(the same filter options as `python -m index search`).
+
 Extractive by default; set SAFECITE_LLM_URL and SAFECITE_LLM_MODEL to have an
 OpenAI-compatible model write the answer (verified against the passages).
 """
@@ -38,6 +42,8 @@ def _print(answer, as_json: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from index.filters import add_filter_arguments, filters_from_args
+
     parser = argparse.ArgumentParser(prog="python -m answer")
     parser.add_argument("question", nargs="?")
     parser.add_argument("--index", default=os.environ.get("SAFECITE_INDEX") or os.path.join("var", "index"))
@@ -45,12 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", type=int, default=8)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--batch", help="JSONL of {\"id\", \"question\"}; prints one JSON answer per line")
+    add_filter_arguments(parser)
     args = parser.parse_args(argv)
     if not args.question and not args.batch:
         parser.error("give a question or --batch FILE")
     from index.search import Index
 
     try:
+        filters = filters_from_args(args)
         index = Index.open(args.index, serving=True)
         llm = LLMConfig.from_env()
         if args.batch:
@@ -58,11 +66,11 @@ def main(argv: list[str] | None = None) -> int:
                 for line in handle:
                     if line.strip():
                         item = json.loads(line)
-                        answer = answer_question(index, item["question"], mode=args.mode, k=args.k, llm=llm)
+                        answer = answer_question(index, item["question"], mode=args.mode, k=args.k, filters=filters, llm=llm)
                         print(json.dumps({"id": item.get("id"), **answer.to_dict()}, ensure_ascii=False))
             return 0
-        answer = answer_question(index, args.question, mode=args.mode, k=args.k, llm=llm)
-    except SafeCiteError as exc:
+        answer = answer_question(index, args.question, mode=args.mode, k=args.k, filters=filters, llm=llm)
+    except (SafeCiteError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _print(answer, args.json)

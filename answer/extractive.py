@@ -15,8 +15,9 @@ from typing import Any, Mapping
 
 from index.search import Hit, Index, question_lang
 from index.tokenize import tokenize
-from ingest.models import Chunk
+from ingest.models import DOC_TYPES, Chunk
 
+from .clauses import resolve as resolve_clause
 from .grounding import check_grounded, states_what_is_asked
 from .models import REFUSAL, Answer, Citation
 from .question import Asked, asked_for, detect_mode, resolve_follow_up
@@ -93,11 +94,8 @@ class Answerer:
         resolved = resolve_follow_up(question, previous)
         lang = question_lang(question)
         mode = detect_mode(resolved) if mode == "auto" else mode
-        search_filters = dict(filters or {})
-        if mode == "similar":
-            search_filters.setdefault("doc_type", "record")
         t0 = time.perf_counter()
-        hits = self.index.search(resolved, k, search_filters)
+        hits = self.retrieve(resolved, mode, k, filters)
         timings["search"] = (time.perf_counter() - t0) * 1000
         if mode == "similar":
             result = self._similar(question, resolved, lang, hits)
@@ -105,6 +103,29 @@ class Answerer:
             result = self._passages(question, resolved, lang, mode, hits)
         timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(**{**result, "timings_ms": {k2: round(v, 1) for k2, v in timings.items()}}), hits
+
+    def retrieve(self, question: str, mode: str, k: int = 8, filters: Mapping[str, Any] | None = None) -> list[Hit]:
+        """The hits an answer in `mode` is made from: records for similar findings;
+        for a checklist or rectification requirements, regulations, standards,
+        guidance and plans (a record's finding is one enterprise's case and
+        would take a passage's place), in the unfiltered ranking."""
+        filters = dict(filters or {})
+        if mode == "similar":
+            filters.setdefault("doc_type", "record")
+        elif mode in ("howto", "rectify") and "doc_type" not in filters:
+            hits = [h for h in self.index.search(question, 2 * k, filters) if h.chunk.doc_type != "record"][:k]
+            if len(hits) < k:
+                # Records crowded the passages out: the best passages of a search
+                # among passages alone fill the places left.
+                passages = {**filters, "doc_type": [t for t in DOC_TYPES if t != "record"]}
+                seen = {h.chunk.chunk_id for h in hits}
+                hits += [h for h in self.index.search(question, k, passages) if h.chunk.chunk_id not in seen][:k - len(hits)]
+            if question_lang(question) == "zh":
+                # A Chinese checklist quotes Chinese passages first: English ones
+                # reach a Chinese question only through the glossary translation.
+                hits.sort(key=lambda h: h.chunk.lang != "zh")
+            return hits
+        return self.index.search(question, k, filters)
 
     # -- regulations, standards, plans ------------------------------------
     def _passages(self, question: str, resolved: str, lang: str, mode: str, hits: list[Hit]) -> dict:
@@ -189,25 +210,57 @@ class Answerer:
 
     # -- records ---------------------------------------------------------
     def _similar(self, question: str, resolved: str, lang: str, hits: list[Hit]) -> dict:
+        """Each record with its fields, then the clause it cites: the record's own
+        words, and the indexed clause itself when the reference resolves to one."""
         base = {"question": question, "resolved_question": resolved, "mode": "similar", "lang": lang}
-        records, citations, lines = [], [], []
-        for n, hit in enumerate(hits, start=1):
+        if not hits:
+            return {**base, "grounded": False, "answer": REFUSAL[lang]}
+        records, lines = [], []
+        citations: dict[str, Citation] = {}
+
+        def cite(chunk: Chunk, quote: str, score: float) -> int:
+            if chunk.chunk_id not in citations:
+                citations[chunk.chunk_id] = citation_for(len(citations) + 1, chunk, quote, score)
+            return citations[chunk.chunk_id].n
+
+        for hit in hits:
             chunk = hit.chunk
             finding = chunk.fields.get("finding", "")
             first = sentence_spans(finding)
             quote = finding[first[0][0]:first[0][1]] if first else ""
             if not quote or quote not in chunk.text:
                 quote = _first_sentence(chunk)
-            citations.append(citation_for(n, chunk, quote, hit.score))
+            n = cite(chunk, quote, hit.score)
             record = {name: chunk.fields.get(name, "") for name in RECORD_FIELDS}
-            record.update({"n": n, "source": chunk.source, "locator": chunk.locator, "finding": quote})
+            record.update({"n": n, "source": chunk.source, "locator": chunk.locator, "finding": quote,
+                           "clause": None})
+            # The heading is a label made of the record's fields; the statements
+            # under it quote the record verbatim: the finding, and the line that
+            # names the clause it cites, cited to that clause too when it is indexed.
+            lines.append(f"#### {_record_head(record, lang)}")
+            lines.append(f"- {quote} [{n}]")
+            reference = record.get("regulation_cited", "")
+            cited_line = next((line.strip() for line in chunk.text.splitlines() if reference and reference in line), "")
+            if cited_line:
+                markers = f"[{n}]"
+                clause = resolve_clause(self.index, reference)
+                if clause is not None:
+                    m = cite(clause, _first_sentence(clause), 0.0)
+                    markers += f"[{m}]"
+                    record["clause"] = {"n": m, "title": clause.title, "locator": clause.locator,
+                                        "source": clause.source, "page": clause.page_start}
+                lines.append(f"- {cited_line} {markers}")
             records.append(record)
-            who = ", ".join(v for v in (record["enterprise"], record["city"], record["date"]) if v)
-            lines.append(f"- {who + ': ' if who else ''}{quote} [{n}]")
-        if not hits:
-            return {**base, "grounded": False, "answer": REFUSAL[lang]}
-        return {**base, "grounded": True, "answer": "\n".join(lines), "citations": tuple(citations),
+        return {**base, "grounded": True, "answer": "\n".join(lines), "citations": tuple(citations.values()),
                 "records": tuple(records)}
+
+
+def _record_head(record: dict[str, Any], lang: str) -> str:
+    """"Enterprise · City · date · hazard · status · deadline D" from the fields the record has."""
+    parts = [record[name] for name in ("enterprise", "city", "date", "hazard_category", "status") if record.get(name)]
+    if record.get("deadline"):
+        parts.append(("整改期限 " if lang == "zh" else "deadline ") + record["deadline"])
+    return " · ".join(parts) or record.get("record_id", "")
 
 
 def _first_sentence(chunk: Chunk) -> str:

@@ -6,7 +6,8 @@ well as answerable ones. So besides how much of the question the evidence
 covers, what the question specifically asks for must be in the evidence:
 - a named standard, programme, body or document ("NFPA 70E", "NIOSH", "《…》");
 - a quantity in the unit asked ("多少毫安" needs a number with 毫安/mA);
-- a period ("how long", "几年") needs a number with a time unit;
+- a period ("how long", "几年") needs a number with a time unit, in a sentence
+  about the act whose period is asked ("be kept", "有效期") when the question names one;
 - a proportion needs a percentage or ratio.
 """
 from __future__ import annotations
@@ -16,11 +17,13 @@ import re
 from index.search import Hit
 from index.tokenize import tokenize
 
-from .question import UNITS, asked_for
+from .question import PERIOD_UNITS, UNITS, asked_for
+from .sentences import sentence_spans
 
 # The idf-weighted share of the question's keyword tokens that the evidence
 # must contain (set on the dev set: see docs/quality.md).
 MIN_COVERAGE = 0.12
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 _NUMBER = (r"(?:\d+(?:[.,]\d+)?|[一二两三四五六七八九十百千半]+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
            r"eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)\b)(?:\s*\(\d+\))?")
@@ -40,10 +43,33 @@ def _has_quantity(evidence: str, unit: str) -> bool:
     return False
 
 
-def _contains_run(tokens: list[str], run: list[str]) -> bool:
-    """`run` appears as consecutive tokens (so "heat index" is not "heat ... index")."""
-    n = len(run)
-    return any(tokens[i:i + n] == run for i in range(len(tokens) - n + 1))
+def _states_period_of(text: str, asked) -> bool:
+    """A sentence of `text` states a period (in the unit asked, if one is) and
+    names the act whose period is asked (if the question names one)."""
+    unit = re.compile(_NUMBER + r"\s*(?:" + PERIOD_UNITS[asked.period_unit] + ")", re.I) if asked.period_unit else _PERIOD
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        if not unit.search(sentence):
+            continue
+        if not asked.period_acts:
+            return True
+        stems = set(tokenize(sentence))
+        for act in asked.period_acts:
+            if (act.isascii() and set(tokenize(act)) <= stems) or (not act.isascii() and act in sentence):
+                return True
+    return False
+
+
+def _near(tokens: list[str], words: list[str]) -> bool:
+    """All `words` occur close together, as a phrase or spread over a few
+    tokens ("dust layer thickness" ~ "dust layers ... shall not exceed 1 mm in
+    thickness"), not merely somewhere in the passage ("heat ... index")."""
+    window = 4 * len(words)
+    first = words[0]
+    for i, token in enumerate(tokens):
+        if token == first and set(words) <= set(tokens[i:i + window]):
+            return True
+    return False
 
 
 def _mentions(evidence: str, name: str) -> bool:
@@ -76,14 +102,21 @@ def check_grounded(question: str, hits: list[Hit], chosen, weights: dict[str, fl
     stream = tokenize(evidence)
     for term in asked.terms:
         names = {t for n in asked.names for t in tokenize(n)}
-        wanted = [t for t in tokenize(term) if t not in names and not t.isdigit()]
-        if wanted and not _contains_run(stream, wanted):
+        wanted = [t for t in tokenize(term, query=True) if t not in names and not t.isdigit()]
+        if not wanted:
+            continue
+        if not (_CJK.search(term) and _mentions(evidence, term)) and not _near(stream, wanted):
             return False, f"the passages found do not mention {term}"
     for unit in asked.units:
         if not _has_quantity(evidence, unit):
             return False, f"the passages found give no quantity in {unit}"
     if asked.period and not _PERIOD.search(evidence):
         return False, "the passages found state no period"
+    if (asked.period and (asked.period_acts or asked.period_unit)
+            and not any(_states_period_of(c.text, asked) for c in chunks.values())):
+        what = " ".join(filter(None, (asked.period_unit and f"in {asked.period_unit}",
+                                      asked.period_acts and f"for {asked.period_acts[0]}")))
+        return False, f"the passages found state no period {what}"
     if asked.share and not _SHARE.search(evidence):
         return False, "the passages found state no proportion"
     evidence_tokens = set(tokenize(evidence))

@@ -70,17 +70,44 @@ UNITS = {
     "mg/m3": ("mg/m", "毫克"),
     "m/s": ("m/s", "米/秒", "米每秒", "feet per minute", "fpm"),
     "kg": ("kg", "公斤", "千克", "kilogram", "pounds", "lb"),
+    "mj": ("毫焦", "mj", "millijoule"),  # before "m", which "millijoules" starts with
+    "lux": ("勒克斯", "lux", "lx"),
     "m": ("米", " m ", "meter", "metre", "feet", "foot"),
     "hours": ("小时", "hour", "hours"),
     "°c": ("℃", "°c", "度", "degrees"),
     "yuan": ("元", "yuan", "dollars", "$"),
 }
 _ASKED_UNIT = re.compile(
-    r"多少(毫安|牛·米|牛米|ppm|毫克|米|公斤|千克|小时|度|元|万元)|"
-    r"(毫安|牛·米|cal/cm2?|ppm|mg/m3|m/s|percent|%|百分之|dollars|"
+    r"多少(毫安|牛·米|牛米|ppm|毫克|米|公斤|千克|小时|度|元|万元|毫焦|勒克斯|勒)|"
+    r"(毫安|牛·米|cal/cm2?|ppm|mg/m3|m/s|percent|%|百分之|dollars|毫焦|勒克斯|millijoules?|\bmJ\b|\blux\b|\blx\b|"
     r"milliamp\w*|\bmA\b|N·m|newton[- ]?met\w*|kilograms?|\bkg\b|pounds|\blbs?\b|calories|"  # asked in English
     r"feet per minute|\bfpm\b)", re.I)
 _ASKED_PERIOD = re.compile(r"how (long|often|many (days|hours|years|months))|多久|多长时间|几年|多少年|几个月|多少天|多少小时|每隔", re.I)
+# What a period is asked of: "how long must records be kept" asks how long they
+# are kept, so a sentence giving a period for something else does not answer.
+# Each group holds the words documents use for one act; a question's verb outside
+# the groups must appear itself.
+PERIOD_ACTS = (
+    ("valid", "validity", "expire", "expiry", "有效期", "有效", "期满", "到期"),
+    ("kept", "keep", "retain", "retained", "store", "stored", "archive", "archived", "preserve", "preserved",
+     "保存", "存档", "留存", "归档"),
+    ("replace", "replaced", "renew", "renewed", "scrap", "scrapped", "更换", "更新", "报废"),
+    ("test", "tested", "testing", "测试", "试验"),
+    ("calibrate", "calibrated", "calibration", "校验", "校准", "标定", "检定"),
+    ("inspect", "inspected", "inspection", "检查", "检验", "巡检"),
+    ("report", "reported", "notify", "notified", "报告", "上报"),
+    ("train", "trained", "training", "培训"),
+    ("drill", "drilled", "exercise", "exercised", "演练"),
+    ("review", "reviewed", "复审", "评审", "复核"),
+    ("clean", "cleaned", "cleaning", "清理", "清扫", "清除"),
+    ("measure", "measured", "测量", "检测"),
+)
+_ZH_ACTS = tuple(w for group in PERIOD_ACTS for w in group if not w.isascii())
+_EN_PASSIVE = re.compile(r"\bbe\s+([a-z]+(?:ed|en|pt))\b|\b(valid)\b", re.I)
+# "How many years", "几个月": the period is asked in that unit, so a period in
+# another unit (90 days) is of something else.
+PERIOD_UNITS = {"years": r"年|years?", "months": r"个?月|months?", "days": r"日|天|days?", "hours": r"小时|hours?"}
+_PERIOD_UNIT = re.compile(r"how many (?:(years)|(months)|(days)|(hours))|(?:几|多少)(?:(年)|(个月)|(天)|(小时))", re.I)
 _ASKED_SHARE = re.compile(r"(至少|最多|不低于|不超过).{0,24}的多少|what (percentage|fraction|share)|多少比例", re.I)
 _ACRONYM = re.compile(r"\b([A-Z]{2,}[A-Z0-9]*(?:\s?\d+[A-Z]?)?)\b")
 # A standard's designation ("GB 15577", "SC/T 0102", "NFPA 652"), also where it touches
@@ -95,14 +122,23 @@ _ASKED_TERM = (
     re.compile(r"\bat what ([a-z][a-z -]{2,40}?) (?:does|do|is|are|must|should|will|would|can)\b", re.I),
     re.compile(r"\bwhat is the ([a-z][a-z -]{2,40}?) (?:for|of|under|in|when|at|on)\b", re.I),
 )
-_EXTREME = re.compile(r"^(?:minimum|maximum|min|max)\s+", re.I)
-_COMMON_ACRONYMS = frozenset({"OSHA", "CSHO", "US", "USA", "PPE", "CFR", "AM", "PM", "OK", "I"})
+# "铸造井防护栏杆的高度不得低于多少": the value of 高度 is asked.
+_ZH_ASKED_TERM = re.compile(r"的([\u4e00-\u9fff]{2,6}?)(?:应当|应|必须|需要|要)?(?:设定|控制|设置)?"
+                            r"(?:为|是|在|达到|不得超过|不得低于|不少于|不超过|不低于)?(?:百分之)?多少")
+_EXTREME = re.compile(r"^(?:minimum|maximum|min|max)\s+|\s+(?:allowed|permitted|required|needed)$", re.I)
+# A national body named in Chinese ("国家矿山安全监察局"): the evidence must name it.
+_ZH_BODY = re.compile(r"((?:国家|全国|中国|中华人民共和国)[\u4e00-\u9fff]{2,14}?(?:总局|局|委员会|协会|学会|署|研究院))")
+_COMMON_ACRONYMS = frozenset({"OSHA", "CSHO", "US", "USA", "PPE", "CFR", "AM", "PM", "OK", "I",
+                               # gases and measures, which documents often spell out ("carbon monoxide")
+                               "CO", "CO2", "H2S", "O2", "LEL", "PPM"})
 
 
 @dataclass
 class Asked:
     units: list[str] = field(default_factory=list)  # canonical unit keys
     period: bool = False
+    period_acts: list[str] = field(default_factory=list)  # what the period is of ("kept", "有效期"), any of them
+    period_unit: str = ""  # "years" when asked "how many years" / "几年"
     share: bool = False
     names: list[str] = field(default_factory=list)  # standards, programmes, bodies, documents
     terms: list[str] = field(default_factory=list)  # the named quantity whose value is asked ("heat index")
@@ -126,6 +162,12 @@ def asked_for(question: str) -> Asked:
                     asked.units.append(key)
                 break
     asked.period = bool(_ASKED_PERIOD.search(lowered))
+    if asked.period:
+        asked.period_acts = _period_acts(question)
+        unit = _PERIOD_UNIT.search(question)
+        if unit:
+            which = next(i for i, group in enumerate(unit.groups()) if group)
+            asked.period_unit = list(PERIOD_UNITS)[which % len(PERIOD_UNITS)]
     asked.share = bool(_ASKED_SHARE.search(question))
     for match in [*_ACRONYM.finditer(question), *_DESIGNATION.finditer(question)]:
         name = match.group(1).strip()
@@ -134,12 +176,34 @@ def asked_for(question: str) -> Asked:
     for match in _NAMED_PHRASE.finditer(question):
         asked.names.append(match.group(1))
     asked.names += _BOOK_TITLE.findall(question)
+    asked.names += [name for name in _ZH_BODY.findall(question) if not any(name in t for t in asked.names)]
     for pattern in _ASKED_TERM:
         # "the minimum design air velocity": documents say "the design air velocity
         # ... not less than", so the quantity is named without minimum/maximum.
-        asked.terms += [_EXTREME.sub("", m.group(1).strip()) for m in pattern.finditer(question)]
+        for m in pattern.finditer(question):
+            # "the CO alarm set point": documents may spell CO out, so the term is "alarm set point".
+            words = [w for w in _EXTREME.sub("", m.group(1).strip()).split() if w not in _COMMON_ACRONYMS]
+            asked.terms += [" ".join(words)] if words else []
+    asked.terms += _ZH_ASKED_TERM.findall(question)
     asked.names = list(dict.fromkeys(asked.names))
     return asked
+
+
+def _period_acts(question: str) -> list[str]:
+    """The words for the act whose period is asked: the question's own verb and
+    the other words of its group in PERIOD_ACTS. [] when none is recognised."""
+    verbs = [m.group(1) or m.group(2) for m in _EN_PASSIVE.finditer(question)]
+    asked_at = _ASKED_PERIOD.search(question)
+    found = [(abs(question.find(w) - asked_at.start()), w) for w in _ZH_ACTS if w in question] if asked_at else []
+    if found:
+        # "培训证书有效期几年": the act is the one next to the period asked, not 培训.
+        verbs.append(min(found)[1])
+    acts: list[str] = []
+    for verb in verbs:
+        verb = verb.lower()
+        group = next((g for g in PERIOD_ACTS if verb in g), (verb,))
+        acts.extend(w for w in group if w not in acts)
+    return acts
 
 
 __all__ = ["MODES", "Asked", "asked_for", "detect_mode", "resolve_follow_up"]

@@ -2,7 +2,8 @@
 python -m index search --index DIR --batch FILE.jsonl      (one {"id", "question"} per line)
 
 Prints hits with their citation fields. Filters: --doc-type, --lang, --folder,
---city, --enterprise, --hazard-category, --status, --date-from, --date-to.
+--source, --doc-id, --city, --enterprise, --hazard-category, --status, --sector,
+--date-from, --date-to (repeat an option for several values).
 """
 from __future__ import annotations
 
@@ -13,16 +14,12 @@ import sys
 
 from ingest.errors import SafeCiteError
 
+from .filters import add_filter_arguments, filters_from_args
 from .search import MODES, Index
 
 
 def default_index() -> str:
     return os.environ.get("SAFECITE_INDEX") or os.path.join("var", "index")
-
-
-def _filters(args: argparse.Namespace) -> dict:
-    names = ("doc_type", "lang", "folder", "city", "enterprise", "hazard_category", "status", "date_from", "date_to")
-    return {name: getattr(args, name) for name in names if getattr(args, name)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,14 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("--batch", help="JSONL file of {\"id\", \"question\"}; prints {\"id\", \"hits\"} per line")
     search.add_argument("--json", action="store_true")
     search.add_argument("--all-parts", action="store_true", help="allow several hits from one article")
-    for name in ("doc-type", "lang", "folder", "city", "enterprise", "hazard-category", "status", "date-from", "date-to"):
-        search.add_argument(f"--{name}")
+    add_filter_arguments(search)
     args = parser.parse_args(argv)
     if not args.query and not args.batch:
         parser.error("give a query or --batch FILE")
     try:
         index = Index.open(args.index or default_index(), serving=True)
-        filters = _filters(args)
+        filters = filters_from_args(args)
         if args.batch:
             with open(args.batch, encoding="utf-8") as handle:
                 for line in handle:

@@ -39,6 +39,7 @@ CREATE TABLE chunks (
 CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE INDEX chunks_source ON chunks(source);
 CREATE INDEX chunks_embed_key ON chunks(embed_key);
+CREATE INDEX chunks_locator ON chunks(locator);  -- a record's cited clause, found by its locator
 """
 
 

@@ -194,7 +194,8 @@ class Index:
                 clauses.append("(" + " OR ".join("source LIKE ? ESCAPE '\\'" for _ in values) + ")")
                 params.extend(_like_prefix(v) for v in values)
             else:
-                clauses.append(f"{key} IN ({','.join('?' * len(values))})")
+                # "riverton" finds Riverton (SQLite folds ASCII letters only).
+                clauses.append(f"{key} COLLATE NOCASE IN ({','.join('?' * len(values))})")
                 params.extend(str(v) for v in values)
         if not clauses:
             return None
