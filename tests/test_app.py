@@ -210,3 +210,26 @@ def test_upload_ingests_with_a_summary_and_the_document_answers(page, real_corpu
     assert not [p for p in (tmp_path / "uploads").iterdir() if not p.name.startswith(".")]
     ask(at, "How many air changes per hour must a forklift battery charging room have?")
     assert not any("Forklift" in label for label in citation_labels(at))
+
+
+def test_a_language_model_answer_streams_then_the_verified_answer_replaces_it(page, monkeypatch, tmp_path):
+    from fake_llm_server import FakeLLMServer, Reply
+
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    reply = ("Fixed carbon monoxide detectors shall be calibrated at least once every 6 months [1]. "
+             "The plant is safe and needs no inspection [1].")
+    with FakeLLMServer({"page-model": Reply(text=reply)}) as server:
+        at = page()
+        monkeypatch.setenv("SAFECITE_LLM_URL", server.url)
+        monkeypatch.setenv("SAFECITE_LLM_MODEL", "page-model")
+        ask(at, CO_QUESTION)
+        assert len(server.requests) == 1 and server.requests[0].body["stream"] is True
+    text = answer_text(at)
+    # Only the statement the passage supports is shown, and the page says one was removed.
+    assert "calibrated at least once every 6 months [1]" in text
+    assert "The plant is safe" not in text
+    assert any("1 of 2 statements" in plain(i.value) for i in at.main.chat_message[-1].info)
+    assert not any("language model is writing" in plain(c.value) for c in at.main.caption)  # streamed text replaced
+    db = sqlite3.connect(tmp_path / "audit.sqlite")
+    assert db.execute("SELECT generator FROM entries").fetchone()[0] == "llm:page-model"
