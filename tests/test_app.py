@@ -233,3 +233,19 @@ def test_a_language_model_answer_streams_then_the_verified_answer_replaces_it(pa
     assert not any("language model is writing" in plain(c.value) for c in at.main.caption)  # streamed text replaced
     db = sqlite3.connect(tmp_path / "audit.sqlite")
     assert db.execute("SELECT generator FROM entries").fetchone()[0] == "llm:page-model"
+
+
+def test_a_refreshed_page_gets_its_sessions_answers_back(page):
+    at = ask(page(), CO_QUESTION)
+    session = at.session_state["sid"]
+    assert at.query_params["session"] == [session] or at.query_params["session"] == session
+    again = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    again.query_params["session"] = session
+    again.run()
+    assert not again.exception, again.exception
+    assert plain(again.main.chat_message[0].markdown[0].value) == CO_QUESTION
+    assert "calibrated at least once every 6 months" in answer_text(again)
+    assert citation_labels(again)[0].startswith("[1] Metallurgical Gas Safety Rules — Article 21")
+    other = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    other.run()
+    assert not other.main.chat_message  # a new session starts empty
