@@ -46,37 +46,37 @@ def add_uploads(files: Iterable[tuple[str, bytes]], uploads: UploadFolder, index
     """Store each (name, content) and ingest the upload folder. A file refused
     (type, size, empty) or that fails to load is listed in `skipped` with why."""
     summary = UploadSummary()
-    stored, replaced = [], set()
+    stored = []
     for name, data in files:
         try:
-            upload = uploads.store(name, data)
+            stored.append(uploads.store(name, data))
         except LoadError as exc:
             summary.skipped.append(Skipped(exc.path, exc.reason))
-            continue
-        stored.append(upload)
-        if upload.replaces:
-            replaced.add(upload.name)
     if not stored:
         return summary
     report = ingest([uploads.folder], index_dir, embedder=embedder, progress=progress)
     names = uploads.names()
-    summary.generation = report.generation
-    added = {_label(s, names) for s in report.added}
-    for upload in stored:
-        if upload.name in replaced and upload.name in added:
-            summary.replaced.append(upload.name)
-        elif upload.name in added:
-            summary.added.append(upload.name)
-        elif not upload.new:
-            summary.unchanged.append(upload.name)
-    kept_again = {u.path.name for u in stored if not u.new}
+    failed = {s.source for s in report.skipped}
     for skipped in report.skipped:
         summary.skipped.append(Skipped(_label(skipped.source, names), skipped.reason))
-        if skipped.source in names and skipped.source not in kept_again:
-            # A file no loader can read is not kept: uploading it again gives the same reason.
+        if any(u.path.name == skipped.source and u.new for u in stored):
+            # A file no loader can read is not kept (an earlier version under its name stays).
             uploads.delete(skipped.source)
-    superseded = {u.replaces for u in stored if u.replaces}
-    summary.removed = [_label(s, names) for s in report.removed if s not in superseded]
+    added = set(report.added)
+    for upload in stored:
+        if upload.path.name in added:
+            (summary.replaced if upload.replaces else summary.added).append(upload.name)
+        elif upload.path.name not in failed:
+            summary.unchanged.append(upload.name)
+    summary.removed = [_label(s, names) for s in report.removed]
+    # A new version that was indexed supersedes the earlier upload under its name:
+    # only now is the earlier one deleted and dropped from the index.
+    superseded = [u.replaces for u in stored if u.replaces and u.path.name in added]
+    if superseded:
+        for old in superseded:
+            uploads.delete(old)
+        report = ingest([uploads.folder], index_dir, embedder=embedder, progress=progress)
+    summary.generation = report.generation
     return summary
 
 

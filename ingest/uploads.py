@@ -28,7 +28,10 @@ class StoredUpload:
     name: str  # the name it was uploaded under (a label only)
     path: Path  # where it is stored: <folder>/<sha256><ext>
     new: bool  # False when the same content was already stored
-    replaces: str | None = None  # the stored file of an earlier upload under the same name, now deleted
+    # The stored file of an earlier upload under the same name. It is kept until
+    # the new one has been ingested (index/manage.py), so a new version that
+    # fails to load leaves the old one in place.
+    replaces: str | None = None
 
 
 def _label(name: str) -> str:
@@ -77,9 +80,6 @@ class UploadFolder:
             tmp = self.folder / (stored + ".tmp")
             tmp.write_bytes(data)
             os.replace(tmp, path)
-        if replaces:
-            (self.folder / replaces).unlink(missing_ok=True)
-            names.pop(replaces, None)
         names[stored] = label
         self._write_names(names)
         return StoredUpload(label, path, new, replaces)

@@ -109,8 +109,10 @@ def test_uploads_are_stored_by_hash_and_refused_with_the_reason(tmp_path):
             uploads.store(name, data)
         assert str(error.value).startswith(f"{name}: ") and reason in str(error.value)
     v2 = uploads.store("other-name.md", b"# Title\n\nText, second version.")
-    assert v2.replaces == stored.path.name and not stored.path.exists()
+    assert v2.replaces == stored.path.name and stored.path.exists()  # deleted once the new one is indexed
+    assert uploads.delete(v2.replaces) and not uploads.delete("../names.json")
     assert sorted(p.name for p in (tmp_path / "up").iterdir() if not p.name.startswith(".")) == [v2.path.name]
+    assert uploads.names() == {v2.path.name: "other-name.md"}
 
 
 def test_add_and_remove_uploads_and_corpus_documents(tmp_path):
@@ -132,9 +134,17 @@ def test_add_and_remove_uploads_and_corpus_documents(tmp_path):
     replaced = add_uploads([("forklift.md", b"# Forklift Rules\n\nArticle 1 Batteries shall be charged outdoors.")],
                            uploads, index_dir, embedder=embedder)
     assert replaced.replaced == ["forklift.md"] and not replaced.removed
+    # A new version that cannot be read leaves the indexed one in place.
+    make_pdf(tmp_path / "ladle.pdf", ["Ladle Rules", "Article 1 Ladles shall be dried before use."], title="Ladle Rules")
+    assert add_uploads([("ladle.pdf", (tmp_path / "ladle.pdf").read_bytes())], uploads, index_dir,
+                       embedder=embedder).added == ["ladle.pdf"]
+    broken = add_uploads([("ladle.pdf", b"%PDF-1.4 broken")], uploads, index_dir, embedder=embedder)
+    assert [s.source for s in broken.skipped] == ["ladle.pdf"] and not broken.replaced
+    assert sorted(uploads.names().values()) == ["forklift.md", "ladle.pdf"]
     index = Index.open(index_dir, embedder)
     docs = {d.title: d for d in index.catalog.documents()}
-    assert "Forklift Rules" in docs and "Dust Rules" in docs
+    assert "Forklift Rules" in docs and "Dust Rules" in docs and "Ladle Rules" in docs
+    assert sum(d.title == "Forklift Rules" for d in index.catalog.documents()) == 1  # the old version is gone
     assert index.search("batteries charged outdoors", 1)[0].chunk.title == "Forklift Rules"
     index.close()
     remove_document(docs["Forklift Rules"], uploads, index_dir, embedder=embedder)
@@ -143,7 +153,7 @@ def test_add_and_remove_uploads_and_corpus_documents(tmp_path):
     titles = {d.title for d in index.catalog.documents()}
     assert "Forklift Rules" not in titles and "Gas Rules" not in titles and "Dust Rules" in titles
     assert (corpus / "regulations" / "gas-rules.md").exists()  # a corpus file stays on disk
-    assert not [p for p in uploads.folder.iterdir() if not p.name.startswith(".")]
+    assert [uploads.names()[p.name] for p in uploads.folder.iterdir() if not p.name.startswith(".")] == ["ladle.pdf"]
     assert field_values(index, "city") == ["Eastbridge", "Lakeport", "Riverton"]
     with pytest.raises(ValueError, match="field must be one of"):
         field_values(index, "text; DROP TABLE chunks")
