@@ -165,6 +165,11 @@ def test_a_question_in_the_browser_and_its_citation_opened(server, browser):
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", expander)
     assert browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
+    # The whole document, from the passage on: the next article follows it.
+    expander.find_element("css selector", "[data-testid='stCheckbox'] label").click()
+    wait.until(lambda d: "Text before the passage" in expander.text and "Article 22 Signals" in expander.text)
+    assert "Download the source file" in expander.text
+    browser.save_screenshot(str(SCREENSHOTS / "browser-source.png"))
 
 
 def test_html_and_script_in_a_document_are_shown_as_text(server, browser):
