@@ -210,6 +210,9 @@ def test_upload_ingests_with_a_summary_and_the_document_answers(page, real_corpu
     assert not [p for p in (tmp_path / "uploads").iterdir() if not p.name.startswith(".")]
     ask(at, "How many air changes per hour must a forklift battery charging room have?")
     assert not any("Forklift" in label for label in citation_labels(at))
+    # The earlier answer still shows its quote; its document view says the passage has gone.
+    at.toggle(key="open-0-c1").set_value(True).run()
+    assert any("no longer in the index" in w.value for w in at.main.warning)
 
 
 def test_a_language_model_answer_streams_then_the_verified_answer_replaces_it(page, monkeypatch, tmp_path):

@@ -28,7 +28,7 @@ RECORD_COLUMNS = (("n", "col.n"), ("enterprise", "col.enterprise"), ("city", "co
                   ("regulation_cited", "col.clause"), ("finding", "col.finding"))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Turn:
     """One question and its answer in the chat history."""
 
@@ -53,7 +53,7 @@ def render_source(index: Index, chunk_id: str, lang: str, key: str) -> None:
     view and highlighted; for a PDF, the page(s) it is on."""
     view = source_view(index, chunk_id)
     if view is None:
-        st.warning(text(lang, "source_missing"))
+        st.warning(text(lang, "passage_gone"))
         return
     meta = view.metadata
     if meta:
