@@ -13,7 +13,10 @@ PORT ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test ingest eval clean
+.PHONY: run test ingest eval clean browser
+
+# The browser tests drive the page in headless Chromium (Debian packages).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,7 +36,11 @@ eval: $(VENV)/.installed
 	$(PY) -m index.evaluate --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --index var/eval-index --out docs/quality.md
 	$(PY) -m answer.evaluate --questions $(SHARED)/eval/dev.jsonl --index var/eval-index --out docs/quality.md
 
-test: $(VENV)/.installed
+browser:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver)
+
+test: $(VENV)/.installed browser
 	$(PY) -m pytest tests -q
 
 clean:

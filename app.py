@@ -1,62 +1,225 @@
-"""SafeCite page (first version): ask a question, get a cited answer, open each
-citation to see its passage. The full chat page builds on the same calls."""
+"""SafeCite page: a chat whose answers cite document, article and page, with
+the passage behind every [n] one click away.
+
+Read top to bottom: settings, shared resources (embedder, index, audit log:
+once per process), the session (history, language), the sidebar (language,
+documents, audit trail, export), then the chat with its job selector. The
+packages do the work; this script only lays it out.
+"""
 from __future__ import annotations
 
+import datetime as dt
 import os
+import uuid
+from pathlib import Path
 
 import streamlit as st
 
+from answer.export import session_markdown
 from answer.llm import LLMConfig
-from answer.models import MODES
 from answer.service import answer_question
-from index import Index
+from audit import AuditLog, default_audit_path
+from index import Index, persist
+from index.embedders import make_embedder
+from index.library import documents, field_values
+from index.manage import add_uploads, remove_document
+from index.search import question_lang
 from ingest.errors import SafeCiteError
+from ingest.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, UploadFolder
+from ui import components as ui
+from ui.i18n import LANG_NAMES, LANGS, MODES, browser_lang, text
+from ui.markdown import escape
 
-INDEX = os.environ.get("SAFECITE_INDEX") or os.path.join("var", "index")
+INDEX = Path(os.environ.get("SAFECITE_INDEX") or os.path.join("var", "index"))
+UPLOADS = Path(os.environ.get("SAFECITE_UPLOADS") or INDEX / "uploads")
 
-st.set_page_config(page_title="SafeCite", layout="wide")
-st.title("SafeCite")
+st.set_page_config(page_title="SafeCite", page_icon="📑", layout="wide")
+
+
+# -- shared by every session of this process ---------------------------------
+@st.cache_resource
+def shared_embedder(model: str):
+    return make_embedder(model, threads=1)
+
+
+@st.cache_resource(max_entries=3)
+def open_index(folder: str, generation: str) -> Index:
+    """One open Index per generation: an ingest from any session switches
+    CURRENT, and the next run of every session opens the new generation."""
+    manifest = persist.read_manifest(Path(folder) / generation, verify=False)
+    return Index.open(folder, shared_embedder(manifest["model"]), serving=True)
 
 
 @st.cache_resource
-def open_index(folder: str) -> Index:
-    return Index.open(folder, serving=True)
+def audit_log(path: str) -> AuditLog:
+    return AuditLog(path)
 
+
+def current_index() -> Index | None:
+    generation = persist.current(INDEX)
+    return open_index(str(INDEX), generation.name) if generation else None
+
+
+# -- this session ----------------------------------------------------------------
+state = st.session_state
+if "sid" not in state:
+    state.sid = st.query_params.get("session") or uuid.uuid4().hex[:16]
+    st.query_params["session"] = state.sid
+if "ui_lang" not in state:
+    state.ui_lang = browser_lang(st.context.locale) or "en"
+    state.lang_chosen = browser_lang(st.context.locale) is not None
+if "follow_lang" in state:  # set after a question, before the language widget exists
+    state.ui_lang = state.pop("follow_lang")
+state.setdefault("upload_round", 0)
 
 try:
-    index = open_index(INDEX)
+    index = current_index()
     llm = LLMConfig.from_env()
+    audit = audit_log(str(default_audit_path(INDEX)))
 except SafeCiteError as exc:
-    st.error(str(exc))
+    st.error(escape(str(exc)))
+    st.stop()
+uploads = UploadFolder(UPLOADS)
+
+if "history" not in state:  # a refreshed page gets its session's answers back from the audit log
+    state.history = [ui.Turn(a, g) for a, g in audit.answers(state.sid)]
+
+
+def embedder_for_ingest():
+    return index.embedder if index is not None else None
+
+
+# -- sidebar: language, documents, audit trail, export --------------------------
+with st.sidebar:
+    st.radio(text(state.ui_lang, "language"), LANGS, format_func=LANG_NAMES.get, horizontal=True, key="ui_lang",
+             on_change=lambda: state.update(lang_chosen=True))
+    lang = state.ui_lang
+
+    st.header(text(lang, "documents"))
+    if index is not None:
+        m = index.manifest
+        st.caption(text(lang, "indexed", documents=m["documents"], chunks=m["chunks"], generation=m["generation"],
+                        created=m["created"]))
+        for doc_type, doc_lang, docs, chunks in index.catalog.stats():
+            st.write(text(lang, "per_type", doc_type=doc_type, doc_lang=doc_lang, documents=docs, chunks=chunks))
+    files = st.file_uploader(text(lang, "upload"), type=[t.lstrip(".") for t in UPLOAD_TYPES],
+                             accept_multiple_files=True, help=text(lang, "upload_help", mb=MAX_UPLOAD_MB),
+                             key=f"uploader-{state.upload_round}")
+    st.caption(text(lang, "upload_help", mb=MAX_UPLOAD_MB))
+    if files and st.button(text(lang, "ingest_button"), key="ingest"):
+        try:
+            summary = add_uploads([(f.name, f.getvalue()) for f in files], uploads, INDEX,
+                                  embedder=embedder_for_ingest(), progress=ui.progress_bar(text(lang, "ingesting")))
+            state.upload_summary = summary
+            state.upload_round += 1  # a fresh, empty uploader
+        except SafeCiteError as exc:
+            st.error(escape(str(exc)))
+        index = current_index()
+    if summary := state.get("upload_summary"):
+        for key, names in (("added", summary.added), ("replaced", summary.replaced),
+                           ("unchanged", summary.unchanged), ("removed", summary.removed)):
+            if names:
+                st.success(escape(text(lang, key, names=", ".join(names))))
+        for skipped in summary.skipped:
+            st.warning(escape(text(lang, "skipped", name=skipped.source, reason=skipped.reason)))
+        if not (summary.changed or summary.unchanged or summary.skipped):
+            st.info(text(lang, "nothing"))
+
+    if index is not None:
+        docs = documents(index)
+        labels = uploads.names()
+        with st.expander(text(lang, "remove")):
+            st.dataframe([{"title": d.title, "type": d.doc_type, "lang": d.lang, "chunks": d.chunks,
+                           "source": labels.get(d.source, d.source), "ingested": d.ingested_at} for d in docs],
+                         hide_index=True)
+            chosen = st.selectbox(text(lang, "remove"), docs, index=None, key="remove_doc",
+                                  format_func=lambda d: f"{d.title} ({labels.get(d.source, d.source)})")
+            st.caption(text(lang, "remove_note"))
+            if chosen is not None and st.button(text(lang, "remove_button"), key="remove"):
+                try:
+                    report = remove_document(chosen, uploads, INDEX, embedder=embedder_for_ingest())
+                    st.success(escape(text(lang, "removed", names=", ".join(
+                        labels.get(s, s) for s in report.removed) or "-")))
+                except SafeCiteError as exc:
+                    st.error(escape(str(exc)))
+                index = current_index()
+
+    st.header(text(lang, "audit"))
+    st.caption(escape(text(lang, "audit_caption", path=str(audit.path))))
+    with st.expander(text(lang, "audit")):
+        entries = audit.entries(200)
+        if entries:
+            st.dataframe([{k: e[k] for k in ("at", "question", "grounded", "mode", "generation", "generator")}
+                          for e in entries], hide_index=True)
+        else:
+            st.caption(text(lang, "audit_empty"))
+        st.download_button(text(lang, "audit_export"), data=audit.to_csv(), file_name="safecite-audit.csv",
+                           mime="text/csv", key="audit-export")
+    if state.history:
+        st.download_button(text(lang, "export_session"), key="session-export", mime="text/markdown",
+                           data=session_markdown([(t.answer, t.generation) for t in state.history], lang),
+                           file_name=f"safecite-session-{dt.date.today().isoformat()}.md")
+
+# -- the chat ----------------------------------------------------------------
+st.title(text(lang, "title"))
+st.caption(text(lang, "tagline"))
+if index is None:
+    st.info(text(lang, "no_index"))
     st.stop()
 
-with st.sidebar:
-    st.header("Indexed")
-    st.caption(f"{index.manifest['documents']} documents, {index.manifest['chunks']} chunks · {index.manifest['created']}")
-    for doc_type, lang, docs, chunks in index.catalog.stats():
-        st.write(f"{doc_type} ({lang}): {docs} documents, {chunks} chunks")
+chat = st.container()
+with st.container(border=True):
+    mode = st.segmented_control(text(lang, "mode"), MODES, default="auto", key="mode",
+                                format_func=lambda m: text(lang, f"mode.{m}")) or "auto"
+    example = text(lang, f"example.{mode}")
+    clicked = st.button(text(lang, "example", question=example), key=f"example-{mode}", type="tertiary")
+    filters: dict = {}
+    if mode == "similar":
+        with st.expander(text(lang, "filters")):
+            columns = st.columns(5)
+            for column, name in zip(columns[:3], ("city", "sector", "status")):
+                with column:
+                    filters[name] = st.multiselect(text(lang, f"filter.{name}"), field_values(index, name),
+                                                   key=f"filter-{name}")
+            with columns[3]:
+                filters["date_from"] = st.date_input(text(lang, "filter.date_from"), value=None, key="filter-from")
+            with columns[4]:
+                filters["date_to"] = st.date_input(text(lang, "filter.date_to"), value=None, key="filter-to")
+        filters = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in filters.items() if v}
+    typed = st.chat_input(text(lang, "input"), key="question")
+question = typed or (example if clicked else None)
 
-mode = st.selectbox("Job", ["auto", *MODES], format_func=lambda m: {
-    "auto": "Ask", "howto": "Inspection checklist", "rectify": "Rectification requirements",
-    "similar": "Similar findings", "lookup": "Look up a rule"}[m])
-question = st.text_input("Question", placeholder="How do I inspect dust explosion risks in a polishing workshop?")
-if question:
-    answer = answer_question(index, question, mode=mode, llm=llm)
-    if answer.resolved_question != question:
-        st.caption(f"Resolved question: {answer.resolved_question}")
-    if answer.notice:
-        st.info(answer.notice)
-    if answer.grounded:
-        st.markdown(answer.answer)
-    else:
-        st.warning(answer.answer)
-    for c in answer.citations:
-        page = f" · p. {c.page}" if c.page else ""
-        with st.expander(f"[{c.n}] {c.title} — {c.locator}{page} ({c.doc_type})"):
-            st.caption(c.source)
-            st.text(c.text)
-    if answer.nearest:
-        st.caption("Nearest passages (not answering):")
-        for c in answer.nearest:
-            with st.expander(f"{c.title} — {c.locator}"):
-                st.text(c.text)
+with chat:
+    for i, turn in enumerate(state.history):
+        with st.chat_message("user"):
+            st.markdown(escape(turn.answer.question))
+        with st.chat_message("assistant"):
+            ui.render_answer(turn, index, lang, str(i))
+    if question:
+        with st.chat_message("user"):
+            st.markdown(escape(question))
+        with st.chat_message("assistant"):
+            previous = state.history[-1].answer.resolved_question if state.history else None
+            try:
+                def ask(on_token=None):
+                    return answer_question(index, question, mode=mode, filters=filters or None,
+                                           previous=previous, llm=llm, on_token=on_token)
+
+                if llm is not None and llm.stream:
+                    streaming = st.empty()
+                    with streaming.container():
+                        st.caption(text(lang, "llm_streaming"))
+                        answer = ui.stream_answer(ask)
+                    streaming.empty()  # the verified answer replaces the streamed text
+                else:
+                    answer = ask()
+            except (SafeCiteError, ValueError) as exc:
+                st.error(text(lang, "error", message=escape(str(exc))))
+                st.stop()
+            turn = ui.Turn(answer, index.generation.name)
+            state.history.append(turn)
+            audit.append(answer, turn.generation, session=state.sid, filters=filters)
+            ui.render_answer(turn, index, lang, str(len(state.history) - 1))
+        if not state.lang_chosen and question_lang(question) != lang:
+            state.follow_lang = question_lang(question)  # no browser language known: follow the question's
+            st.rerun()

@@ -1,0 +1,120 @@
+"""An append-only SQLite log (WAL) of answered questions.
+
+One row per question: when, the session it came from, the question and its
+resolved form, mode, language, whether the documents answered, the answer, its
+citations (JSON, quotes included), the generator and the index generation. The
+full answer is kept as JSON too, so a session's history can be shown again
+after a browser refresh.
+
+It deliberately never updates or deletes a row: an audit trail that can be
+edited from the page is not one. Each call opens its own connection, so any
+number of page sessions (threads) can write at once; SQLite serialises them.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from answer.models import Answer, Citation
+from ingest.errors import ConfigError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    session TEXT NOT NULL,
+    question TEXT NOT NULL,
+    resolved_question TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    grounded INTEGER NOT NULL,
+    answer TEXT NOT NULL,
+    citations TEXT NOT NULL,
+    generator TEXT NOT NULL,
+    generation TEXT NOT NULL,
+    filters TEXT NOT NULL,
+    full TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_session ON entries(session);
+"""
+COLUMNS = ("id", "at", "session", "question", "resolved_question", "mode", "lang", "grounded", "answer",
+           "citations", "generator", "generation", "filters")
+
+
+def default_audit_path(index_dir: str | Path) -> Path:
+    """SAFECITE_AUDIT_LOG, else audit.sqlite inside the index folder."""
+    configured = os.environ.get("SAFECITE_AUDIT_LOG", "").strip()
+    return Path(configured) if configured else Path(index_dir) / "audit.sqlite"
+
+
+class AuditLog:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(self._connect()) as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"cannot open the audit log {self.path}: {exc} (set SAFECITE_AUDIT_LOG)") from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(str(self.path), timeout=30)
+        db.row_factory = sqlite3.Row
+        return db
+
+    def append(self, answer: Answer, generation: str, session: str = "",
+               filters: dict[str, Any] | None = None) -> int:
+        citations = [{k: c.to_dict()[k] for k in ("n", "source", "title", "doc_type", "locator", "page", "quote",
+                                                  "chunk_id")} for c in answer.citations]
+        row = (dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), session, answer.question,
+               answer.resolved_question, answer.mode, answer.lang, int(answer.grounded), answer.answer,
+               json.dumps(citations, ensure_ascii=False), answer.generator, generation or "",
+               json.dumps(filters or {}, ensure_ascii=False, default=str),
+               json.dumps(answer.to_dict(), ensure_ascii=False))
+        with closing(self._connect()) as db, db:
+            cursor = db.execute(f"INSERT INTO entries ({', '.join(COLUMNS[1:])}, full) "
+                                f"VALUES ({', '.join('?' * len(row))})", row)
+            return int(cursor.lastrowid)
+
+    def entries(self, limit: int = 500, session: str | None = None) -> list[dict[str, Any]]:
+        """The newest `limit` entries, newest first (one session's only, if given)."""
+        where, params = ("WHERE session = ?", [session]) if session else ("", [])
+        with closing(self._connect()) as db:
+            rows = db.execute(f"SELECT {', '.join(COLUMNS)} FROM entries {where} ORDER BY id DESC LIMIT ?",
+                              [*params, limit]).fetchall()
+        return [dict(r) for r in rows]
+
+    def answers(self, session: str) -> list[tuple[Answer, str]]:
+        """(answer, generation) of one session, oldest first: its history."""
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT full, generation FROM entries WHERE session = ? ORDER BY id",
+                              [session]).fetchall()
+        return [(answer_from_dict(json.loads(r["full"])), r["generation"]) for r in rows]
+
+    def to_csv(self, limit: int = 100_000) -> str:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(COLUMNS))
+        writer.writeheader()
+        for entry in reversed(self.entries(limit)):
+            writer.writerow(entry)
+        return out.getvalue()
+
+
+def answer_from_dict(data: dict[str, Any]) -> Answer:
+    """The inverse of Answer.to_dict."""
+    known = set(Answer.__dataclass_fields__)
+    values = {k: v for k, v in data.items() if k in known}
+    cite_fields = set(Citation.__dataclass_fields__)
+    for name in ("citations", "nearest"):
+        values[name] = tuple(Citation(**{k: v for k, v in c.items() if k in cite_fields})
+                             for c in values.get(name) or ())
+    values["records"] = tuple(values.get("records") or ())
+    return Answer(**values)

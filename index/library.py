@@ -1,0 +1,102 @@
+"""What an index holds, for the page: documents and their metadata, the values
+record filters can take, and a cited passage in its whole document.
+
+The document text is read again from the file it was ingested from (the
+loaders give exactly the text the chunk offsets point into); when the file has
+gone or changed, the document is rebuilt from its indexed chunks instead, and
+the view says so. Nothing here writes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import LoadError
+from ingest.loaders import load_file
+from ingest.models import Chunk
+from ingest.pipeline import file_hash
+
+from .catalog import DATE_FIELDS, FILTER_FIELDS, DocumentRow
+from .search import Index
+
+METADATA_KEYS = ("issuer", "number", "effective", "repealed")
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """A passage in its document: `text[start:end]` is the passage."""
+
+    document: DocumentRow
+    chunk: Chunk
+    text: str
+    start: int
+    end: int
+    path: Path | None  # the original file, when it is still there unchanged
+    from_file: bool  # False: rebuilt from the indexed chunks
+    metadata: dict[str, Any] = field(default_factory=dict)
+    pages: dict[int, tuple[int, int]] = field(default_factory=dict)  # page -> (start, end) in text, paged formats
+
+    def page_span(self) -> tuple[int, int] | None:
+        """Where the passage's pages start and end in `text` (None: not paged)."""
+        first, last = self.chunk.page_start, self.chunk.page_end or self.chunk.page_start
+        if first is None or first not in self.pages:
+            return None
+        spans = [self.pages[p] for p in range(first, (last or first) + 1) if p in self.pages]
+        return min(s for s, _ in spans), max(e for _, e in spans)
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.chunk.source.lower().endswith(".pdf")
+
+
+def documents(index: Index) -> list[DocumentRow]:
+    return index.catalog.documents()
+
+
+def field_values(index: Index, name: str) -> list[str]:
+    """Distinct values of a record field that filters use (city, status, ...)."""
+    if name not in FILTER_FIELDS + DATE_FIELDS:
+        raise ValueError(f"field must be one of {', '.join(FILTER_FIELDS + DATE_FIELDS)}, got {name!r}")
+    rows = index.catalog.db.execute(f"SELECT DISTINCT {name} FROM chunks WHERE {name} IS NOT NULL AND {name} != '' "
+                                    f"ORDER BY {name}")
+    return [str(r[0]) for r in rows]
+
+
+def chunk_by_id(index: Index, chunk_id: str) -> Chunk | None:
+    rows = index.catalog.rows_where("chunk_id = ?", [chunk_id])
+    return index.catalog.chunk(int(rows[0])) if len(rows) else None
+
+
+def source_view(index: Index, chunk_id: str) -> SourceView | None:
+    """The passage `chunk_id` in its whole document; None when the chunk is not
+    in this index (a newer ingest replaced it)."""
+    chunk = chunk_by_id(index, chunk_id)
+    if chunk is None:
+        return None
+    document = next((d for d in index.catalog.documents() if d.doc_id == chunk.doc_id), None)
+    if document is None:
+        return None
+    metadata = {k: document.metadata.get(k) for k in METADATA_KEYS if document.metadata.get(k)}
+    path = Path(document.root, document.source)
+    try:
+        if path.is_file() and file_hash(path) == document.content_hash:
+            loaded = next((d for d in load_file(path, document.source) if d.part == document.part), None)
+            if loaded is not None and loaded.text[chunk.start:chunk.end] == chunk.text:
+                pages: dict[int, tuple[int, int]] = {}
+                for block, offset in zip(loaded.blocks, loaded.offsets):
+                    if block.page is not None:
+                        start, end = pages.get(block.page, (offset, offset))
+                        pages[block.page] = (min(start, offset), max(end, offset + len(block.text)))
+                return SourceView(document, chunk, loaded.text, chunk.start, chunk.end, path, True, metadata, pages)
+    except (LoadError, OSError):
+        pass
+    # Rebuilt from the chunks: the same text wherever the chunks cover it.
+    parts = [c for c, _, _, _ in index.catalog.chunks_of([chunk.doc_id])]
+    parts.sort(key=lambda c: c.start)
+    text, start = "", 0
+    for part in parts:
+        if part.chunk_id == chunk.chunk_id:
+            start = len(text)
+        text += part.text + "\n\n"
+    return SourceView(document, chunk, text, start, start + len(chunk.text), None, False, metadata)

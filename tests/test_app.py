@@ -1,0 +1,254 @@
+"""The page, driven headless with streamlit.testing.v1.AppTest over the shared
+real index of corpus/ (conftest.py: real_corpus_index). Every test asserts on
+what the page renders: the answer's text and markers, the citations' labels,
+the highlighted passage, the refusal, the records table, the language.
+The upload test works on a copy of the index, so the shared one stays as built."""
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_ROOT
+from streamlit.testing.v1 import AppTest
+
+from ui.markdown import plain
+
+pytestmark = pytest.mark.corpus
+
+APP = str(PROJECT_ROOT / "app.py")
+TIMEOUT = 300  # the first run loads the model and checks the index (tens of seconds on two busy cores)
+CO_QUESTION = "How often must fixed carbon monoxide detectors be calibrated?"
+REFUSED = "What torque in N·m should the bolts of a dust collector explosion vent panel be tightened to?"
+
+
+@pytest.fixture
+def page(real_corpus_index, tmp_path, monkeypatch):
+    folder, _ = real_corpus_index
+
+    def start(index_dir: Path = folder) -> AppTest:
+        monkeypatch.setenv("SAFECITE_INDEX", str(index_dir))
+        monkeypatch.setenv("SAFECITE_AUDIT_LOG", str(tmp_path / "audit.sqlite"))
+        monkeypatch.setenv("SAFECITE_UPLOADS", str(tmp_path / "uploads"))
+        monkeypatch.delenv("SAFECITE_LLM_URL", raising=False)
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return start
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input(key="question").set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def main_markdown(at: AppTest) -> list[str]:
+    return [plain(m.value) for m in at.main.markdown]
+
+
+def answer_text(at: AppTest) -> str:
+    """The last assistant message's answer (the Markdown right after its question)."""
+    messages = at.main.chat_message
+    assert messages, "no chat message rendered"
+    return "\n".join(plain(m.value) for m in messages[-1].markdown)
+
+
+def citation_labels(at: AppTest) -> list[str]:
+    return [plain(e.label) for e in at.main.chat_message[-1].expander if e.label.startswith("\\[")]
+
+
+def test_a_question_gets_a_cited_answer_and_the_citation_opens_its_passage(page, tmp_path):
+    at = ask(page(), CO_QUESTION)
+    text = answer_text(at)
+    assert "calibrated at least once every 6 months" in text
+    assert re.search(r"6 months.*\[1\]", text)
+    labels = citation_labels(at)
+    assert labels[0].startswith("[1] Metallurgical Gas Safety Rules — Article 21")
+    assert labels[0].endswith("· _regulation_")  # doc_type, in italics
+    # The passage is shown with the quoted sentence highlighted.
+    first = at.main.expander[0]
+    assert ":orange-background[**Article 21 Fixed carbon monoxide detectors shall be calibrated" in first.markdown[0].value
+    assert "regulations-en/metallurgical-gas-safety-rules.md" in plain(first.caption[0].value)
+    # Opening the whole document puts the passage at the top of the view, highlighted.
+    first.toggle[0].set_value(True)
+    at.run()
+    shown = [m.value for m in at.main.expander[0].markdown]
+    assert any(v.startswith(":orange-background[**Article 21") and "Article 22" in v for v in shown), shown[-1][:200]
+    assert at.main.expander[0].toggle(key="before-0-c1").label.startswith("Text before the passage")
+    # The question is in the audit trail with the index generation it was answered from.
+    db = sqlite3.connect(tmp_path / "audit.sqlite")
+    rows = db.execute("SELECT question, grounded, generation, citations FROM entries").fetchall()
+    assert rows[0][:2] == (CO_QUESTION, 1)
+    assert rows[0][2].startswith("gen-")
+    assert "Article 21" in rows[0][3]
+
+
+@pytest.mark.parametrize("mode, expected, source", [
+    ("howto", "dust", "dust-explosion-prevention-rules.md"),
+    ("rectify", "earthed", "dust-explosion-prevention-rules.md"),
+])
+def test_each_job_has_an_example_that_is_answered(page, mode, expected, source):
+    at = page()
+    at.segmented_control(key="mode").set_value(mode).run()
+    at.button(key=f"example-{mode}").click().run()
+    assert not at.exception, at.exception
+    text = answer_text(at)
+    assert text.startswith("- ") and expected in text.lower() and "[1]" in text
+    assert at.main.expander, "no citations"
+    sources = [plain(c.value) for e in at.main.expander for c in e.caption]
+    assert any(source in s for s in sources), sources
+
+
+def test_similar_findings_are_a_table_and_filters_apply(page):
+    at = page()
+    at.segmented_control(key="mode").set_value("similar").run()
+    at.button(key="example-similar").click().run()
+    assert not at.exception, at.exception
+    table = at.main.dataframe[0].value
+    assert list(table.columns) == ["#", "Enterprise", "City", "Date", "Hazard", "Status", "Deadline", "Cited clause",
+                                   "Finding"]
+    assert "The water level switch of the wet collector is disconnected" in table["Finding"].iloc[0]
+    assert len(set(table["City"])) > 1
+    # Only Eastbridge, asked again.
+    at.multiselect(key="filter-city").set_value(["Eastbridge"]).run()
+    at.button(key="example-similar").click().run()
+    table = at.main.dataframe[-1].value
+    assert set(table["City"]) == {"Eastbridge"}
+    assert len(table) >= 2
+
+
+def test_a_follow_up_shows_the_question_it_was_read_as(page):
+    at = ask(page(), "How do I inspect dust explosion risks in an aluminium polishing shop?")
+    ask(at, "and for magnesium dust?")
+    captions = [plain(c.value) for c in at.main.chat_message[-1].caption]
+    assert any(c.startswith("Read as: How do I inspect dust explosion risks in an aluminium polishing shop — for magnesium dust?")
+               for c in captions), captions
+    assert "[1]" in answer_text(at)
+    assert len(at.main.chat_message) == 4  # two questions, two answers, in order
+    assert plain(at.main.chat_message[2].markdown[0].value) == "and for magnesium dust?"
+
+
+def test_a_refusal_is_prominent_and_lists_the_nearest_passages(page):
+    at = ask(page(), REFUSED)
+    errors = [plain(e.value) for e in at.main.error]
+    assert errors and errors[0].startswith("Not answered by the indexed documents")
+    assert "The indexed documents do not answer this." in errors[0]
+    assert "Nearest passages (not answering):" in main_markdown(at)
+    near = [plain(e.label) for e in at.main.expander]
+    assert near and not any(n.startswith("[") for n in near)  # listed, not numbered as citations
+    assert "Citations" not in main_markdown(at)
+
+
+def test_language_switch_and_the_questions_language(page):
+    at = page()
+    assert at.title[0].value == "SafeCite"
+    assert at.segmented_control(key="mode").options == ["Ask", "Inspection checklist", "Rectification requirements",
+                                                        "Similar findings"]
+    at.sidebar.radio(key="ui_lang").set_value("zh").run()
+    assert at.segmented_control(key="mode").options == ["提问", "检查清单", "整改要求", "类似隐患"]
+    assert "每句话都注明出处" in at.caption[0].value or any("每句话都注明出处" in c.value for c in at.main.caption)
+    ask(at, "一氧化碳检测报警装置的一级报警值设定为多少？")
+    assert "24" in answer_text(at) and "[1]" in answer_text(at)
+    assert any(plain(m.value) == "引用" for m in at.main.markdown)
+    # Back to English: the page's words change, the Chinese answer stays Chinese.
+    at.sidebar.radio(key="ui_lang").set_value("en").run()
+    assert any(plain(m.value) == "Citations" for m in at.main.markdown)
+    assert "报警" in answer_text(at)
+
+
+def test_without_a_browser_language_the_page_follows_the_question(page):
+    at = ask(page(), "如何检查抛光车间的粉尘爆炸风险？")
+    assert at.sidebar.radio(key="ui_lang").value == "zh"
+    assert at.segmented_control(key="mode").options[0] == "提问"
+
+
+FORKLIFT = """---
+title: Forklift Battery Charging Rules
+doc_type: regulation
+language: en
+---
+
+# Forklift Battery Charging Rules
+
+Article 1 Traction batteries of forklifts shall be charged only in a charging room ventilated at four air changes per hour.
+
+Article 2 Smoking and open flames are prohibited within five metres of a charging station.
+"""
+
+
+def test_upload_ingests_with_a_summary_and_the_document_answers(page, real_corpus_index, tmp_path):
+    folder, _ = real_corpus_index
+    index_dir = tmp_path / "index"
+    shutil.copytree(folder, index_dir)
+    at = page(index_dir)
+    at.sidebar.file_uploader[0].set_value([("forklift-rules.md", FORKLIFT.encode(), "text/markdown"),
+                                           ("empty.txt", b"", "text/plain")])
+    at.run()
+    at.sidebar.button(key="ingest").click().run()
+    assert not at.exception, at.exception
+    successes = [plain(s.value) for s in at.sidebar.success]
+    assert "Added: forklift-rules.md" in successes
+    warnings = [plain(w.value) for w in at.sidebar.warning]
+    assert "Skipped empty.txt: empty file" in warnings
+    stored = sorted(p.name for p in (tmp_path / "uploads").iterdir() if not p.name.startswith("."))
+    assert len(stored) == 1 and re.fullmatch(r"[0-9a-f]{64}\.md", stored[0])  # by content hash, not by name
+    ask(at, "How many air changes per hour must a forklift battery charging room have?")
+    assert "four air changes per hour" in answer_text(at)
+    assert citation_labels(at)[0].startswith("[1] Forklift Battery Charging Rules — Article 1")
+    # The documents panel lists it, and removing it takes it out of the index.
+    at.sidebar.selectbox(key="remove_doc").select_index(
+        [o for o in at.sidebar.selectbox(key="remove_doc").options].index(
+            next(o for o in at.sidebar.selectbox(key="remove_doc").options if "forklift-rules.md" in o))).run()
+    at.sidebar.button(key="remove").click().run()
+    assert not at.exception, at.exception
+    assert "Removed: forklift-rules.md" in [plain(s.value) for s in at.sidebar.success]
+    assert not [p for p in (tmp_path / "uploads").iterdir() if not p.name.startswith(".")]
+    ask(at, "How many air changes per hour must a forklift battery charging room have?")
+    assert not any("Forklift" in label for label in citation_labels(at))
+    # The earlier answer still shows its quote; its document view says the passage has gone.
+    at.toggle(key="open-0-c1").set_value(True).run()
+    assert any("no longer in the index" in w.value for w in at.main.warning)
+
+
+def test_a_language_model_answer_streams_then_the_verified_answer_replaces_it(page, monkeypatch, tmp_path):
+    from fake_llm_server import FakeLLMServer, Reply
+
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    reply = ("Fixed carbon monoxide detectors shall be calibrated at least once every 6 months [1]. "
+             "The plant is safe and needs no inspection [1].")
+    with FakeLLMServer({"page-model": Reply(text=reply)}) as server:
+        at = page()
+        monkeypatch.setenv("SAFECITE_LLM_URL", server.url)
+        monkeypatch.setenv("SAFECITE_LLM_MODEL", "page-model")
+        ask(at, CO_QUESTION)
+        assert len(server.requests) == 1 and server.requests[0].body["stream"] is True
+    text = answer_text(at)
+    # Only the statement the passage supports is shown, and the page says one was removed.
+    assert "calibrated at least once every 6 months [1]" in text
+    assert "The plant is safe" not in text
+    assert any("1 of 2 statements" in plain(i.value) for i in at.main.chat_message[-1].info)
+    assert not any("language model is writing" in plain(c.value) for c in at.main.caption)  # streamed text replaced
+    db = sqlite3.connect(tmp_path / "audit.sqlite")
+    assert db.execute("SELECT generator FROM entries").fetchone()[0] == "llm:page-model"
+
+
+def test_a_refreshed_page_gets_its_sessions_answers_back(page):
+    at = ask(page(), CO_QUESTION)
+    session = at.session_state["sid"]
+    assert at.query_params["session"] == [session] or at.query_params["session"] == session
+    again = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    again.query_params["session"] = session
+    again.run()
+    assert not again.exception, again.exception
+    assert plain(again.main.chat_message[0].markdown[0].value) == CO_QUESTION
+    assert "calibrated at least once every 6 months" in answer_text(again)
+    assert citation_labels(again)[0].startswith("[1] Metallurgical Gas Safety Rules — Article 21")
+    other = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    other.run()
+    assert not other.main.chat_message  # a new session starts empty

@@ -1,0 +1,197 @@
+"""The real page in a real browser: `python -m streamlit run app.py` (the
+command `make run` uses) on a free port of 127.0.0.1, over a copy of the
+shared corpus index with one more document carrying HTML and a script, driven
+in headless Chromium through Selenium.
+
+Without chromium and chromedriver the tests skip, except under CI=true, where
+they fail: `make test` installs both (Debian `chromium`, `chromium-driver`).
+Screenshots go to var/screenshots/ (ignored by git)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_ROOT, write_text
+
+pytestmark = pytest.mark.corpus
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
+WAIT_S = 240  # the first question loads the model in the server: slow on two busy cores
+CO_QUESTION = "How often must fixed carbon monoxide detectors be calibrated?"
+XSS_QUESTION = "How many air changes per hour must a forklift battery charging room have?"
+IMG = "<img src=x onerror=alert(1)>"
+SCRIPT = "<script>document.title='pwned';window.__xss=1</script>"
+HOSTILE = f"""---
+title: Forklift Battery Charging Rules
+doc_type: regulation
+language: en
+---
+
+# Forklift Battery Charging Rules
+
+Article 1 Traction batteries of forklifts shall be charged only in a charging room ventilated at four air changes per hour, and the sign {IMG} on its door shall be kept legible.
+
+Article 2 Smoking and open flames are prohibited within five metres of a charging station; a notice {SCRIPT} shall be posted there.
+"""
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists():
+        return
+    message = f"chromium ({CHROMIUM}) and chromedriver ({CHROMEDRIVER}) are needed; `make test` installs them"
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(real_corpus_index, tmp_path_factory):
+    """The page served over the corpus index plus the hostile document."""
+    _require_chromium()
+    from index.build import ingest
+
+    folder, index = real_corpus_index
+    base = tmp_path_factory.mktemp("browser")
+    index_dir = base / "index"
+    shutil.copytree(folder, index_dir)
+    write_text(base / "hostile" / "forklift-rules.md", HOSTILE)
+    report = ingest([base / "hostile"], index_dir, embedder=index.embedder)
+    assert report.added == ["forklift-rules.md"], report.summary()
+    port = _free_port()
+    env = {**os.environ, "SAFECITE_INDEX": str(index_dir), "SAFECITE_AUDIT_LOG": str(base / "audit.sqlite"),
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env.pop("SAFECITE_LLM_URL", None)
+    log = open(base / "server.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+                                "--server.port", str(port)], cwd=PROJECT_ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start: {(base / 'server.log').read_text(errors='replace')[-2000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    _require_chromium()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1400,1800", f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def _ask(driver, url: str, question: str):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(url)
+    wait = WebDriverWait(driver, WAIT_S)
+    box = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")))
+    box.send_keys(question)
+    box.send_keys(Keys.ENTER)
+    return wait
+
+
+def _open_citation(driver, wait, label_part: str):
+    """Click the citation whose label contains `label_part`; returns its expander."""
+    from selenium.webdriver.common.by import By
+
+    def find(d):
+        for expander in d.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage'] [data-testid='stExpander']"):
+            summary = expander.find_element(By.TAG_NAME, "summary")
+            if label_part in summary.text:
+                return expander, summary
+        return False
+
+    expander, summary = wait.until(find)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", summary)
+    summary.click()
+    return expander
+
+
+def test_a_question_in_the_browser_and_its_citation_opened(server, browser):
+    wait = _ask(browser, server, CO_QUESTION)
+    expander = _open_citation(browser, wait, "Article 21")
+    passage = "calibrated at least once every 6 months"
+    wait.until(lambda d: passage in expander.text and expander.find_element("css selector", "[data-testid='stExpanderDetails']").is_displayed())
+    wait.until(lambda d: "Show the whole document" in expander.text)  # the expander has finished drawing
+    answer = browser.find_elements("css selector", "[data-testid='stChatMessage']")[-1].text
+    assert "[1]" in answer and "Metallurgical Gas Safety Rules" in answer
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / "browser-citation.png"
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", expander)
+    assert browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+    # The whole document, from the passage on: the next article follows it.
+    expander.find_element("css selector", "[data-testid='stCheckbox'] label").click()
+    wait.until(lambda d: "Text before the passage" in expander.text and "Article 22 Signals" in expander.text)
+    assert "Download the source file" in expander.text
+    browser.save_screenshot(str(SCREENSHOTS / "browser-source.png"))
+
+
+def test_html_and_script_in_a_document_are_shown_as_text(server, browser):
+    from selenium.common.exceptions import NoAlertPresentException
+
+    wait = _ask(browser, server, XSS_QUESTION)
+    expander = _open_citation(browser, wait, "Forklift Battery Charging Rules")
+    wait.until(lambda d: IMG in expander.text)
+    # The answer or a citation brings the other article's script text too, when asked for it.
+    browser.find_element("css selector", "[data-testid='stChatInputTextArea']").send_keys(
+        "Within what distance of a forklift charging station are smoking and open flames prohibited?\n")
+    script_shown = wait.until(lambda d: next((m for m in d.find_elements("css selector", "[data-testid='stChatMessage']")
+                                              if "five metres" in m.text), False))
+    _open_citation(browser, wait, "Article 2")
+    wait.until(lambda d: SCRIPT in d.find_element("tag name", "body").text)
+    assert script_shown
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "browser-hostile-document.png"))
+    # Nothing ran: no alert, the title and the window are untouched.
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018
+    assert browser.title == "SafeCite"
+    assert browser.execute_script("return window.__xss === undefined")
+    assert not browser.find_elements("css selector", "[data-testid='stChatMessage'] img[src='x']")
+    assert not browser.find_elements("css selector", "[data-testid='stChatMessage'] script")

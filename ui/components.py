@@ -1,0 +1,154 @@
+"""The Streamlit pieces of the page: one answer with its citations, a cited
+passage in its document, the records table, the documents panel's ingest, and
+the streamed language-model text. `app.py` calls these top to bottom.
+
+Every string that comes from a document or a model goes through
+`ui.markdown` (escaped) or into a dataframe cell; nothing is rendered as HTML.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import streamlit as st
+
+from answer.export import answer_markdown as export_answer
+from answer.models import Answer, Citation
+from index.library import source_view
+from index.search import Index
+
+from .i18n import text
+from .markdown import answer_markdown, escape, highlight, highlight_quote
+
+RECORD_COLUMNS = (("n", "col.n"), ("enterprise", "col.enterprise"), ("city", "col.city"), ("date", "col.date"),
+                  ("hazard_category", "col.hazard"), ("status", "col.status"), ("deadline", "col.deadline"),
+                  ("regulation_cited", "col.clause"), ("finding", "col.finding"))
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and its answer in the chat history."""
+
+    answer: Answer
+    generation: str
+
+
+def citation_label(c: Citation, lang: str, nearest: bool = False) -> str:
+    parts = [escape(c.title), escape(c.locator)]
+    if c.page is not None:
+        parts.append(text(lang, "page", page=c.page))
+    head = "" if nearest else f"\\[{c.n}\\] "
+    return head + " — ".join(parts[:2]) + "".join(f" · {p}" for p in parts[2:]) + f" · _{c.doc_type}_"
+
+
+def records_table(records: Iterable[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    return [{text(lang, label): r.get(key, "") for key, label in RECORD_COLUMNS} for r in records]
+
+
+def render_source(index: Index, chunk_id: str, lang: str, key: str) -> None:
+    """The cited passage in its whole document, the passage at the top of the
+    view and highlighted; for a PDF, the page(s) it is on."""
+    view = source_view(index, chunk_id)
+    if view is None:
+        st.warning(text(lang, "passage_gone"))
+        return
+    meta = view.metadata
+    if meta:
+        unknown = text(lang, "unknown")
+        st.caption(escape(text(lang, "source_meta", issuer=meta.get("issuer") or unknown,
+                                number=meta.get("number") or unknown, effective=meta.get("effective") or unknown)))
+    if not view.from_file:
+        st.caption(text(lang, "source_missing"))
+    start, end, body = view.start, view.end, view.text
+    span = view.page_span() if view.is_pdf else None
+    if span:
+        st.caption(text(lang, "pdf_page", page=view.chunk.page_start))
+        body, start, end = body[span[0]:span[1]], start - span[0], end - span[0]
+    before = body[:start]
+    with st.container(height=420, key=f"doc-{key}"):
+        if before.strip() and st.toggle(text(lang, "before", chars=len(before)), key=f"before-{key}"):
+            st.markdown(escape(before))
+        st.markdown(highlight(body[start:], 0, end - start))
+    if view.path is not None:
+        st.download_button(text(lang, "download_source"), data=view.path.read_bytes(),
+                           file_name=Path(view.document.source).name, key=f"file-{key}")
+
+
+def render_citation(index: Index | None, c: Citation, lang: str, key: str, nearest: bool = False) -> None:
+    with st.expander(citation_label(c, lang, nearest)):
+        st.markdown(highlight_quote(c.text, c.quote))
+        st.caption(escape(c.source))
+        if index is not None and st.toggle(text(lang, "open_source"), key=f"open-{key}"):
+            render_source(index, c.chunk_id, lang, key)
+
+
+def render_answer(turn: Turn, index: Index | None, lang: str, key: str) -> None:
+    answer = turn.answer
+    if answer.resolved_question and answer.resolved_question != answer.question:
+        st.caption(escape(text(lang, "resolved", question=answer.resolved_question)))
+    if not answer.grounded:
+        st.error(f"**{text(lang, 'refusal')}**  \n{escape(answer.answer)}", icon="⛔")
+        if answer.notice:
+            st.caption(escape(answer.notice))
+        if answer.nearest:
+            st.markdown(text(lang, "nearest"))
+            for i, c in enumerate(answer.nearest):
+                render_citation(index, c, lang, f"{key}-near{i}", nearest=True)
+    else:
+        if answer.notice:
+            st.info(escape(answer.notice))
+        st.markdown(answer_markdown(answer.answer))
+        if answer.records:
+            st.markdown(f"**{text(lang, 'records')}**")
+            st.dataframe(records_table(answer.records, lang), hide_index=True, key=f"records-{key}")
+        st.markdown(f"**{text(lang, 'citations')}**")
+        for c in answer.citations:
+            render_citation(index, c, lang, f"{key}-c{c.n}")
+    st.download_button(text(lang, "export_answer"), data=export_answer(answer, turn.generation),
+                       file_name=f"safecite-answer-{key}.md", mime="text/markdown", key=f"export-{key}")
+
+
+def stream_answer(run: Callable[[Callable[[str], None]], Answer]) -> Answer:
+    """Run `run(on_token)` in a worker thread and show the tokens as they come
+    (st.write_stream, escaped: model text is never markup). Returns the Answer."""
+    pieces: queue.Queue = queue.Queue()
+    result: dict[str, Any] = {}
+    done = object()
+
+    def work() -> None:
+        try:
+            result["answer"] = run(pieces.put)
+        except BaseException as exc:  # re-raised in the page's thread below
+            result["error"] = exc
+        finally:
+            pieces.put(done)
+
+    def tokens() -> Iterator[str]:
+        while (piece := pieces.get()) is not done:
+            yield escape(piece).replace("  \n", "\n")
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    st.write_stream(tokens())
+    worker.join()
+    if "error" in result:
+        raise result["error"]
+    return result["answer"]
+
+
+def progress_bar(label: str) -> Callable[[Iterable, str], Iterable]:
+    """An ingest progress callback drawing one st.progress bar per stage."""
+    bar = st.progress(0.0, text=label)
+
+    def progress(items: Iterable, stage: str = "") -> Iterator:
+        items = list(items)
+        total = max(1, len(items))
+        for i, item in enumerate(items):
+            bar.progress(i / total, text=f"{label} {stage} {i + 1}/{len(items)}")
+            yield item
+        bar.progress(1.0, text=f"{label} {stage}")
+
+    return progress

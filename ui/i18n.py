@@ -1,0 +1,158 @@
+"""UI text in English and Chinese. Answers are written in the question's
+language by the answerer; this module only covers the page's own words.
+
+`text(lang, key, **values)` formats one string; a key missing from one
+language is an error at import time (see the check at the bottom), not a blank
+label on the page."""
+from __future__ import annotations
+
+LANGS = ("en", "zh")
+LANG_NAMES = {"en": "English", "zh": "中文"}
+
+# Page mode -> answerer mode. "Ask" lets the answerer read the job from the question.
+MODES = ("auto", "howto", "rectify", "similar")
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "SafeCite",
+        "tagline": "Answers from regulations, standards, plans and inspection records, each statement cited to its document, article and page.",
+        "language": "Language",
+        "mode": "Job",
+        "mode.auto": "Ask",
+        "mode.howto": "Inspection checklist",
+        "mode.rectify": "Rectification requirements",
+        "mode.similar": "Similar findings",
+        "example": "Example: {question}",
+        "example.auto": "How often must fixed carbon monoxide detectors be calibrated?",
+        "example.howto": "How do I inspect dust explosion risks in a polishing workshop?",
+        "example.rectify": "What must be done when a dust collector is not grounded?",
+        "example.similar": "The wet scrubber's water level switch was unplugged, so the polishing machines kept running",
+        "input": "Ask about a rule, an inspection or a finding…",
+        "resolved": "Read as: {question}",
+        "refusal": "Not answered by the indexed documents",
+        "nearest": "Nearest passages (not answering):",
+        "citations": "Citations",
+        "page": "p. {page}",
+        "quote": "Quoted",
+        "open_source": "Show the whole document",
+        "source_meta": "Issuer: {issuer} · Number: {number} · Effective: {effective}",
+        "unknown": "not stated",
+        "before": "Text before the passage ({chars} characters)",
+        "pdf_page": "Page {page} of the PDF, as indexed",
+        "download_source": "Download the source file",
+        "source_missing": "The source file is no longer where it was ingested from; showing its indexed passages.",
+        "passage_gone": "This passage is no longer in the index: its document was replaced or removed since.",
+        "records": "Matching findings",
+        "col.n": "#", "col.enterprise": "Enterprise", "col.city": "City", "col.date": "Date",
+        "col.hazard": "Hazard", "col.status": "Status", "col.deadline": "Deadline", "col.clause": "Cited clause",
+        "col.finding": "Finding",
+        "filters": "Filters for similar findings",
+        "filter.city": "City", "filter.sector": "Sector", "filter.status": "Status",
+        "filter.date_from": "From", "filter.date_to": "To",
+        "export_answer": "Download this answer (Markdown)",
+        "export_session": "Download the session (Markdown)",
+        "documents": "Documents",
+        "indexed": "{documents} documents, {chunks} chunks · index {generation} · last ingest {created}",
+        "per_type": "{doc_type} ({doc_lang}): {documents} documents, {chunks} chunks",
+        "upload": "Add documents",
+        "upload_help": "PDF, DOCX, MD, TXT, HTML, CSV or XLSX, up to {mb} MB each. Files are stored under their content hash, never under their own name.",
+        "ingest_button": "Ingest the files",
+        "ingesting": "Ingesting…",
+        "added": "Added: {names}",
+        "replaced": "Replaced: {names}",
+        "unchanged": "Already indexed, unchanged: {names}",
+        "skipped": "Skipped {name}: {reason}",
+        "nothing": "Nothing changed.",
+        "remove": "Remove a document from the index",
+        "remove_button": "Remove",
+        "removed": "Removed: {names}",
+        "remove_note": "An uploaded file is deleted; a file from an ingested folder stays on disk and returns when that folder is ingested again.",
+        "audit": "Audit trail",
+        "audit_caption": "Every question, its answer, citations and index version, kept in {path}.",
+        "audit_export": "Download the audit trail (CSV)",
+        "audit_empty": "No questions asked yet.",
+        "llm_streaming": "The language model is writing; the verified answer replaces this text.",
+        "error": "Error: {message}",
+        "no_index": "No index yet. Run `make run` (it ingests corpus/) or add documents below.",
+    },
+    "zh": {
+        "title": "SafeCite",
+        "tagline": "依据法规、标准、整改方案和检查记录作答，每句话都注明出处文件、条款和页码。",
+        "language": "语言",
+        "mode": "任务",
+        "mode.auto": "提问",
+        "mode.howto": "检查清单",
+        "mode.rectify": "整改要求",
+        "mode.similar": "类似隐患",
+        "example": "示例：{question}",
+        "example.auto": "一氧化碳检测报警装置的一级报警值设定为多少？",
+        "example.howto": "如何检查抛光车间的粉尘爆炸风险？",
+        "example.rectify": "除尘器未接地应当如何整改？",
+        "example.similar": "湿式除尘器水位联锁被断开，水位下降后抛光机仍然继续运转，没有自动停机",
+        "input": "询问法规条款、检查要点或隐患……",
+        "resolved": "理解为：{question}",
+        "refusal": "已索引的文件没有回答这个问题",
+        "nearest": "最接近的段落（不构成回答）：",
+        "citations": "引用",
+        "page": "第{page}页",
+        "quote": "引文",
+        "open_source": "显示整份文件",
+        "source_meta": "发布机关：{issuer} · 文号：{number} · 施行日期：{effective}",
+        "unknown": "未注明",
+        "before": "该段落之前的内容（{chars}字）",
+        "pdf_page": "PDF第{page}页（索引文本）",
+        "download_source": "下载原文件",
+        "source_missing": "原文件已不在导入时的位置，下面显示其已索引的段落。",
+        "passage_gone": "该段落已不在索引中：其文件此后已被替换或删除。",
+        "records": "匹配的检查记录",
+        "col.n": "#", "col.enterprise": "企业", "col.city": "城市", "col.date": "日期",
+        "col.hazard": "隐患类别", "col.status": "状态", "col.deadline": "整改期限", "col.clause": "依据条款",
+        "col.finding": "隐患描述",
+        "filters": "类似隐患筛选",
+        "filter.city": "城市", "filter.sector": "行业", "filter.status": "状态",
+        "filter.date_from": "起始日期", "filter.date_to": "截止日期",
+        "export_answer": "下载此回答（Markdown）",
+        "export_session": "下载本次会话（Markdown）",
+        "documents": "文件",
+        "indexed": "{documents}份文件，{chunks}个段落 · 索引{generation} · 最近导入{created}",
+        "per_type": "{doc_type}（{doc_lang}）：{documents}份文件，{chunks}个段落",
+        "upload": "添加文件",
+        "upload_help": "PDF、DOCX、MD、TXT、HTML、CSV或XLSX，每个不超过{mb} MB。文件按内容哈希保存，不使用原文件名作路径。",
+        "ingest_button": "导入文件",
+        "ingesting": "正在导入……",
+        "added": "已添加：{names}",
+        "replaced": "已替换：{names}",
+        "unchanged": "已在索引中且未变化：{names}",
+        "skipped": "已跳过{name}：{reason}",
+        "nothing": "没有变化。",
+        "remove": "从索引中删除文件",
+        "remove_button": "删除",
+        "removed": "已删除：{names}",
+        "remove_note": "上传的文件会被删除；来自已导入文件夹的文件仍在磁盘上，再次导入该文件夹时会重新加入。",
+        "audit": "审计记录",
+        "audit_caption": "每个问题、回答、引用和索引版本都记录在{path}。",
+        "audit_export": "下载审计记录（CSV）",
+        "audit_empty": "还没有提问。",
+        "llm_streaming": "语言模型正在作答；核验后的回答将替换这段文字。",
+        "error": "错误：{message}",
+        "no_index": "还没有索引。运行`make run`（会导入corpus/）或在下方添加文件。",
+    },
+}
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    table = TEXT.get(lang, TEXT["en"])
+    return table[key].format(**values) if values else table[key]
+
+
+def browser_lang(locale: str | None) -> str | None:
+    """'zh-CN', 'zh-Hant-TW' -> zh; 'en-US' -> en; anything else or unknown -> None."""
+    if not locale:
+        return None
+    code = locale.replace("_", "-").split("-")[0].lower()
+    return code if code in LANGS else None
+
+
+_missing = {lang: sorted(set(TEXT["en"]) ^ set(TEXT[lang])) for lang in LANGS}
+if any(_missing.values()):  # pragma: no cover - a programming error, caught by any test importing this
+    raise KeyError(f"UI text keys differ between languages: {_missing}")
