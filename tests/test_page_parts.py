@@ -21,6 +21,7 @@ from index.manage import add_uploads, remove_document
 from index.search import Index
 from ingest.errors import LoadError
 from ingest.uploads import UploadFolder
+from ui.components import records_table
 from ui.i18n import TEXT, browser_lang, text
 from ui.markdown import answer_markdown, escape, highlight, highlight_quote, plain
 
@@ -50,6 +51,21 @@ def test_answer_markdown_keeps_bullets_and_markers_only():
     assert lines[0].startswith("- Vents \\<script\\>") and lines[0].endswith("**\\[1\\]****\\[2\\]**")
     assert "\\*cleaned\\*" in lines[1]
     assert plain(shown) == answer
+
+
+def test_record_labels_are_bold_and_escaped():
+    answer = "#### Riverton <b>Co.</b> · 2024-07-15 · Overdue\n- The vent faces the walkway. [1]"
+    lines = answer_markdown(answer).split("\n")
+    assert lines[0] == "**Riverton \\<b\\>Co\\.\\<\\/b\\> · 2024\\-07\\-15 · Overdue**"
+    assert lines[1].startswith("- The vent")
+
+
+def test_the_clause_column_names_the_clause_citation():
+    records = [{"n": 1, "regulation_cited": "Gas Rules, Article 21", "clause": {"n": 2, "title": "Gas Rules"}},
+               {"n": 3, "regulation_cited": "Article 9", "clause": None}]
+    rows = records_table(records, "en")
+    clause = text("en", "col.clause")
+    assert [row[clause] for row in rows] == ["Gas Rules, Article 21 [2]", "Article 9"]
 
 
 def test_ui_text_exists_in_both_languages_and_browser_language():

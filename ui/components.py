@@ -45,7 +45,14 @@ def citation_label(c: Citation, lang: str, nearest: bool = False) -> str:
 
 
 def records_table(records: Iterable[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-    return [{text(lang, label): r.get(key, "") for key, label in RECORD_COLUMNS} for r in records]
+    rows = []
+    for r in records:
+        row = {text(lang, label): r.get(key, "") for key, label in RECORD_COLUMNS}
+        if r.get("clause") and r.get("regulation_cited"):
+            # The indexed clause is one of the citations below: its number opens it.
+            row[text(lang, "col.clause")] = f"{r['regulation_cited']} [{r['clause']['n']}]"
+        rows.append(row)
+    return rows
 
 
 def render_source(index: Index, chunk_id: str, lang: str, key: str) -> None:
