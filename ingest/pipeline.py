@@ -86,12 +86,25 @@ def discover(paths: Iterable[str | Path]) -> Iterator[SourceFile | Skipped]:
                         continue
                     path = Path(folder, name)
                     source = path.relative_to(root).as_posix()
+                    if not _encodable(source):
+                        yield Skipped(source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
+                                      "the file name is not valid UTF-8")
+                        continue
                     if path.stem.lower() in CORPUS_DESCRIPTIONS and folder == str(root):
                         yield Skipped(source, "describes the corpus, not a source document")
                         continue
                     yield SourceFile(path, source, str(root.resolve()))
         else:
             yield Skipped(str(raw), "no such file or folder")
+
+
+def _encodable(name: str) -> bool:
+    """False for names holding bytes that are not UTF-8 (os.walk gives them as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def file_hash(path: Path) -> str:

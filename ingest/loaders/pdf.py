@@ -11,6 +11,7 @@ import logging
 import re
 from pathlib import Path
 
+from .. import limits
 from ..errors import LoadError
 from ..models import Block, Document
 from .common import clean_text, make_document
@@ -21,7 +22,7 @@ _PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?(?:page\s+)?\d{1,4}(?:\s*(?:/|o
 
 def load_pdf(path: Path, source: str) -> list[Document]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
@@ -33,9 +34,16 @@ def load_pdf(path: Path, source: str) -> list[Document]:
                 raise LoadError(source, f"password protected or unsupported encryption ({exc})") from exc
             if not opened:
                 raise LoadError(source, "password protected")
+        caps = limits.current()
+        if len(reader.pages) > caps.max_pages:
+            raise LoadError(source, f"more than {caps.max_pages:,} pages ({len(reader.pages):,})")
         blocks: list[Block] = []
+        characters = 0
         for number, page in enumerate(reader.pages, start=1):
             raw = page.extract_text() or ""
+            characters += len(raw)
+            if characters > caps.max_chars:
+                raise LoadError(source, f"more than {caps.max_chars:,} characters of text")
             lines = [ln for ln in clean_text(raw).split("\n") if not _PAGE_NUMBER.match(ln)]
             text = "\n".join(lines).strip()
             if text:
@@ -44,7 +52,7 @@ def load_pdf(path: Path, source: str) -> list[Document]:
         title = str(info.get("/Title") or "").strip() or None
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, LimitReachedError) as exc:
         raise LoadError(source, f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
     if not blocks:
         raise LoadError(source, "no extractable text (scanned?)")
