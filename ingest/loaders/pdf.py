@@ -3,7 +3,9 @@
 Encrypted files are opened with the empty password when that works (many
 "protected" PDFs only restrict printing); otherwise they are reported as
 password protected. A PDF whose pages yield no text is reported as scanned,
-never indexed as an empty document.
+never indexed as an empty document; one cut short (no %%EOF at its end) is
+reported as truncated. Past `limits.max_pages` pages or `max_chars` characters
+the file is refused.
 """
 from __future__ import annotations
 
@@ -24,7 +26,14 @@ def load_pdf(path: Path, source: str) -> list[Document]:
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PdfReadError
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    # pypdf logs what it recovers from at ERROR level; what it cannot recover from is raised.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    with open(path, "rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 1024))
+        if b"%%EOF" not in handle.read():
+            # pypdf would rebuild a cut file from what is left: a partial document
+            # indexed as if it were whole.
+            raise LoadError(source, "truncated PDF (no %%EOF marker at the end)")
     try:
         reader = PdfReader(str(path), strict=False)
         if reader.is_encrypted:

@@ -86,7 +86,11 @@ def load_xlsx(path: Path, source: str) -> list[Document]:
     try:
         sheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
         blocks: list[Block] = []
+        cap = limits.current().max_rows
         for sheet in sheets:
+            declared = sheet.max_row or 0  # from the sheet's <dimension>, when it has one
+            if declared > cap + MAX_HEADER_SCAN:
+                raise LoadError(source, f"sheet {sheet.title}: more than {cap:,} rows ({declared:,})")
             rows = _capped(sheet.iter_rows(values_only=True), source, f"sheet {sheet.title}: ")
             prefix = f"{sheet.title} " if len(sheets) > 1 else ""
             blocks.extend(_blocks(rows, prefix))
