@@ -20,8 +20,11 @@ import multiprocessing as mp
 import os
 import resource
 import signal
+import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 from multiprocessing.connection import Connection, wait
 from typing import Iterator, Sequence
 
@@ -101,11 +104,30 @@ def _context() -> mp.context.BaseContext:
     return ctx
 
 
+@contextmanager
+def _main_not_reimported() -> Iterator[None]:
+    """multiprocessing re-runs the caller's main script in each new process
+    unless that script is guarded by `if __name__ == "__main__"`; parser
+    processes need nothing from it. A main module named "__main__" is the case
+    multiprocessing skips, so it is named so while a process starts."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = getattr(main, "__spec__", None)
+    main.__spec__ = SimpleNamespace(name="__main__")
+    try:
+        yield
+    finally:
+        main.__spec__ = saved
+
+
 class _Worker:
     def __init__(self, ctx, limits: Limits, max_tokens: int) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_serve, args=(child, limits, max_tokens), daemon=True)
-        self.process.start()
+        with _main_not_reimported():
+            self.process.start()
         child.close()
         self.task: int | None = None
         self.started = 0.0
