@@ -12,8 +12,8 @@ from conftest import PROJECT_ROOT
 from packaging.version import Version
 
 # pypdf 7: fixes for infinite loops (circular xref /Prev, cyclic outlines) and
-# Flate/LZW/RunLength decompression bombs; streamlit 1.37: path traversal fix;
-# lxml 6.1: the libxml2 fixes python-docx parses with.
+# Flate/LZW/RunLength decompression bombs; streamlit 1.37: a path traversal fix;
+# lxml 6.1: the floor set for the XML parser python-docx reads DOCX with.
 FLOORS = {"pypdf": "7.0", "streamlit": "1.37", "lxml": "6.1"}
 
 
