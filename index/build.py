@@ -26,6 +26,7 @@ import numpy as np
 
 from ingest.chunking import DEFAULT_MAX_TOKENS
 from ingest.errors import IngestLockedError, IndexStateError
+from ingest.isolation import warm_up
 from ingest.limits import Limits
 from ingest.models import Chunk, Document
 from ingest.pipeline import FileStats, Skipped, SourceFile, discover, file_hash, load_all
@@ -201,6 +202,8 @@ def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embe
         if previous and all(d.content_hash == digest for d in previous):
             report.unchanged += 1
         else:
+            if not to_load:
+                warm_up()  # the parser processes' server loads while the other files are hashed
             to_load.append(item)
     if moved_roots:
         # A folder that moved keeps its documents (and their vectors) under the new path.

@@ -122,6 +122,16 @@ def _main_not_reimported() -> Iterator[None]:
         main.__spec__ = saved
 
 
+def warm_up() -> None:
+    """Start the server process now, so it loads the parsers while the caller
+    still hashes files and opens the old index; the first parser process then
+    starts without waiting."""
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
+
+
 class _Worker:
     def __init__(self, ctx, limits: Limits, max_tokens: int) -> None:
         self.conn, child = ctx.Pipe()
