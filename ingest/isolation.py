@@ -93,7 +93,7 @@ def _serve(conn: Connection, limits: Limits, max_tokens: int) -> None:
             message = ("skip", f"could not be processed ({type(exc).__name__}: {exc})")
         try:
             conn.send((message, _peak_mib()))
-        except MemoryError:
+        except MemoryError:  # the result is too large to send: drop it, report the limit
             documents = chunks = message = None
             conn.send((("skip", limits_mod.memory_reason()), _peak_mib()))
 
