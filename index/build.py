@@ -25,9 +25,11 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from ingest.chunking import DEFAULT_MAX_TOKENS
-from ingest.errors import IngestLockedError, IndexStateError, LoadError
+from ingest.errors import IngestLockedError, IndexStateError
+from ingest.isolation import warm_up
+from ingest.limits import Limits
 from ingest.models import Chunk, Document
-from ingest.pipeline import Skipped, SourceFile, discover, file_hash, load_and_chunk
+from ingest.pipeline import FileStats, Skipped, SourceFile, discover, file_hash, load_all
 
 from . import persist
 from .catalog import Catalog, DocumentRow, create as create_catalog
@@ -71,6 +73,7 @@ class IngestReport:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
+    stats: list[FileStats] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
@@ -161,7 +164,10 @@ def ingest(
     embedder: Embedder | None = None,
     embedder_factory: Callable[[str | None], Embedder] = make_embedder,
     progress: Callable[[Iterable, str], Iterable] = lambda items, _label: items,
+    limits: Limits | None = None,
 ) -> IngestReport:
+    """Ingest `paths` into the index folder `index_dir`. Files are parsed in
+    parser processes under `limits` (default: from the environment)."""
     folder = Path(index_dir)
     report = IngestReport()
     started = time.perf_counter()
@@ -171,13 +177,13 @@ def ingest(
         try:
             model_name = _resolve_model(old, model or (embedder.name if embedder else None))
             return _ingest(paths, folder, old, model_name, list(remove), max_tokens, store_kind,
-                           embedder, embedder_factory, progress, report, started)
+                           embedder, embedder_factory, progress, report, started, limits)
         finally:
             old.close()
 
 
 def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embedder, embedder_factory,
-            progress, report, started) -> IngestReport:
+            progress, report, started, limits) -> IngestReport:
     old_docs = old.catalog.documents() if old.catalog else []
     by_source: dict[str, list[DocumentRow]] = {}
     for doc in old_docs:
@@ -196,6 +202,8 @@ def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embe
         if previous and all(d.content_hash == digest for d in previous):
             report.unchanged += 1
         else:
+            if not to_load:
+                warm_up()  # the parser processes' server loads while the other files are hashed
             to_load.append(item)
     if moved_roots:
         # A folder that moved keeps its documents (and their vectors) under the new path.
@@ -214,14 +222,14 @@ def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embe
     t0 = time.perf_counter()
     new_docs: list[tuple[Document, str]] = []
     new_chunks: list[Chunk] = []
-    for item in progress(to_load, "load"):
-        try:
-            documents, chunks = load_and_chunk(item, max_tokens)
-        except LoadError as exc:
-            report.skipped.append(Skipped(item.source, exc.reason + (" (the indexed version is kept)" if item.source in by_source else "")))
+    for item, parsed in load_all(to_load, max_tokens, limits, lambda items: progress(items, "load")):
+        report.stats.append(FileStats(item.source, parsed.seconds, parsed.peak_mib))
+        if parsed.reason is not None:
+            kept_note = " (the indexed version is kept)" if item.source in by_source else ""
+            report.skipped.append(Skipped(item.source, parsed.reason + kept_note))
             continue
-        new_docs.extend((d, item.root) for d in documents)
-        new_chunks.extend(chunks)
+        new_docs.extend((d, item.root) for d in parsed.documents)
+        new_chunks.extend(parsed.chunks)
         (report.replaced if item.source in by_source else report.added).append(item.source)
     report.timings["load_chunk_s"] = time.perf_counter() - t0
     report.removed = sorted(removed - set(report.replaced) - set(report.added))

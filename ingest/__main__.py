@@ -14,6 +14,7 @@ import sys
 
 from .chunking import DEFAULT_MAX_TOKENS
 from .errors import SafeCiteError
+from .limits import from_env
 from .pipeline import run
 
 
@@ -32,9 +33,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="with --dry-run: print every chunk as one JSON object per line")
     parser.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="chunk size budget in word-pieces")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    limit = parser.add_argument_group("limits per file (a file over a limit is skipped with the reason)")
+    limit.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                       help="wall clock to parse one file (default: $SAFECITE_PARSE_TIMEOUT, else 30)")
+    limit.add_argument("--memory-mib", type=int, default=None, metavar="MIB",
+                       help="memory of each parser process (default: $SAFECITE_PARSE_MEMORY_MIB, else 1024)")
+    limit.add_argument("--max-pages", type=int, default=None, metavar="N", help="PDF pages (default: $SAFECITE_MAX_PAGES, else 2000)")
+    limit.add_argument("--max-chars", type=int, default=None, metavar="N",
+                       help="extracted characters (default: $SAFECITE_MAX_CHARS, else 20000000)")
+    limit.add_argument("--max-rows", type=int, default=None, metavar="N", help="CSV/XLSX rows (default: $SAFECITE_MAX_ROWS, else 100000)")
+    limit.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="parser processes (default: $SAFECITE_PARSE_WORKERS, else one per CPU, at most 4)")
     args = parser.parse_args(argv)
     if not args.paths and not args.remove:
         parser.error("give at least one PATH to ingest or --remove PATH")
+    try:
+        limits = from_env(timeout_s=args.timeout, memory_mib=args.memory_mib, max_pages=args.max_pages,
+                          max_chars=args.max_chars, max_rows=args.max_rows, workers=args.workers)
+    except SafeCiteError as exc:
+        parser.error(str(exc))
 
     def progress(items, label="ingest"):
         if args.quiet:
@@ -44,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         return tqdm(items, desc=label, unit="file" if label == "load" else "item", file=sys.stderr, leave=False)
 
     if args.dry_run:
-        result = run(args.paths, max_tokens=args.max_tokens, progress=progress)
+        result = run(args.paths, max_tokens=args.max_tokens, progress=lambda items: progress(items, "load"), limits=limits)
         if args.json:
             for chunk in result.chunks:
                 data = chunk.to_dict()
@@ -58,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     index_dir = args.index or default_index()
     try:
         report = ingest(args.paths, index_dir, model=args.model, remove=args.remove, max_tokens=args.max_tokens,
-                        store_kind=args.store, progress=progress)
+                        store_kind=args.store, progress=progress, limits=limits)
     except SafeCiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -33,8 +33,18 @@ def decode_bytes(data: bytes, path: str = "<bytes>") -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             raise LoadError(path, f"has a UTF-16 byte-order mark but is not valid UTF-16 ({exc.reason})") from exc
     if b"\x00" in data[:4096]:
+        head = data[:4096]
+        if head.count(0) * 100 < len(head):
+            # A few stray NULs in UTF-8 text (removed later with other control
+            # characters); UTF-16 text of any language has far more.
+            try:
+                text = data.decode("utf-8")
+                if _looks_like_text(text.replace("\x00", "")):
+                    return text, "utf-8"
+            except UnicodeDecodeError:
+                pass
         # UTF-16 without a BOM shows as NULs between ASCII letters.
-        even, odd = data[0:4096:2].count(0), data[1:4096:2].count(0)
+        even, odd = head[0::2].count(0), head[1::2].count(0)
         guess = "utf-16-le" if odd > even else "utf-16-be"
         try:
             text = data.decode(guess)

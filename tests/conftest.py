@@ -222,14 +222,18 @@ def make_pdf(
     title: str | None = None,
     user_password: str | None = None,
     owner_password: str | None = None,
+    created=None,
 ) -> Path:
     """A PDF with one page per entry of `pages`, one text line per line (core
     font, Latin-1 only, lines short enough not to wrap). An empty entry gives a
-    page with only a drawn rectangle: no text layer."""
+    page with only a drawn rectangle: no text layer. `created`: a datetime for
+    byte-identical output."""
     from fpdf import FPDF
     from fpdf.enums import EncryptionMethod
 
     pdf = FPDF(format="A4")
+    if created is not None:  # a fixed date (and so file id) gives the same bytes every time
+        pdf.set_creation_date(created)
     pdf.set_auto_page_break(False)
     if title:
         pdf.set_title(title)

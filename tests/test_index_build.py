@@ -63,13 +63,14 @@ def _sources(hits) -> list[str]:
 def loads(monkeypatch):
     """Sources parsed by the next ingest."""
     seen: list[str] = []
-    original = build.load_and_chunk
+    original = build.load_all  # files are parsed in parser processes: record what is sent there
 
-    def recording(item, *args, **kwargs):
-        seen.append(item.source)
-        return original(item, *args, **kwargs)
+    def recording(items, *args, **kwargs):
+        for item, parsed in original(items, *args, **kwargs):
+            seen.append(item.source)
+            yield item, parsed
 
-    monkeypatch.setattr(build, "load_and_chunk", recording)
+    monkeypatch.setattr(build, "load_all", recording)
     return seen
 
 

@@ -9,6 +9,7 @@ FakeEmbedder. Each kill runs in its own copy of the state-A index folder, so the
 harnesses can run side by side."""
 from __future__ import annotations
 
+import collections
 import os
 import random
 import shutil
@@ -89,7 +90,7 @@ MARKERS = [
     "AT replace CURRENT",
     "AFTER switch",
 ]
-RANDOM_KILLS = 4
+RANDOM_KILLS = 20  # seeded random moments over a timed run, from START to END
 SEED = 20240615
 
 
@@ -102,10 +103,15 @@ def _modify(corpus: Path) -> None:
     (corpus / "regulations-zh/fenchen.md").unlink()
 
 
+def _env() -> dict[str, str]:
+    # One parser process per harness: the harnesses run side by side on few cores.
+    return {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1", "SAFECITE_PARSE_WORKERS": "1"}
+
+
 def _run_until(harness: Path, corpus: Path, folder: Path, marker: str, delay: float) -> list[str]:
     """Start the harness, wait for `marker` (then `delay` seconds), SIGKILL it.
     Returns the lines it printed."""
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"}
+    env = _env()
     proc = subprocess.Popen([sys.executable, str(harness), str(PROJECT_ROOT / "tests"), str(corpus), str(folder)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     watchdog = threading.Timer(120, proc.kill)
@@ -149,11 +155,35 @@ def states(tmp_path_factory):
     assert state_a["counts"] != state_b["counts"]
     harness = tmp / "harness.py"
     harness.write_text(HARNESS, encoding="utf-8")
-    return harness, corpus, folder_a, state_a, state_b
+    # How long an ingest runs from START to END here, so random kills span all of it.
+    timed = tmp / "index-timed"
+    shutil.copytree(folder_a, timed)
+    proc = subprocess.Popen([sys.executable, str(harness), str(PROJECT_ROOT / "tests"), str(corpus), str(timed)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_env())
+    timeline = [(line.strip(), time.monotonic()) for line in proc.stdout]
+    proc.wait()
+    proc.stdout.close()
+    assert proc.returncode == 0 and timeline[0][0] == "START" and timeline[-1][0].startswith("END"), timeline
+    start = timeline[0][1]
+    return harness, corpus, folder_a, state_a, state_b, [(line, t - start) for line, t in timeline]
+
+
+def _random_moments(timeline: list[tuple[str, float]], count: int, seed: int) -> list[tuple[str, float]]:
+    """`count` moments drawn uniformly over a timed run (START to END), each
+    given as (the last line printed before it, seconds after that line), so a
+    kill lands in the same phase however slow the machine is at the time."""
+    rng = random.Random(seed)
+    end = timeline[-1][1]
+    moments = []
+    for _ in range(count):
+        at = rng.uniform(0.0, end)
+        line, printed = max(((ln, t) for ln, t in timeline if t <= at), key=lambda item: item[1])
+        moments.append((line, at - printed))
+    return moments
 
 
 def test_harness_runs_to_the_end_when_not_killed(states, tmp_path):
-    harness, corpus, folder_a, _, state_b = states
+    harness, corpus, folder_a, _, state_b, _ = states
     folder = tmp_path / "index"
     shutil.copytree(folder_a, folder)
     lines = _run_until(harness, corpus, folder, "END gen-000002 3", 0)
@@ -162,16 +192,15 @@ def test_harness_runs_to_the_end_when_not_killed(states, tmp_path):
 
 
 def test_a_killed_ingest_leaves_the_old_or_the_new_index(states, tmp_path):
-    harness, corpus, folder_a, state_a, state_b = states
-    rng = random.Random(SEED)
-    plan = [(marker, 0.0) for marker in MARKERS] + [("START", rng.uniform(0.0, 4.0)) for _ in range(RANDOM_KILLS)]
+    harness, corpus, folder_a, state_a, state_b, timeline = states
+    plan = [(marker, 0.0) for marker in MARKERS] + _random_moments(timeline, RANDOM_KILLS, SEED)
     folders = []
     for i in range(len(plan)):
         folder = tmp_path / f"index-{i:02d}"
         shutil.copytree(folder_a, folder)
         folders.append(folder)
 
-    with ThreadPoolExecutor(max_workers=4) as pool:  # the harnesses mostly sleep
+    with ThreadPoolExecutor(max_workers=5) as pool:  # the harnesses mostly sleep
         outputs = list(pool.map(lambda job: _run_until(harness, corpus, job[1], *job[0]), zip(plan, folders)))
 
     outcomes = []
@@ -186,6 +215,37 @@ def test_a_killed_ingest_leaves_the_old_or_the_new_index(states, tmp_path):
         assert index_state(folder) == state_b, where
         assert {p.name for p in persist.generations(folder)} <= {"gen-000001", "gen-000002"}, where
 
+    random_outcomes = outcomes[len(MARKERS):]
+    assert len(random_outcomes) >= 20
+    print(f"\n{len(plan)} kills survived; random kills after: "
+          + ", ".join(f"{line} ({n})" for line, n in sorted(collections.Counter(m for m, _ in plan[len(MARKERS):]).items()))
+          + f"; states {dict(collections.Counter(random_outcomes))}")
     by_marker = dict(zip(MARKERS, outcomes))
     # Until CURRENT is replaced the old index stands; from then on the new one.
     assert [by_marker[m] for m in MARKERS] == ["A"] * 9 + ["B"], by_marker
+
+
+def test_searches_during_an_ingest_see_the_old_or_the_new_index(states, tmp_path):
+    """While an ingest writes and switches generations, every search opened in
+    the meantime answers from state A or state B, never from a mix."""
+    harness, corpus, folder_a, state_a, state_b, _ = states
+    folder = tmp_path / "index"
+    shutil.copytree(folder_a, folder)
+    env = _env()
+    proc = subprocess.Popen([sys.executable, str(harness), str(PROJECT_ROOT / "tests"), str(corpus), str(folder)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    seen = []
+    try:
+        while proc.poll() is None:
+            state = index_state(folder)
+            assert state in (state_a, state_b), f"search {len(seen)} saw a mix"
+            seen.append("A" if state == state_a else "B")
+    finally:
+        proc.kill() if proc.poll() is None else None
+        proc.wait()
+        stderr = proc.stderr.read()
+        proc.stderr.close()
+    assert proc.returncode == 0, stderr
+    assert index_state(folder) == state_b
+    assert seen.count("A") >= 3, seen  # searches really ran while the ingest did
+    assert seen == sorted(seen), seen  # once B is seen, A never comes back

@@ -70,7 +70,7 @@ def test_run_skips_bad_files_and_keeps_the_rest(tmp_path):
     assert counts == expected
     skipped = {s.source: s.reason for s in result.skipped}
     assert set(skipped) == {"regulations/broken.pdf", "notes/photo.png", "README.md"}
-    assert skipped["regulations/broken.pdf"].startswith("not a readable PDF")
+    assert skipped["regulations/broken.pdf"] == "truncated PDF (no %%EOF marker at the end)"
     assert "unsupported file type '.png'" in skipped["notes/photo.png"]
     assert "describes the corpus" in skipped["README.md"]
     assert result.files == 6  # README is not counted as a source file

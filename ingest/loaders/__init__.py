@@ -1,5 +1,6 @@
 """One loader per format, chosen by extension and checked against the file's
-first bytes, so a PDF renamed '.docx' is reported instead of half-parsed."""
+first bytes, so a PDF renamed '.docx' is reported instead of half-parsed.
+DOCX and XLSX zips are checked before they are opened (ooxml.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,6 +10,7 @@ from ..errors import LoadError
 from ..models import Document
 from .html import load_html
 from .jsondocs import load_json
+from .ooxml import check_ooxml
 from .pdf import load_pdf
 from .tables import load_csv, load_xlsx
 from .text import load_markdown, load_plain
@@ -68,4 +70,6 @@ def load_file(path: Path, source: str) -> list[Document]:
         raise LoadError(source, f"content is not {suffix[1:].upper()} (looks like {found or 'text or unknown data'})")
     if not expected and found:
         raise LoadError(source, f"content is {found}, not {suffix[1:]} text")
+    if suffix in _ZIP_FORMATS:
+        check_ooxml(path, source, suffix)
     return loader(path, source)

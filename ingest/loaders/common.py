@@ -12,7 +12,9 @@ from ..models import DOC_TYPES, LANGS, Block, Document
 
 FRONT_MATTER_KEYS = ("title", "doc_type", "issuer", "number", "effective", "repealed", "language")
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls but tab and newline, DEL, C1 controls, lone surrogates (from JSON
+# escapes such as "\ud800"; they cannot be written as UTF-8) and noncharacters.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(?:\n|\Z)", re.S)
@@ -36,11 +38,22 @@ _CONTENT_TYPES = (
 )
 
 
+def strip_controls(text: str) -> str:
+    """Normalise newlines; drop NULs, control characters, lone surrogates."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def clean_text(text: str) -> str:
-    """Normalise newlines, drop NULs and control characters, trim line ends."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
-    return "\n".join(line.rstrip() for line in text.split("\n"))
+    """strip_controls, then trim line ends."""
+    return "\n".join(line.rstrip() for line in strip_controls(text).split("\n"))
+
+
+def _clean_block(block: Block) -> Block:
+    """The block with no control characters in its text, fields or locator."""
+    fields = ({strip_controls(str(k)): strip_controls(v) if isinstance(v, str) else v for k, v in block.fields.items()}
+              if block.fields else block.fields)
+    locator = strip_controls(block.locator) if block.locator else block.locator
+    return Block(block.kind, strip_controls(block.text), block.level, block.page, fields, locator)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -97,10 +110,12 @@ def make_document(
     front matter (`meta`), then what the loader knows (`title`, `doc_type`: the
     file's own shape), then the folder name, then the content."""
     meta = dict(meta or {})
-    blocks = [b for b in blocks if b.text.strip()]
+    # Cleaned here, before the Document joins its text: whatever a loader missed
+    # never reaches a chunk, and chunk.text stays document.text[start:end].
+    blocks = [b for b in map(_clean_block, blocks) if b.text.strip()]
     text = "\n".join(b.text for b in blocks)
     first_heading = next((b.text.strip() for b in blocks if b.kind == "heading" and b.level == 1), None)
-    final_title = str(meta.get("title") or title or first_heading or PurePosixPath(source).stem).strip()
+    final_title = strip_controls(str(meta.get("title") or title or first_heading or PurePosixPath(source).stem)).strip()
     final_type = str(meta.get("doc_type") or "").lower() or folder_doc_type(source) or doc_type
     if final_type not in DOC_TYPES:
         final_type = content_doc_type(final_title, text)

@@ -3,7 +3,9 @@
 Encrypted files are opened with the empty password when that works (many
 "protected" PDFs only restrict printing); otherwise they are reported as
 password protected. A PDF whose pages yield no text is reported as scanned,
-never indexed as an empty document.
+never indexed as an empty document; one cut short (no %%EOF at its end) is
+reported as truncated. Past `limits.max_pages` pages or `max_chars` characters
+the file is refused.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import logging
 import re
 from pathlib import Path
 
+from .. import limits
 from ..errors import LoadError
 from ..models import Block, Document
 from .common import clean_text, make_document
@@ -21,9 +24,16 @@ _PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?(?:page\s+)?\d{1,4}(?:\s*(?:/|o
 
 def load_pdf(path: Path, source: str) -> list[Document]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    # pypdf logs what it recovers from at ERROR level; what it cannot recover from is raised.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    with open(path, "rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 1024))
+        if b"%%EOF" not in handle.read():
+            # pypdf would rebuild a cut file from what is left: a partial document
+            # indexed as if it were whole.
+            raise LoadError(source, "truncated PDF (no %%EOF marker at the end)")
     try:
         reader = PdfReader(str(path), strict=False)
         if reader.is_encrypted:
@@ -33,9 +43,16 @@ def load_pdf(path: Path, source: str) -> list[Document]:
                 raise LoadError(source, f"password protected or unsupported encryption ({exc})") from exc
             if not opened:
                 raise LoadError(source, "password protected")
+        caps = limits.current()
+        if len(reader.pages) > caps.max_pages:
+            raise LoadError(source, f"more than {caps.max_pages:,} pages ({len(reader.pages):,})")
         blocks: list[Block] = []
+        characters = 0
         for number, page in enumerate(reader.pages, start=1):
             raw = page.extract_text() or ""
+            characters += len(raw)
+            if characters > caps.max_chars:
+                raise LoadError(source, f"more than {caps.max_chars:,} characters of text")
             lines = [ln for ln in clean_text(raw).split("\n") if not _PAGE_NUMBER.match(ln)]
             text = "\n".join(lines).strip()
             if text:
@@ -44,7 +61,7 @@ def load_pdf(path: Path, source: str) -> list[Document]:
         title = str(info.get("/Title") or "").strip() or None
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, LimitReachedError) as exc:
         raise LoadError(source, f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
     if not blocks:
         raise LoadError(source, "no extractable text (scanned?)")

@@ -2,7 +2,9 @@
 
 CSV is decoded like every text file (UTF-8, UTF-16, GB18030, detector) and
 read with newline="" semantics so quoted cells keep their line breaks. XLSX is
-opened read-only: rows stream, nothing is evaluated.
+opened read-only: rows stream, nothing is evaluated. A cell holding a formula
+("=SUM(A1:A9)", "+1", "-2", "@cmd") is kept as the text it is, never evaluated
+or exported as a formula. Rows past `limits.max_rows` make the file refused.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import csv
 import io
 from pathlib import Path
 
+from .. import limits
 from ..errors import LoadError
 from ..models import Block, Document
 from ..records import map_columns, record_block
@@ -41,6 +44,17 @@ def _blocks(rows: list[list[object]], prefix: str = "") -> list[Block]:
     return blocks
 
 
+def _capped(rows, source: str, where: str = "") -> list[list[object]]:
+    """The rows as lists, refusing the file past the row cap (header rows included)."""
+    cap = limits.current().max_rows + MAX_HEADER_SCAN
+    out: list[list[object]] = []
+    for row in rows:
+        if len(out) >= cap:
+            raise LoadError(source, f"{where}more than {limits.current().max_rows:,} rows")
+        out.append(list(row))
+    return out
+
+
 def load_csv(path: Path, source: str) -> list[Document]:
     text, encoding = read_text(path)
     sample = text[:8192]
@@ -49,8 +63,10 @@ def load_csv(path: Path, source: str) -> list[Document]:
     except csv.Error:
         dialect = csv.excel
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+        rows = _capped(csv.reader(io.StringIO(text, newline=""), dialect), source)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise LoadError(source, f"a cell is longer than {csv.field_size_limit():,} characters") from exc
         raise LoadError(source, f"malformed CSV ({exc})") from exc
     blocks = _blocks(rows)
     if not blocks:
@@ -70,8 +86,12 @@ def load_xlsx(path: Path, source: str) -> list[Document]:
     try:
         sheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
         blocks: list[Block] = []
+        cap = limits.current().max_rows
         for sheet in sheets:
-            rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+            declared = sheet.max_row or 0  # from the sheet's <dimension>, when it has one
+            if declared > cap + MAX_HEADER_SCAN:
+                raise LoadError(source, f"sheet {sheet.title}: more than {cap:,} rows ({declared:,})")
+            rows = _capped(sheet.iter_rows(values_only=True), source, f"sheet {sheet.title}: ")
             prefix = f"{sheet.title} " if len(sheets) > 1 else ""
             blocks.extend(_blocks(rows, prefix))
     finally:
