@@ -41,7 +41,7 @@ def part_ingest(args, work: Path) -> dict:
     out["unchanged"] = run_json(["-m", "bench.ingest_bench", "ingest", str(index), str(corpus)])
     changed = args.changed_file
     if not (corpus / changed).exists():
-        changed = sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*.txt"))[0]
+        changed = sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*") if p.suffix in (".txt", ".md") and p.parent != corpus)[0]
     _log(f"re-ingest, one changed file ({changed})")
     out["edit"] = run_json(["-m", "bench.ingest_bench", "edit", str(index), str(corpus), "--file", changed])
     return out
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
     parser.add_argument("--samples", type=int, default=140, help="timed questions per latency measurement")
-    parser.add_argument("--sample", type=int, default=512, help="texts per embedding-option measurement")
+    parser.add_argument("--sample", type=int, default=384, help="texts per embedding-option measurement")
     parser.add_argument("--changed-file", default=CHANGED_FILE)
     parser.add_argument("--report-only", action="store_true", help="rewrite docs/performance.md from results.json")
     args = parser.parse_args(argv)

@@ -69,11 +69,13 @@ def machine() -> dict:
 
     versions = {"python": platform.python_version(), "torch": torch.__version__, "faiss": faiss.__version__,
                 "numpy": np.__version__}
-    for name in ("sentence_transformers", "bm25s", "txtai"):
+    from importlib.metadata import PackageNotFoundError, version
+
+    for name in ("sentence-transformers", "bm25s", "txtai"):
         try:
-            versions[name] = __import__(name).__version__
-        except Exception:  # optional: txtai is a bench-only dependency
-            versions[name] = "not installed"
+            versions[name.replace("-", "_")] = version(name)
+        except PackageNotFoundError:  # txtai is a bench-only dependency
+            versions[name.replace("-", "_")] = "not installed"
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_mib": mem, "os": platform.platform(),
             "torch_threads_default": torch.get_num_threads(), "versions": versions}
 

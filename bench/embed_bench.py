@@ -114,15 +114,19 @@ def quality(index: str, corpus: str, questions_file: str, out: str) -> dict:
     result = {"int8_ingest_s": round(t.seconds, 2), "int8_embed_s": round(report.timings.get("embed_s", 0), 2),
               "embedded": report.embedded,
               "hit@5": {"float32": _hit5(f32_index, questions), "int8": _hit5(int8_index, questions)}}
+    # Rows are matched by chunk id: re-ingests (the changed-file run) reorder rows.
+    ids_a = [c.chunk_id for c in f32_index.catalog.chunks(list(range(f32_index.size)))]
+    ids_b = {c.chunk_id: i for i, c in enumerate(int8_index.catalog.chunks(list(range(int8_index.size))))}
     rows = np.arange(f32_index.size, dtype=np.int64)
     a = f32_index.store.vectors(rows)
-    b = int8_index.store.vectors(rows)
+    b_rows = np.asarray([ids_b[c] for c in ids_a], dtype=np.int64)
+    b = int8_index.store.vectors(b_rows)
     result["mean_cosine"] = round(float((a * b).sum(1).mean()), 4)
     sample = rows[:: max(1, len(rows) // 200)]
     overlap = []
     for r in sample:
         top_a = {i for i, _ in f32_index.store.search(a[r], 11)} - {int(r)}
-        top_b = {i for i, _ in int8_index.store.search(b[r], 11)} - {int(r)}
+        top_b = {int(np.flatnonzero(b_rows == i)[0]) for i, _ in int8_index.store.search(b[r], 11)} - {int(r)}
         overlap.append(len(top_a & top_b) / max(1, len(top_a)))
     result["knn10_overlap"] = round(float(np.mean(overlap)), 4)
     return result

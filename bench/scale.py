@@ -7,7 +7,7 @@ Copy 0 is the ingested corpus as it is. Copy c > 0 of each chunk:
 - its document is a new document (doc_id and chunk_id get a "~c" suffix, the
   source a "copy-c/" folder), same title, type, language and record fields;
 - its text drops about 5 % of its words (CJK: characters), chosen by a
-  generator seeded with (copy, row), so copies are near-duplicates, not
+  generator seeded with the copy's number, so copies are near-duplicates, not
   duplicates, and the same-clause folding in search does not merge them;
 - its BM25 tokens are the original chunk's tokens with about 5 % dropped the
   same way (tokenising a million texts again would take longer than the rest of
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-RECIPE = 1  # bump when the perturbation changes, so cached indexes are rebuilt
+RECIPE = 2  # bump when the perturbation changes, so cached indexes are rebuilt
 DROP = 0.05
 TARGET_COSINE = 0.9
 _UNIT = re.compile(r"[\u3400-\u9fff]|[^\s\u3400-\u9fff]+|\s+")
@@ -42,16 +42,41 @@ def noise_scale(dim: int, cosine: float = TARGET_COSINE) -> float:
     return float(np.sqrt((1 / cosine**2 - 1) / dim))
 
 
-def perturb_text(text: str, rng: np.random.Generator) -> str:
-    units = _UNIT.findall(text)
-    keep = rng.random(len(units)) >= DROP
-    out = "".join(u for u, k in zip(units, keep) if k or u.isspace())
+def _drops(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Sorted distinct positions to drop among n items: about DROP of them."""
+    k = int(round(n * DROP))
+    return np.unique(rng.integers(0, n, size=k)) if k else np.zeros(0, dtype=np.int64)
+
+
+def unit_spans(text: str) -> np.ndarray:
+    """(start, end) of each word (CJK: character) of a text."""
+    return np.asarray([m.span() for m in _UNIT.finditer(text) if not m.group().isspace()], dtype=np.int64).reshape(-1, 2)
+
+
+def perturb_text(text: str, rng: np.random.Generator, spans: np.ndarray | None = None) -> str:
+    spans = unit_spans(text) if spans is None else spans
+    drop = _drops(len(spans), rng)
+    if not len(drop):
+        return text
+    pieces, at = [], 0
+    for start, end in spans[drop].tolist():
+        pieces.append(text[at:start])
+        at = end
+    pieces.append(text[at:])
+    out = "".join(pieces)
     return out if out.strip() else text
 
 
 def perturb_tokens(tokens: list[str], rng: np.random.Generator) -> list[str]:
-    keep = rng.random(len(tokens)) >= DROP
-    return [t for t, k in zip(tokens, keep) if k] or tokens
+    drop = _drops(len(tokens), rng)
+    if not len(drop):
+        return tokens
+    out, at = [], 0
+    for i in drop.tolist():
+        out += tokens[at:i]
+        at = i + 1
+    out += tokens[at:]
+    return out or tokens
 
 
 def base_key(base: Path) -> str:
@@ -109,16 +134,17 @@ def build(base: Path, size: int, out: Path, seed: int = 7) -> dict:
     sigma = noise_scale(dim)
     docs_out, rows_out, vec_parts = [], [], []
     counts: dict[str, int] = {}
+    spans = [unit_spans(chunk.text) for chunk, _, _ in rows]
     copy = 0
     while len(rows_out) < size:
         take = min(n, size - len(rows_out))
         suffix = f"~{copy}" if copy else ""
+        rng = np.random.default_rng([seed, copy])
         for row in range(take):
             chunk, tokens, ekey = rows[row]
             if copy:
-                rng = np.random.default_rng([seed, copy, row])
                 chunk = replace(chunk, chunk_id=chunk.chunk_id + suffix, doc_id=chunk.doc_id + suffix,
-                                source=f"copy-{copy:03d}/{chunk.source}", text=perturb_text(chunk.text, rng))
+                                source=f"copy-{copy:03d}/{chunk.source}", text=perturb_text(chunk.text, rng, spans[row]))
                 tokens = perturb_tokens(tokens, rng)
                 ekey = ekey + suffix
             rows_out.append((chunk, tokens, ekey))

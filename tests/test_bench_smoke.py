@@ -32,9 +32,9 @@ def test_scaled_index_opens_and_searches(tmp_path):
 
 def test_perturbation_is_deterministic():
     text = "Employers shall keep dust below the limit. 粉尘爆炸危险场所应当定期清扫。"
-    one = scale.perturb_text(text, np.random.default_rng([7, 1, 3]))
-    two = scale.perturb_text(text, np.random.default_rng([7, 1, 3]))
-    assert one == two and len(one) <= len(text)
+    one = scale.perturb_text(text * 5, np.random.default_rng([7, 1]))
+    two = scale.perturb_text(text * 5, np.random.default_rng([7, 1]))
+    assert one == two and len(one) < len(text * 5)
     assert abs(scale.noise_scale(384) - 0.0247) < 1e-3
 
 
