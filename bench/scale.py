@@ -114,7 +114,17 @@ def load_base(base: Path):
 
 def build(base: Path, size: int, out: Path, seed: int = 7) -> dict:
     """Write a scaled index of `size` chunks to `out` (an index folder), unless
-    the cached one matches. Returns its build record."""
+    the cached one matches. Returns its build record. One builder at a time per
+    folder: a second one waits, then finds the first one's result cached."""
+    import fcntl
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / f".{out.name}.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build(base, size, out, seed)
+
+
+def _build(base: Path, size: int, out: Path, seed: int) -> dict:
     from index import persist
     from index.catalog import DocumentRow, create as create_catalog
     from index.lexical import LexicalIndex
