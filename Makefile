@@ -35,8 +35,9 @@ eval: $(VENV)/.installed
 	$(PY) -m answer.evaluate --questions $(SHARED)/eval/dev.jsonl --index var/eval-index --out docs/quality.md
 
 # Benchmarks (not part of `make test`): writes docs/performance.md and
-# bench/results.json. BENCH picks parts: ingest, embed, peer, query, cold.
-BENCH ?= ingest,embed,peer,query,cold
+# bench/results.json. BENCH picks parts: ingest, ceiling, embed, peer, scale,
+# query, cold (see bench/__main__.py).
+BENCH ?= ingest,ceiling,embed,peer,scale,query,cold
 BENCH_SIZES ?= 10000,100000,1000000
 
 $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed

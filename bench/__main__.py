@@ -1,4 +1,4 @@
-"""python -m bench [--parts ingest,embed,peer,query,cold] [--sizes 10000,100000,1000000]
+"""python -m bench [--parts ingest,ceiling,embed,peer,scale,query,cold] [--sizes 10000,100000,1000000]
 
 Runs the benchmarks, each measurement in a fresh process, merges what it
 measured into bench/results.json (parts not run keep their last results) and
@@ -18,7 +18,11 @@ from pathlib import Path
 
 from .common import ROOT, commit, loadavg, machine, run_json
 
-PARTS = ("ingest", "embed", "peer", "query", "cold")
+PARTS = ("ingest", "ceiling", "embed", "peer", "scale", "query", "cold")
+# These run at the same time, each in its own process(es): on a shared machine
+# they then meet the same outside load, which keeps their ratios fair (and the
+# whole run shorter). Query latency and cold start run afterwards, alone.
+CONCURRENT = ("ingest", "ceiling", "embed", "peer", "scale")
 SIZES = (10_000, 100_000, 1_000_000)
 CHANGED_FILE = "regulations-en/osha-field-operations-manual/fom-ch08-settlements.txt"
 
@@ -27,16 +31,20 @@ def _log(message: str) -> None:
     print(f"[{dt.datetime.now(dt.timezone.utc).strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def part_ingest(args, work: Path) -> dict:
+def _wait(path: Path, timeout: float = 7200) -> None:
+    """Wait until an index folder has a current generation (written by a concurrent part)."""
+    deadline = time.time() + timeout
+    while not (path / "CURRENT").exists():
+        if time.time() > deadline:
+            raise SystemExit(f"gave up waiting for {path}")
+        time.sleep(5)
+
+
+def part_ingest(args, work: Path, ready) -> dict:
     corpus, index = work / "corpus", work / "ingest-index"
-    shutil.rmtree(corpus, ignore_errors=True)
-    shutil.copytree(args.corpus, corpus)  # a copy: the changed-file run edits one file
-    shutil.rmtree(index, ignore_errors=True)
     out = {}
     _log("ingest (first, full corpus)")
     out["first"] = run_json(["-m", "bench.ingest_bench", "ingest", str(index), str(corpus)])
-    _log("encode-only ceiling")
-    out["ceiling"] = run_json(["-m", "bench.ingest_bench", "ceiling", str(index)])
     _log("re-ingest, unchanged")
     out["unchanged"] = run_json(["-m", "bench.ingest_bench", "ingest", str(index), str(corpus)])
     changed = args.changed_file
@@ -44,29 +52,47 @@ def part_ingest(args, work: Path) -> dict:
         changed = sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*") if p.suffix in (".txt", ".md") and p.parent != corpus)[0]
     _log(f"re-ingest, one changed file ({changed})")
     out["edit"] = run_json(["-m", "bench.ingest_bench", "edit", str(index), str(corpus), "--file", changed])
+    ready.set()
     return out
 
 
-def part_embed(args, work: Path) -> dict:
-    index = _need_index(work)
+def part_ceiling(args, work: Path, ready) -> dict:
+    _log("encode-only ceiling")
+    return run_json(["-m", "bench.ingest_bench", "ceiling", str(work / "corpus")])
+
+
+def part_embed(args, work: Path, ready) -> dict:
     _log("embedding options")
-    out = {"options": run_json(["-m", "bench.embed_bench", "options", str(index), "--sample", str(args.sample)])}
-    _log("int8 ingest and dev hit@5")
-    out["quality"] = run_json(["-m", "bench.embed_bench", "quality", str(index), str(work / "corpus"),
-                               str(args.questions), str(work / "int8-index")])
+    out = {"options": run_json(["-m", "bench.embed_bench", "options", str(work / "corpus"), "--sample", str(args.sample)])}
+    _log("int8 ingest")
+    int8 = run_json(["-m", "bench.embed_bench", "int8-ingest", str(work / "corpus"), str(work / "int8-index")])
+    ready.wait()  # the float32 index is compared once the ingest part has finished with it
+    _need_index(work)
+    _log("dev hit@5, float32 and int8")
+    out["quality"] = {**int8, **run_json(["-m", "bench.embed_bench", "quality", str(work / "ingest-index"),
+                                          str(args.questions), str(work / "int8-index")])}
     return out
 
 
-def part_peer(args, work: Path) -> dict:
-    index = _need_index(work)
+def part_peer(args, work: Path, ready) -> dict:
     _log("peer: txtai on the corpus")
-    out = {"real": run_json(["-m", "bench.peer", str(index), str(args.questions), "--samples", str(args.samples)])}
+    out = {"real": run_json(["-m", "bench.peer", str(work / "corpus"), str(args.questions), "--samples", str(args.samples)])}
     for size in args.peer_sizes:
         folder = work / f"scaled-{size}"
-        _log(f"peer: txtai at {size:,} chunks (external vectors)")
+        _wait(work / "ingest-index")
         _scaled(work, size)
+        _log(f"peer: txtai at {size:,} chunks (external vectors)")
         out[str(size)] = run_json(["-m", "bench.peer", str(folder), str(args.questions), "--samples",
                                    str(args.samples), "--vectors", str(folder / "vectors.npy")])
+    return out
+
+
+def part_scale(args, work: Path, ready) -> dict:
+    _wait(work / "ingest-index")
+    out = {}
+    for size in args.sizes:
+        _log(f"scaled index of {size:,} chunks")
+        out[str(size)] = _scaled(work, size)
     return out
 
 
@@ -81,15 +107,14 @@ def _scaled(work: Path, size: int) -> dict:
     return run_json(["-m", "bench.scale", str(_need_index(work)), str(size), str(work / f"scaled-{size}")], timeout=7200)
 
 
-def part_query(args, work: Path) -> dict:
+def part_query(args, work: Path, ready=None) -> dict:
     index = _need_index(work)
     out = {}
     _log("query latency on the ingested corpus")
     out["corpus"] = {"latency": run_json(["-m", "bench.serve", "latency", str(index), str(args.questions),
                                            "--samples", str(args.samples)])}
     for size in args.sizes:
-        _log(f"scaled index of {size:,} chunks")
-        build = _scaled(work, size)
+        build = _scaled(work, size)  # cached: built by the scale part
         folder = work / f"scaled-{size}"
         _log(f"query latency at {size:,}")
         latency = run_json(["-m", "bench.serve", "latency", str(folder), str(args.questions), "--samples", str(args.samples)])
@@ -99,7 +124,7 @@ def part_query(args, work: Path) -> dict:
     return out
 
 
-def part_cold(args, work: Path) -> dict:
+def part_cold(args, work: Path, ready=None) -> dict:
     """Process start to the first answer printed, with the answer CLI."""
     import os
 
@@ -152,17 +177,53 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     if not args.report_only:
+        import threading
+
         results["machine"] = machine()
-        functions = {"ingest": part_ingest, "embed": part_embed, "peer": part_peer, "query": part_query, "cold": part_cold}
-        for part in parts:
+        functions = {"ingest": part_ingest, "ceiling": part_ceiling, "embed": part_embed, "peer": part_peer,
+                     "scale": part_scale, "query": part_query, "cold": part_cold}
+        if "ingest" in parts:
+            corpus = work / "corpus"
+            shutil.rmtree(corpus, ignore_errors=True)
+            shutil.copytree(args.corpus, corpus)  # a copy: the changed-file run edits one file
+            shutil.rmtree(work / "ingest-index", ignore_errors=True)
+        elif not (work / "corpus").exists():
+            shutil.copytree(args.corpus, work / "corpus")
+        ready = threading.Event()
+        if "ingest" not in parts:
+            ready.set()
+        lock = threading.Lock()
+        errors: list[str] = []
+
+        def run_part(part: str, together: list[str]) -> None:
             started = dt.datetime.now(dt.timezone.utc)
             load_start, t0 = loadavg(), time.perf_counter()
-            data = functions[part](args, work)
-            results[part] = {**data, "run": {"started": started.isoformat(timespec="seconds"), "commit": commit(),
-                                             "seconds": round(time.perf_counter() - t0, 1),
-                                             "loadavg_start": load_start, "loadavg_end": loadavg()}}
-            results_file.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            try:
+                data = functions[part](args, work, ready)
+            except (Exception, SystemExit) as exc:  # one failed part must not lose the others
+                errors.append(f"{part}: {exc}")
+                _log(f"{part} failed: {str(exc)[-2000:]}")
+                if part == "ingest":
+                    ready.set()
+                return
+            with lock:
+                results[part] = {**data, "run": {"started": started.isoformat(timespec="seconds"), "commit": commit(),
+                                                 "seconds": round(time.perf_counter() - t0, 1),
+                                                 "loadavg_start": load_start, "loadavg_end": loadavg(),
+                                                 "concurrent_with": [p for p in together if p != part]}}
+                results_file.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             _log(f"{part} done in {results[part]['run']['seconds']} s")
+
+        together = [p for p in PARTS if p in parts and p in CONCURRENT]
+        threads = [threading.Thread(target=run_part, args=(p, together)) for p in together]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for part in [p for p in PARTS if p in parts and p not in CONCURRENT]:
+            run_part(part, [part])
+        if errors:
+            _log("failed parts: " + "; ".join(e[:300] for e in errors))
     from .report import write_report
 
     write_report(results, Path(args.out))

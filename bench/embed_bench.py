@@ -1,14 +1,15 @@
 """Embedding options (python -m bench.embed_bench ...):
 
-    options INDEX           passages/s of float32 and int8 (torch dynamic
+    options CORPUS          passages/s of float32 and int8 (torch dynamic
                             quantisation of the Linear layers) at several batch
                             sizes and torch thread counts, on an evenly spaced
                             sample of the texts ingest embedded; single-question
                             embedding latency with one and two threads
-    quality INDEX CORPUS QUESTIONS OUT
-                            ingest the corpus again with the int8 model into OUT
-                            and compare dev hit@5 per language (hybrid and dense)
-                            and the vectors themselves with the float32 index
+    int8-ingest CORPUS OUT  ingest the corpus with the int8 model into OUT
+    quality INDEX QUESTIONS OUT
+                            dev hit@5 per language (hybrid and dense) of the
+                            float32 index and the int8 one, and how far their
+                            vectors agree
 """
 from __future__ import annotations
 
@@ -53,12 +54,12 @@ class Int8Embedder:
         return self._inner.embed(texts)
 
 
-def options(index: str, sample: int) -> dict:
+def options(corpus: str, sample: int) -> dict:
     import torch
 
     from index.embedders import SentenceTransformerEmbedder
 
-    texts = embedded_texts(index)
+    texts = embedded_texts(corpus)
     step = max(1, len(texts) // sample)
     subset = texts[::step][:sample]
     cores = os.cpu_count() or 1
@@ -98,22 +99,26 @@ def _hit5(index, questions) -> dict:
             for mode, groups in result["modes"].items()}
 
 
-def quality(index: str, corpus: str, questions_file: str, out: str) -> dict:
+def int8_ingest(corpus: str, out: str) -> dict:
     import shutil
 
     from index.build import ingest
+
+    shutil.rmtree(out, ignore_errors=True)
+    with Timer() as t:
+        report = ingest([corpus], out, embedder=Int8Embedder())
+    return {"int8_ingest_s": round(t.seconds, 2), "int8_embed_s": round(report.timings.get("embed_s", 0), 2),
+            "embedded": report.embedded}
+
+
+def quality(index: str, questions_file: str, int8_dir: str) -> dict:
     from index.search import Index
 
     questions = load_questions(Path(questions_file))
-    shutil.rmtree(out, ignore_errors=True)
     embedder = Int8Embedder()
-    with Timer() as t:
-        report = ingest([corpus], out, embedder=embedder)
     f32_index = Index.open(index, serving=True)
-    int8_index = Index.open(out, embedder=embedder, serving=True)
-    result = {"int8_ingest_s": round(t.seconds, 2), "int8_embed_s": round(report.timings.get("embed_s", 0), 2),
-              "embedded": report.embedded,
-              "hit@5": {"float32": _hit5(f32_index, questions), "int8": _hit5(int8_index, questions)}}
+    int8_index = Index.open(int8_dir, embedder=embedder, serving=True)
+    result = {"hit@5": {"float32": _hit5(f32_index, questions), "int8": _hit5(int8_index, questions)}}
     # Rows are matched by chunk id: re-ingests (the changed-file run) reorder rows.
     ids_a = [c.chunk_id for c in f32_index.catalog.chunks(list(range(f32_index.size)))]
     ids_b = {c.chunk_id: i for i, c in enumerate(int8_index.catalog.chunks(list(range(int8_index.size))))}
@@ -121,12 +126,14 @@ def quality(index: str, corpus: str, questions_file: str, out: str) -> dict:
     a = f32_index.store.vectors(rows)
     b_rows = np.asarray([ids_b[c] for c in ids_a], dtype=np.int64)
     b = int8_index.store.vectors(b_rows)
+    to_a = np.empty(len(b_rows), dtype=np.int64)
+    to_a[b_rows] = rows
     result["mean_cosine"] = round(float((a * b).sum(1).mean()), 4)
     sample = rows[:: max(1, len(rows) // 200)]
     overlap = []
     for r in sample:
         top_a = {i for i, _ in f32_index.store.search(a[r], 11)} - {int(r)}
-        top_b = {int(np.flatnonzero(b_rows == i)[0]) for i, _ in int8_index.store.search(b[r], 11)} - {int(r)}
+        top_b = {int(to_a[i]) for i, _ in int8_index.store.search(b[r], 11)} - {int(r)}
         overlap.append(len(top_a & top_b) / max(1, len(top_a)))
     result["knn10_overlap"] = round(float(np.mean(overlap)), 4)
     return result
@@ -134,16 +141,16 @@ def quality(index: str, corpus: str, questions_file: str, out: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.embed_bench")
-    parser.add_argument("what", choices=("options", "quality"))
-    parser.add_argument("index")
-    parser.add_argument("rest", nargs="*")
-    parser.add_argument("--sample", type=int, default=512)
+    parser.add_argument("what", choices=("options", "int8-ingest", "quality"))
+    parser.add_argument("rest", nargs="+")
+    parser.add_argument("--sample", type=int, default=384)
     args = parser.parse_args(argv)
     if args.what == "options":
-        result = options(args.index, args.sample)
+        result = options(args.rest[0], args.sample)
+    elif args.what == "int8-ingest":
+        result = int8_ingest(*args.rest)
     else:
-        corpus, questions, out = args.rest
-        result = quality(args.index, corpus, questions, out)
+        result = quality(*args.rest)
     print(json.dumps(result))
     return 0
 

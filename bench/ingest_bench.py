@@ -2,9 +2,10 @@
 
     ingest   INDEX CORPUS   the real incremental ingest (index.build.ingest) with the
                             default embedder: time per stage, chunks/s, peak memory
-    ceiling  INDEX          sentence-transformers alone encoding the texts that
-                            ingest embedded, with the same settings (batch 32,
-                            normalised, all cores): what the machine allows
+    ceiling  CORPUS         sentence-transformers alone encoding the texts that
+                            ingest embeds (cut by the project's own chunking),
+                            with the same settings (batch 32, normalised, all
+                            cores): what the machine allows
     edit     INDEX CORPUS   re-ingest after appending a paragraph to one file,
                             then again after restoring it
 
@@ -32,26 +33,37 @@ def run_ingest(index: str, corpus: str, embedder=None) -> dict:
             "peak_rss_mib": round(peak_rss_mib(), 1)}
 
 
-def embedded_texts(index: str) -> list[str]:
-    """The distinct texts an ingest of this index gave the embedder, in row order."""
-    from index.build import embed_key, embed_text
-    from index.search import Index
+def corpus_chunks(corpus: str) -> list:
+    """The chunks an ingest of this folder makes (the project's own discovery,
+    loaders and chunking), in ingest order."""
+    from ingest.errors import LoadError
+    from ingest.pipeline import SourceFile, discover, load_and_chunk
 
-    idx = Index.open(index, verify=False)
-    try:
-        chunks = idx.catalog.chunks(list(range(idx.size)))
-    finally:
-        idx.close()
+    chunks = []
+    for item in discover([corpus]):
+        if isinstance(item, SourceFile):
+            try:
+                chunks.extend(load_and_chunk(item)[1])
+            except LoadError:
+                continue
+    return chunks
+
+
+def embedded_texts(corpus: str) -> list[str]:
+    """The distinct texts an ingest of this folder gives the embedder, in order."""
+    from index.build import embed_key, embed_text
+
+    chunks = corpus_chunks(corpus)
     seen: dict[str, str] = {}
     for chunk in chunks:
         seen.setdefault(embed_key(chunk), embed_text(chunk))
     return list(seen.values())
 
 
-def ceiling(index: str, batch_size: int = 32) -> dict:
+def ceiling(corpus: str, batch_size: int = 32) -> dict:
     from index.embedders import SentenceTransformerEmbedder
 
-    texts = embedded_texts(index)
+    texts = embedded_texts(corpus)
     embedder = SentenceTransformerEmbedder()
     model = embedder.model
     with Timer() as t:
@@ -83,7 +95,7 @@ def edit(index: str, corpus: str, name: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest_bench")
     parser.add_argument("what", choices=("ingest", "ceiling", "edit"))
-    parser.add_argument("index")
+    parser.add_argument("index", help="the index folder (ceiling: the corpus folder)")
     parser.add_argument("corpus", nargs="?")
     parser.add_argument("--file", help="for edit: the file (relative to the corpus) to change")
     args = parser.parse_args(argv)

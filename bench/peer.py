@@ -1,6 +1,7 @@
 """The peer: txtai `Embeddings(hybrid=True, content=True)` with the same model
 folder, indexing the same chunk texts our ingest embedded and answering the
-same dev questions (python -m bench.peer INDEX QUESTIONS).
+same dev questions (python -m bench.peer CORPUS QUESTIONS), chunked by the
+project's own loaders and chunking.
 
 txtai is a bench-only dependency (requirements-bench.txt). Its defaults are
 kept: its own transformer pooling over the model folder, its BM25 for the
@@ -50,7 +51,12 @@ def run(index_dir: str, questions_file: str, samples: int, vectors_file: str | N
     from index.embedders import default_model_path
     from index.evaluate import hits_gold
 
-    chunks = _chunks(index_dir)
+    if vectors_file:
+        chunks = _chunks(index_dir)
+    else:
+        from .ingest_bench import corpus_chunks
+
+        chunks = corpus_chunks(index_dir)
     texts = [embed_text(c) for c in chunks]
     model_path = default_model_path()
     if vectors_file:
@@ -111,7 +117,7 @@ def run(index_dir: str, questions_file: str, samples: int, vectors_file: str | N
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.peer")
-    parser.add_argument("index")
+    parser.add_argument("index", help="the corpus folder; with --vectors, a scaled index folder")
     parser.add_argument("questions")
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--vectors", help="a scaled index's vectors.npy (method external)")
