@@ -39,13 +39,15 @@ eval: $(VENV)/.installed
 # query, cold (see bench/__main__.py).
 BENCH ?= ingest,ceiling,embed,peer,scale,query,cold
 BENCH_SIZES ?= 10000,100000,1000000
+BENCH_SUBSET ?=
+BENCH_SAMPLES ?= 140
 
 $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	touch $@
 
 bench: $(VENV)/.installed $(VENV)/.bench-installed
-	$(PY) -m bench --parts $(BENCH) --sizes $(BENCH_SIZES) --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl
+	$(PY) -m bench --parts $(BENCH) --sizes $(BENCH_SIZES) --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --samples $(BENCH_SAMPLES) $(if $(BENCH_SUBSET),--subset $(BENCH_SUBSET))
 
 test: $(VENV)/.installed
 	$(PY) -m pytest tests -q

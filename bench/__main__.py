@@ -31,6 +31,25 @@ def _log(message: str) -> None:
     print(f"[{dt.datetime.now(dt.timezone.utc).strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def _copy_corpus(source: Path, corpus: Path, subset: str) -> None:
+    """A writable copy of the corpus (the changed-file run edits one file), or of some of its top folders."""
+    import os
+    import stat
+
+    shutil.rmtree(corpus, ignore_errors=True)
+    if subset:
+        corpus.mkdir(parents=True)
+        for name in subset.split(","):
+            shutil.copytree(source / name, corpus / name)
+    else:
+        shutil.copytree(source, corpus)
+    for folder, dirs, files in os.walk(corpus):
+        for name in dirs + files:
+            path = Path(folder, name)
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    corpus.chmod(corpus.stat().st_mode | stat.S_IWUSR)
+
+
 def _wait(path: Path, timeout: float = 7200) -> None:
     """Wait until an index folder has a current generation (written by a concurrent part)."""
     deadline = time.time() + timeout
@@ -79,8 +98,9 @@ def part_peer(args, work: Path, ready) -> dict:
     out = {"real": run_json(["-m", "bench.peer", str(work / "corpus"), str(args.questions), "--samples", str(args.samples)])}
     for size in args.peer_sizes:
         folder = work / f"scaled-{size}"
-        _wait(work / "ingest-index")
-        _scaled(work, size)
+        if not args.subset:
+            _wait(work / "ingest-index")
+        _scaled(work, size, reuse=bool(args.subset))
         _log(f"peer: txtai at {size:,} chunks (external vectors)")
         out[str(size)] = run_json(["-m", "bench.peer", str(folder), str(args.questions), "--samples",
                                    str(args.samples), "--vectors", str(folder / "vectors.npy")])
@@ -88,11 +108,12 @@ def part_peer(args, work: Path, ready) -> dict:
 
 
 def part_scale(args, work: Path, ready) -> dict:
-    _wait(work / "ingest-index")
+    if not args.subset:
+        _wait(work / "ingest-index")
     out = {}
     for size in args.sizes:
         _log(f"scaled index of {size:,} chunks")
-        out[str(size)] = _scaled(work, size)
+        out[str(size)] = _scaled(work, size, reuse=bool(args.subset))
     return out
 
 
@@ -103,18 +124,20 @@ def _need_index(work: Path) -> Path:
     return index
 
 
-def _scaled(work: Path, size: int) -> dict:
-    return run_json(["-m", "bench.scale", str(_need_index(work)), str(size), str(work / f"scaled-{size}")], timeout=7200)
+def _scaled(work: Path, size: int, reuse: bool = False) -> dict:
+    return run_json(["-m", "bench.scale", str(work / "ingest-index"), str(size), str(work / f"scaled-{size}")]
+                    + (["--reuse"] if reuse else []), timeout=7200)
 
 
 def part_query(args, work: Path, ready=None) -> dict:
-    index = _need_index(work)
     out = {}
-    _log("query latency on the ingested corpus")
-    out["corpus"] = {"latency": run_json(["-m", "bench.serve", "latency", str(index), str(args.questions),
-                                           "--samples", str(args.samples)])}
+    if not args.subset:
+        index = _need_index(work)
+        _log("query latency on the ingested corpus")
+        out["corpus"] = {"latency": run_json(["-m", "bench.serve", "latency", str(index), str(args.questions),
+                                               "--samples", str(args.samples)])}
     for size in args.sizes:
-        build = _scaled(work, size)  # cached: built by the scale part
+        build = _scaled(work, size, reuse=bool(args.subset))  # cached: built by the scale part
         folder = work / f"scaled-{size}"
         _log(f"query latency at {size:,}")
         latency = run_json(["-m", "bench.serve", "latency", str(folder), str(args.questions), "--samples", str(args.samples)])
@@ -128,11 +151,10 @@ def part_cold(args, work: Path, ready=None) -> dict:
     """Process start to the first answer printed, with the answer CLI."""
     import os
 
-    index = _need_index(work)
     question = json.loads(Path(args.questions).read_text(encoding="utf-8").splitlines()[0])["question"]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     runs = {}
-    targets = [("corpus", index)] + [(str(s), work / f"scaled-{s}") for s in args.sizes if (work / f"scaled-{s}" / "CURRENT").exists()]
+    targets = ([] if args.subset else [("corpus", _need_index(work))]) + [(str(s), work / f"scaled-{s}") for s in args.sizes if (work / f"scaled-{s}" / "CURRENT").exists()]
     for name, folder in targets:
         seconds = []
         for _ in range(3):
@@ -161,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=140, help="timed questions per latency measurement")
     parser.add_argument("--sample", type=int, default=384, help="texts per embedding-option measurement")
     parser.add_argument("--changed-file", default=CHANGED_FILE)
+    parser.add_argument("--subset", default="", help="ingest, ceiling, embed and peer on these top folders of the "
+                        "corpus only (comma-separated); scaled indexes are then the cached ones")
     parser.add_argument("--report-only", action="store_true", help="rewrite docs/performance.md from results.json")
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -180,15 +204,13 @@ def main(argv: list[str] | None = None) -> int:
         import threading
 
         results["machine"] = machine()
+        results["subset"] = args.subset.split(",") if args.subset else None
         functions = {"ingest": part_ingest, "ceiling": part_ceiling, "embed": part_embed, "peer": part_peer,
                      "scale": part_scale, "query": part_query, "cold": part_cold}
+        if "ingest" in parts or not (work / "corpus").exists():
+            _copy_corpus(Path(args.corpus), work / "corpus", args.subset)
         if "ingest" in parts:
-            corpus = work / "corpus"
-            shutil.rmtree(corpus, ignore_errors=True)
-            shutil.copytree(args.corpus, corpus)  # a copy: the changed-file run edits one file
             shutil.rmtree(work / "ingest-index", ignore_errors=True)
-        elif not (work / "corpus").exists():
-            shutil.copytree(args.corpus, work / "corpus")
         ready = threading.Event()
         if "ingest" not in parts:
             ready.set()

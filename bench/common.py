@@ -102,3 +102,10 @@ def run_json(args: list[str], env: dict | None = None, timeout: float = 3600) ->
 
 def load_questions(path: Path) -> list[dict]:
     return [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+
+
+def gold_questions(questions: list[dict], sources: set[str]) -> list[dict]:
+    """The answerable questions whose gold citations lie in these sources (all of
+    them on the whole corpus; fewer when the benchmark ingests part of it)."""
+    return [q for q in questions if q.get("answerable", True) and q.get("gold")
+            and any(any(s.endswith(g["source"]) for s in sources) for g in q["gold"])]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import Timer, load_questions, percentiles
+from .common import Timer, gold_questions, load_questions, percentiles
 from .ingest_bench import embedded_texts
 
 INT8_SUFFIX = "+int8"
@@ -114,11 +114,13 @@ def int8_ingest(corpus: str, out: str) -> dict:
 def quality(index: str, questions_file: str, int8_dir: str) -> dict:
     from index.search import Index
 
-    questions = load_questions(Path(questions_file))
     embedder = Int8Embedder()
     f32_index = Index.open(index, serving=True)
     int8_index = Index.open(int8_dir, embedder=embedder, serving=True)
-    result = {"hit@5": {"float32": _hit5(f32_index, questions), "int8": _hit5(int8_index, questions)}}
+    sources = {d.source for d in f32_index.catalog.documents()}
+    questions = gold_questions(load_questions(Path(questions_file)), sources)
+    result = {"questions": len(questions),
+              "hit@5": {"float32": _hit5(f32_index, questions), "int8": _hit5(int8_index, questions)}}
     # Rows are matched by chunk id: re-ingests (the changed-file run) reorder rows.
     ids_a = [c.chunk_id for c in f32_index.catalog.chunks(list(range(f32_index.size)))]
     ids_b = {c.chunk_id: i for i, c in enumerate(int8_index.catalog.chunks(list(range(int8_index.size))))}

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import load_questions, peak_rss_mib, percentiles, rss_mib
+from .common import gold_questions, load_questions, peak_rss_mib, percentiles, rss_mib
 
 
 def _chunks(index_dir: str):
@@ -89,6 +89,7 @@ def run(index_dir: str, questions_file: str, samples: int, vectors_file: str | N
     torch.set_num_threads(1)
     faiss.omp_set_num_threads(1)
     questions = load_questions(Path(questions_file))
+    scored = {q["id"] for q in gold_questions(questions, {c.source for c in chunks})}
     embeddings.search(questions[0]["question"], 10)  # warm
     ms = []
     ranks: dict[str, list] = {"en": [], "zh": [], "xl": []}
@@ -97,7 +98,7 @@ def run(index_dir: str, questions_file: str, samples: int, vectors_file: str | N
         t = time.perf_counter()
         results = embeddings.search(q["question"], 10)
         ms.append((time.perf_counter() - t) * 1000)
-        if i < len(questions) and q.get("answerable", True) and q.get("gold"):
+        if i < len(questions) and q["id"] in scored:
             rank = None
             for r, result in enumerate(results[:5], start=1):
                 chunk = chunks[int(result["id"])]

@@ -112,7 +112,7 @@ def load_base(base: Path):
     return documents, [(c, t, k) for c, t, k, _ in rows], vectors
 
 
-def build(base: Path, size: int, out: Path, seed: int = 7) -> dict:
+def build(base: Path, size: int, out: Path, seed: int = 7, reuse: bool = False) -> dict:
     """Write a scaled index of `size` chunks to `out` (an index folder), unless
     the cached one matches. Returns its build record. One builder at a time per
     folder: a second one waits, then finds the first one's result cached."""
@@ -121,6 +121,10 @@ def build(base: Path, size: int, out: Path, seed: int = 7) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out.parent / f".{out.name}.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        record_file = out / "scaled.json"
+        if reuse and record_file.exists() and (out / "CURRENT").exists():
+            # Use the cached index whatever ingest it came from (its key says which).
+            return {**json.loads(record_file.read_text()), "cached": True}
         return _build(base, size, out, seed)
 
 
@@ -215,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("base")
     parser.add_argument("size", type=int)
     parser.add_argument("out")
+    parser.add_argument("--reuse", action="store_true", help="use a cached index even if built from another ingest")
     args = parser.parse_args(argv)
-    print(json.dumps(build(Path(args.base), args.size, Path(args.out))))
+    print(json.dumps(build(Path(args.base), args.size, Path(args.out), reuse=args.reuse)))
     return 0
 
 
