@@ -186,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subset", default="", help="ingest, ceiling, embed and peer on these top folders of the "
                         "corpus only (comma-separated); scaled indexes are then the cached ones")
     parser.add_argument("--report-only", action="store_true", help="rewrite docs/performance.md from results.json")
+    parser.add_argument("--merge", help="another results.json (e.g. from parts run at the same time in another "
+                        "process): its parts are copied into the results before the report is written")
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     args.peer_sizes = [int(s) for s in args.peer_sizes.split(",") if s]
@@ -246,6 +248,12 @@ def main(argv: list[str] | None = None) -> int:
             run_part(part, [part])
         if errors:
             _log("failed parts: " + "; ".join(e[:300] for e in errors))
+    if args.merge:
+        other = json.loads(Path(args.merge).read_text(encoding="utf-8"))
+        for part in PARTS:
+            if part in other:
+                results[part] = other[part]
+        results_file.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     from .report import write_report
 
     write_report(results, Path(args.out))
