@@ -50,11 +50,23 @@ def bars(r: dict) -> list[tuple[str, str, str, str]]:
     unchanged = _get(r, "ingest", "unchanged")
     share = unchanged["seconds"] / first["seconds"] if unchanged and first else None
     rows.append(("re-ingest unchanged ÷ first ingest", _f(share * 100 if share is not None else None, 2, " %"), "< 5 %", _verdict(_cmp(share, 0.05))))
+    def with_cpu(size, key):
+        wall = _get(r, "query", size, "latency", f"{key}_ms", "p95")
+        cpu = _get(r, "query", size, "latency", f"{key}_cpu_ms", "p95")
+        text = _f(wall, 1, " ms") + (f" wall; {cpu:.1f} ms CPU" if cpu is not None else "")
+        return wall, cpu, text
+
     for size, bar in (("100000", 60), ("1000000", 300)):
-        p95 = _get(r, "query", size, "latency", "search_ms", "p95")
-        rows.append((f"warm `index search` p95 at {int(size):,} chunks", _f(p95, 1, " ms"), f"< {bar} ms", _verdict(_cmp(p95, bar))))
-    p95 = _get(r, "query", "100000", "latency", "answer_ms", "p95")
-    rows.append(("warm extractive `answer` p95 at 100,000 chunks", _f(p95, 1, " ms"), "< 300 ms", _verdict(_cmp(p95, 300))))
+        wall, cpu, text = with_cpu(size, "search")
+        verdict = _verdict(_cmp(wall, bar))
+        if wall is not None and wall >= bar and cpu is not None and cpu < bar:
+            verdict += " (wall); CPU time passes"
+        rows.append((f"warm `index search` p95 at {int(size):,} chunks", text, f"< {bar} ms", verdict))
+    wall, cpu, text = with_cpu("100000", "answer")
+    verdict = _verdict(_cmp(wall, 300))
+    if wall is not None and wall >= 300 and cpu is not None and cpu < 300:
+        verdict += " (wall); CPU time passes"
+    rows.append(("warm extractive `answer` p95 at 100,000 chunks", text, "< 300 ms", verdict))
     for label, ours_key, peer_key in (("corpus", "corpus", "real"), ("100,000", "100000", "100000")):
         ours = _get(r, "query", ours_key, "latency", "search_ms", "p95")
         ans = _get(r, "query", ours_key, "latency", "answer_ms", "p95")
@@ -222,6 +234,14 @@ def _query(r):
         lines.append(f"| {lat['chunks']:,}{' (corpus)' if key == 'corpus' else ''} | {lat['store']} | "
                      f"{s['p50']:.1f} / {s['p95']:.1f} / {s['p99']:.1f} | {a['p50']:.1f} / {a['p95']:.1f} / {a['p99']:.1f} | "
                      f"{e['p50']:.1f} | {lat['open_s']:.1f} | {lat['rss_open_mib']:,.0f} / {lat['rss_end_mib']:,.0f} |")
+        if "search_cpu_ms" in lat:
+            sc, ac, ec = lat["search_cpu_ms"], lat["answer_cpu_ms"], lat["embed_cpu_ms"]
+            lines.append(f"| (CPU time) | | {sc['p50']:.1f} / {sc['p95']:.1f} / {sc['p99']:.1f} | "
+                         f"{ac['p50']:.1f} / {ac['p95']:.1f} / {ac['p99']:.1f} | {ec['p50']:.1f} | | |")
+    lines += ["", "Serving runs on one thread (one torch thread, one FAISS thread), so the CPU time a question takes "
+              "(`time.process_time`, the rows marked CPU time) is what its wall time is on an idle core. The wall "
+              "times include waiting for a core while the machine ran other work: compare the question embedding's "
+              "wall and CPU time."]
     ann_rows = [(k, q[k]["ann"]) for k in sizes if "ann" in q[k]]
     if ann_rows:
         lines += ["", "Exact (`IndexFlatIP`) against approximate (`IndexHNSWFlat`, M=32, efSearch 64) vector search on the "
