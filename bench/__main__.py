@@ -206,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         import threading
 
         results["machine"] = machine()
+        command = "python -m bench " + " ".join(a for a in (argv if argv is not None else sys.argv[1:]))
+        results["invocations"] = [c for c in results.get("invocations", []) if c != command] + [command]
         results["subset"] = args.subset.split(",") if args.subset else None
         functions = {"ingest": part_ingest, "ceiling": part_ceiling, "embed": part_embed, "peer": part_peer,
                      "scale": part_scale, "query": part_query, "cold": part_cold}
@@ -253,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         for part in PARTS:
             if part in other:
                 results[part] = other[part]
+        results["invocations"] = list(dict.fromkeys(results.get("invocations", []) + other.get("invocations", [])))
         results_file.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     from .report import write_report
 
