@@ -87,7 +87,7 @@ def base_key(base: Path) -> str:
     catalog = Catalog(generation / persist.CATALOG)
     try:
         digest = hashlib.sha256()
-        for (chunk_id,) in catalog.db.execute("SELECT chunk_id FROM chunks ORDER BY row"):
+        for (chunk_id,) in catalog.db.execute("SELECT chunk_id FROM chunks WHERE chunk_id NOT LIKE '%~%' ORDER BY row"):
             digest.update(chunk_id.encode())
     finally:
         catalog.close()
@@ -103,7 +103,8 @@ def load_base(base: Path):
     generation = persist.current(base)
     catalog = Catalog(generation / persist.CATALOG)
     try:
-        documents = catalog.documents()
+        # A scaled index can serve as a base: only its copy 0 (ids without "~N") is used.
+        documents = [d for d in catalog.documents() if "~" not in d.doc_id]
         rows = catalog.chunks_of(d.doc_id for d in documents)
     finally:
         catalog.close()
