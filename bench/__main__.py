@@ -254,7 +254,10 @@ def main(argv: list[str] | None = None) -> int:
         other = json.loads(Path(args.merge).read_text(encoding="utf-8"))
         for part in PARTS:
             if part in other:
-                results[part] = other[part]
+                # Entries (e.g. index sizes) measured in the other run replace ours; the rest are kept.
+                old = results.get(part, {})
+                runs = [x for x in old.get("merged_runs", [old["run"]] if "run" in old else []) if x != other[part].get("run")]
+                results[part] = {**old, **other[part], "merged_runs": runs + [other[part]["run"]]}
         results["invocations"] = list(dict.fromkeys(results.get("invocations", []) + other.get("invocations", [])))
         results_file.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     from .report import write_report

@@ -92,11 +92,11 @@ def bars(r: dict) -> list[tuple[str, str, str, str]]:
 
 
 def _run_line(r: dict, part: str) -> str:
-    run = _get(r, part, "run")
-    if not run:
+    runs = _get(r, part, "merged_runs") or ([_get(r, part, "run")] if _get(r, part, "run") else [])
+    if not runs:
         return f"_Not measured in this run of `make bench` (part `{part}`)._\n"
-    return (f"_Part `{part}`: started {run['started']}, {run['seconds']:,.0f} s, commit {run['commit']}, "
-            f"load average {run['loadavg_start']} at start and {run['loadavg_end']} at end._\n")
+    return "\n".join(f"_Part `{part}`: started {run['started']}, {run['seconds']:,.0f} s, commit {run['commit']}, "
+                     f"load average {run['loadavg_start']} at start and {run['loadavg_end']} at end._\n" for run in runs)
 
 
 def write_report(r: dict, out: Path) -> None:
