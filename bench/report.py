@@ -130,7 +130,9 @@ def write_report(r: dict, out: Path) -> None:
                   "whole corpus three times over (ingest, ceiling, peer) did not fit the time the run had. The ratios "
                   "do not depend on the corpus's size (the same texts go through each side); hit@5 is counted on the "
                   "dev questions whose gold citations lie in those folders. The scaled indexes were built earlier from "
-                  "an ingest of the whole corpus by the same code (`bench/scale.py`, cached under `var/bench`)."]
+                  "an ingest of the whole corpus by the same code (`bench/scale.py`, cached under `var/bench`); the "
+                  "1,000,000-chunk one from the unperturbed copy 0 of the cached 10,000-chunk index, which holds that "
+                  "ingest's chunks and vectors as they were."]
     if r.get("invocations"):
         lines += ["", "Commands that produced these results (parts run in another process are merged with `--merge`):", ""]
         lines += [f"- `{cmd}`" for cmd in r["invocations"]]
