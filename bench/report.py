@@ -270,6 +270,12 @@ def _query(r):
                   "list), which makes the slow tail. The rest is BM25 (up to three lists), reading about 300 candidate "
                   "chunks from SQLite and grouping them per article. The 60 ms bar is missed by the dense side: the "
                   "question embedding alone takes more than half of it on this CPU."]
+    if "1000000" in q:
+        lines += ["", "At 1,000,000 chunks the answer's slow tail is the record questions (`similar` mode): they filter "
+                  "on doc_type = record, and `Index.mask` resolves that filter with a query the catalog has no index "
+                  "for, so SQLite reads the whole chunks table (about a second at this size, found with cProfile). "
+                  "An index on `chunks(doc_type, lang)` or a per-generation cache of filter masks would remove it; "
+                  "not done in this change."]
     ann_rows = [(k, q[k]["ann"]) for k in sizes if "ann" in q[k]]
     if ann_rows:
         lines += ["", "Exact (`IndexFlatIP`) against approximate (`IndexHNSWFlat`, M=32, efSearch 64) vector search on the "
@@ -377,7 +383,9 @@ def _method(r):
             "(`catalog.create`, `FaissStore` with the default `auto` kind, `LexicalIndex.from_tokens`, "
             "`persist.write_manifest` and `switch`) and opened by `Index.open` like any other, so every query runs the "
             "serving path as it is. Copies are near-duplicates, which is what years of similar inspection records "
-            "look like; it also makes them a hard case for HNSW (many close neighbours).", "",
+            "look like; it also makes them a hard case for HNSW: at 1,000,000 chunks each question's exact top 10 is "
+            "a handful of chunks' near-identical copies, and HNSW returns other copies of the same chunks, so its "
+            "recall@10 against exact search falls although the chunks it finds are the same clauses.", "",
             "Index types chosen: vectors exact (`IndexFlatIP`) up to 200,000 chunks and HNSW (M=32, efSearch 64) above "
             "(`HNSW_THRESHOLD` in `index/stores/faiss_store.py`); keywords in bm25s's sparse matrix (float32 scores "
             "and int32 row ids, loaded into memory), not a per-document dictionary; the catalog in SQLite on disk, "
