@@ -383,9 +383,9 @@ def _method(r):
             "(`catalog.create`, `FaissStore` with the default `auto` kind, `LexicalIndex.from_tokens`, "
             "`persist.write_manifest` and `switch`) and opened by `Index.open` like any other, so every query runs the "
             "serving path as it is. Copies are near-duplicates, which is what years of similar inspection records "
-            "look like; it also makes them a hard case for HNSW: at 1,000,000 chunks each question's exact top 10 is "
-            "a handful of chunks' near-identical copies, and HNSW returns other copies of the same chunks, so its "
-            "recall@10 against exact search falls although the chunks it finds are the same clauses.", "",
+            "look like; it also makes them a hard case for HNSW: at 1,000,000 chunks each chunk has 119 near-identical "
+            "copies, a question's exact top 10 is drawn from a few such groups, and HNSW's recall@10 against exact "
+            "search falls (whether what it returns instead are copies of the same clauses was not checked).", "",
             "Index types chosen: vectors exact (`IndexFlatIP`) up to 200,000 chunks and HNSW (M=32, efSearch 64) above "
             "(`HNSW_THRESHOLD` in `index/stores/faiss_store.py`); keywords in bm25s's sparse matrix (float32 scores "
             "and int32 row ids, loaded into memory), not a per-document dictionary; the catalog in SQLite on disk, "
