@@ -394,8 +394,8 @@ def _method(r):
 
 def _reproduce():
     return ["## How to reproduce", "",
-            "`make bench` runs everything (about 40 minutes on this machine the first time; the scaled indexes are "
-            "cached under `var/bench` afterwards). Parts run alone with `make bench BENCH=<part>`, several with commas; "
+            "`make bench` runs everything (the corpus is embedded three times over and the scaled indexes are built "
+            "the first time, then cached under `var/bench`). Parts run alone with `make bench BENCH=<part>`, several with commas; "
             "each merges its results into `bench/results.json` and rewrites this page:", "",
             "| figure | part | command run in a fresh process |", "|---|---|---|",
             "| ingest, stages, peak memory | ingest | `python -m bench.ingest_bench ingest var/bench/ingest-index var/bench/corpus` |",
