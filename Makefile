@@ -1,4 +1,5 @@
-# SafeCite: `make run` serves the page, `make test` runs the tests.
+# SafeCite: `make run` serves the page, `make test` runs the tests, `make bench`
+# measures ingest and query performance (docs/performance.md).
 # Both create .venv and install requirements.txt when needed.
 
 PYTHON ?= python3
@@ -13,7 +14,7 @@ PORT ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test ingest eval clean browser
+.PHONY: run test ingest eval bench clean browser
 
 # The browser tests drive the page in headless Chromium (Debian packages).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -35,6 +36,21 @@ run: ingest
 eval: $(VENV)/.installed
 	$(PY) -m index.evaluate --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --index var/eval-index --out docs/quality.md
 	$(PY) -m answer.evaluate --questions $(SHARED)/eval/dev.jsonl --index var/eval-index --out docs/quality.md
+
+# Benchmarks (not part of `make test`): writes docs/performance.md and
+# bench/results.json. BENCH picks parts: ingest, ceiling, embed, peer, scale,
+# query, cold (see bench/__main__.py).
+BENCH ?= ingest,ceiling,embed,peer,scale,query,cold
+BENCH_SIZES ?= 10000,100000,1000000
+BENCH_SUBSET ?=
+BENCH_SAMPLES ?= 140
+
+$(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.installed $(VENV)/.bench-installed
+	$(PY) -m bench --parts $(BENCH) --sizes $(BENCH_SIZES) --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --samples $(BENCH_SAMPLES) $(if $(BENCH_SUBSET),--subset $(BENCH_SUBSET))
 
 browser:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

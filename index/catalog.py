@@ -40,6 +40,8 @@ CREATE INDEX chunks_doc ON chunks(doc_id);
 CREATE INDEX chunks_source ON chunks(source);
 CREATE INDEX chunks_embed_key ON chunks(embed_key);
 CREATE INDEX chunks_locator ON chunks(locator);  -- a record's cited clause, found by its locator
+CREATE INDEX chunks_city ON chunks(city);
+CREATE INDEX chunks_doc_type ON chunks(doc_type, lang);  -- the doc_type filter (similar findings: records)
 """
 
 
@@ -149,6 +151,10 @@ class Catalog:
 
     def rows_where(self, sql: str, params: list[Any]) -> np.ndarray:
         return np.fromiter((r[0] for r in self.db.execute(f"SELECT row FROM chunks WHERE {sql}", params)), dtype=np.int64)
+
+    def cities(self) -> list[str]:
+        """The distinct record cities (read from the chunks_city index, not the table)."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT city FROM chunks WHERE city IS NOT NULL AND city != ''")]
 
     def stats(self) -> list[tuple[str, str, int, int]]:
         """(doc_type, lang, documents, chunks) for the documents panel."""

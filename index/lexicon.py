@@ -34,6 +34,7 @@ class Lexicon:
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term -> its group
     translations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term -> other-language terms
     _patterns: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
+    _ordered: dict[int, tuple[dict, list[str]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, synonyms: Path = HERE / "synonyms.tsv", glossary: Path = HERE / "glossary.tsv") -> "Lexicon":
@@ -67,9 +68,13 @@ class Lexicon:
         text = text.lower()
         taken: list[tuple[int, int]] = []
         found = []
-        for term in sorted(terms, key=len, reverse=True):
-            if len(term) < 2:
-                continue
+        # Sorted once per term table (kept with the table, so the id is never reused).
+        cached = self._ordered.get(id(terms))
+        if cached is None or cached[0] is not terms or len(cached[1]) != sum(1 for t in terms if len(t) >= 2):
+            cached = self._ordered[id(terms)] = (terms, [t for t in sorted(terms, key=len, reverse=True) if len(t) >= 2])
+        for term in cached[1]:
+            if term not in text:
+                continue  # every pattern contains the term itself: skip the regex
             for match in self._pattern(term).finditer(text):
                 span = match.span()
                 if any(a <= span[0] and span[1] <= b for a, b in taken):

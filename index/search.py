@@ -124,6 +124,8 @@ class Index:
         self.lexicon = lexicon
         self.size = int(manifest["chunks"])
         self._doc_sizes: dict[str, int] | None = None
+        self._titles: dict[str, str] | None = None
+        self._cities: list[str] | None = None
 
     @classmethod
     def open(cls, folder: str | Path, embedder: Embedder | None = None, *, model: str | None = None,
@@ -209,16 +211,40 @@ class Index:
         names = place_names(query) if question_lang(query) == "zh" else _capitalised(query)
         if not names:
             return None
+        # Names are matched against the few titles and cities in Python, then rows
+        # are read through the doc_id and city indexes: a LIKE over the chunks
+        # table would read every chunk's text (seconds at a million chunks).
+        lowered = [name.lower() for name in names]
+        docs = [d for d, title in self.titles.items() if any(n in title for n in lowered)]
+        cities = [c for c in self.cities if any(n in c.lower() for n in lowered)]
         clauses, params = [], []
-        for name in names:
-            clauses.append("doc_id IN (SELECT doc_id FROM documents WHERE title LIKE ?) OR city LIKE ?")
-            params += [f"%{name}%", f"%{name}%"]
-        rows = self.catalog.rows_where(" OR ".join(f"({c})" for c in clauses), params)
+        if docs:
+            clauses.append(f"doc_id IN ({','.join('?' * len(docs))})")
+            params += docs
+        if cities:
+            clauses.append(f"city IN ({','.join('?' * len(cities))})")
+            params += cities
+        if not clauses or len(params) > 30_000:
+            return None  # names nothing, or too many documents to be specific
+        rows = self.catalog.rows_where(" OR ".join(clauses), params)
         if not len(rows) or len(rows) > self.size // 2:
             return None  # names nothing, or nothing specific
         named = np.zeros(self.size, dtype=bool)
         named[rows] = True
         return named & mask if mask is not None else named
+
+    @property
+    def titles(self) -> dict[str, str]:
+        """doc_id -> lower-cased title (a generation never changes: read once)."""
+        if self._titles is None:
+            self._titles = {d.doc_id: d.title.lower() for d in self.catalog.documents()}
+        return self._titles
+
+    @property
+    def cities(self) -> list[str]:
+        if self._cities is None:
+            self._cities = self.catalog.cities()
+        return self._cities
 
     # -- retrieval ------------------------------------------------------
     def _dense(self, text: str, k: int, mask: np.ndarray | None) -> list[int]:

@@ -1,0 +1,271 @@
+"""python -m bench [--parts ingest,ceiling,embed,peer,scale,query,cold] [--sizes 10000,100000,1000000]
+
+Runs the benchmarks, each measurement in a fresh process, merges what it
+measured into bench/results.json (parts not run keep their last results) and
+writes docs/performance.md from it. Scaled indexes are cached under
+var/bench (see bench/scale.py).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .common import ROOT, commit, loadavg, machine, run_json
+
+PARTS = ("ingest", "ceiling", "embed", "peer", "scale", "query", "cold")
+# These run at the same time, each in its own process(es): on a shared machine
+# they then meet the same outside load, which keeps their ratios fair (and the
+# whole run shorter). Query latency and cold start run afterwards, alone.
+CONCURRENT = ("ingest", "ceiling", "embed", "peer", "scale")
+SIZES = (10_000, 100_000, 1_000_000)
+CHANGED_FILE = "regulations-en/osha-field-operations-manual/fom-ch08-settlements.txt"
+
+
+def _log(message: str) -> None:
+    print(f"[{dt.datetime.now(dt.timezone.utc).strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _copy_corpus(source: Path, corpus: Path, subset: str) -> None:
+    """A writable copy of the corpus (the changed-file run edits one file), or of some of its top folders."""
+    import os
+    import stat
+
+    shutil.rmtree(corpus, ignore_errors=True)
+    if subset:
+        corpus.mkdir(parents=True)
+        for name in subset.split(","):
+            shutil.copytree(source / name, corpus / name)
+    else:
+        shutil.copytree(source, corpus)
+    for folder, dirs, files in os.walk(corpus):
+        for name in dirs + files:
+            path = Path(folder, name)
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    corpus.chmod(corpus.stat().st_mode | stat.S_IWUSR)
+
+
+def _wait(path: Path, timeout: float = 7200) -> None:
+    """Wait until an index folder has a current generation (written by a concurrent part)."""
+    deadline = time.time() + timeout
+    while not (path / "CURRENT").exists():
+        if time.time() > deadline:
+            raise SystemExit(f"gave up waiting for {path}")
+        time.sleep(5)
+
+
+def part_ingest(args, work: Path, ready) -> dict:
+    corpus, index = work / "corpus", work / "ingest-index"
+    out = {}
+    _log("ingest (first, full corpus)")
+    out["first"] = run_json(["-m", "bench.ingest_bench", "ingest", str(index), str(corpus)])
+    _log("re-ingest, unchanged")
+    out["unchanged"] = run_json(["-m", "bench.ingest_bench", "ingest", str(index), str(corpus)])
+    changed = args.changed_file
+    if not (corpus / changed).exists():
+        changed = sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*") if p.suffix in (".txt", ".md") and p.parent != corpus)[0]
+    _log(f"re-ingest, one changed file ({changed})")
+    out["edit"] = run_json(["-m", "bench.ingest_bench", "edit", str(index), str(corpus), "--file", changed])
+    ready.set()
+    return out
+
+
+def part_ceiling(args, work: Path, ready) -> dict:
+    _log("encode-only ceiling")
+    return run_json(["-m", "bench.ingest_bench", "ceiling", str(work / "corpus")])
+
+
+def part_embed(args, work: Path, ready) -> dict:
+    _log("embedding options")
+    out = {"options": run_json(["-m", "bench.embed_bench", "options", str(work / "corpus"), "--sample", str(args.sample)])}
+    _log("int8 ingest")
+    int8 = run_json(["-m", "bench.embed_bench", "int8-ingest", str(work / "corpus"), str(work / "int8-index")])
+    ready.wait()  # the float32 index is compared once the ingest part has finished with it
+    _need_index(work)
+    _log("dev hit@5, float32 and int8")
+    out["quality"] = {**int8, **run_json(["-m", "bench.embed_bench", "quality", str(work / "ingest-index"),
+                                          str(args.questions), str(work / "int8-index")])}
+    return out
+
+
+def part_peer(args, work: Path, ready) -> dict:
+    _log("peer: txtai on the corpus")
+    out = {"real": run_json(["-m", "bench.peer", str(work / "corpus"), str(args.questions), "--samples", str(args.samples)])}
+    for size in args.peer_sizes:
+        folder = work / f"scaled-{size}"
+        if not args.subset:
+            _wait(work / "ingest-index")
+        _scaled(work, size, reuse=bool(args.subset))
+        _log(f"peer: txtai at {size:,} chunks (external vectors)")
+        out[str(size)] = run_json(["-m", "bench.peer", str(folder), str(args.questions), "--samples",
+                                   str(args.samples), "--vectors", str(folder / "vectors.npy")])
+    return out
+
+
+def part_scale(args, work: Path, ready) -> dict:
+    if not args.subset:
+        _wait(work / "ingest-index")
+    out = {}
+    for size in args.sizes:
+        _log(f"scaled index of {size:,} chunks")
+        out[str(size)] = _scaled(work, size, reuse=bool(args.subset))
+    return out
+
+
+def _need_index(work: Path) -> Path:
+    index = work / "ingest-index"
+    if not (index / "CURRENT").exists():
+        raise SystemExit(f"no benchmark index in {index}: run the ingest part first (make bench BENCH=ingest)")
+    return index
+
+
+def _scaled(work: Path, size: int, reuse: bool = False) -> dict:
+    return run_json(["-m", "bench.scale", str(work / "ingest-index"), str(size), str(work / f"scaled-{size}")]
+                    + (["--reuse"] if reuse else []), timeout=7200)
+
+
+def part_query(args, work: Path, ready=None) -> dict:
+    out = {}
+    if not args.subset:
+        index = _need_index(work)
+        _log("query latency on the ingested corpus")
+        out["corpus"] = {"latency": run_json(["-m", "bench.serve", "latency", str(index), str(args.questions),
+                                               "--samples", str(args.samples)])}
+    for size in args.sizes:
+        build = _scaled(work, size, reuse=bool(args.subset))  # cached: built by the scale part
+        folder = work / f"scaled-{size}"
+        _log(f"query latency at {size:,}")
+        latency = run_json(["-m", "bench.serve", "latency", str(folder), str(args.questions), "--samples", str(args.samples)])
+        _log(f"exact vs HNSW at {size:,}")
+        ann = run_json(["-m", "bench.serve", "ann", str(folder), str(args.questions), "--vectors", str(folder / "vectors.npy")])
+        out[str(size)] = {"build": build, "latency": latency, "ann": ann}
+    return out
+
+
+def part_cold(args, work: Path, ready=None) -> dict:
+    """Process start to the first answer printed, with the answer CLI."""
+    import os
+
+    question = json.loads(Path(args.questions).read_text(encoding="utf-8").splitlines()[0])["question"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    runs = {}
+    targets = ([] if args.subset else [("corpus", _need_index(work))]) + [(str(s), work / f"scaled-{s}") for s in args.sizes if (work / f"scaled-{s}" / "CURRENT").exists()]
+    for name, folder in targets:
+        seconds = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "answer", "--index", str(folder), question], capture_output=True,
+                                  text=True, env=env, cwd=ROOT)
+            seconds.append(round(time.perf_counter() - t0, 2))
+            if proc.returncode != 0:
+                raise RuntimeError(proc.stderr[-2000:])
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import torch, sentence_transformers"], env=env, cwd=ROOT, check=True)
+        runs[name] = {"seconds": seconds, "import_torch_st_s": round(time.perf_counter() - t0, 2)}
+    return {"question": question, "runs": runs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of: {', '.join(PARTS)}")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="scaled index sizes, in chunks")
+    parser.add_argument("--peer-sizes", default="100000", help="scaled sizes the peer also indexes ('' for none)")
+    parser.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
+    parser.add_argument("--questions", default=str(ROOT.parent / "shared" / "eval" / "dev.jsonl"))
+    parser.add_argument("--work", default=str(ROOT / "var" / "bench"))
+    parser.add_argument("--results", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
+    parser.add_argument("--samples", type=int, default=140, help="timed questions per latency measurement")
+    parser.add_argument("--sample", type=int, default=384, help="texts per embedding-option measurement")
+    parser.add_argument("--changed-file", default=CHANGED_FILE)
+    parser.add_argument("--subset", default="", help="ingest, ceiling, embed and peer on these top folders of the "
+                        "corpus only (comma-separated); scaled indexes are then the cached ones")
+    parser.add_argument("--report-only", action="store_true", help="rewrite docs/performance.md from results.json")
+    parser.add_argument("--merge", help="another results.json (e.g. from parts run at the same time in another "
+                        "process): its parts are copied into the results before the report is written")
+    args = parser.parse_args(argv)
+    args.sizes = [int(s) for s in args.sizes.split(",") if s]
+    args.peer_sizes = [int(s) for s in args.peer_sizes.split(",") if s]
+    parts = [p for p in args.parts.split(",") if p]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown part {', '.join(sorted(unknown))}; parts are: {', '.join(PARTS)}")
+    for path in (args.corpus, args.questions):
+        if not Path(path).exists():
+            parser.error(f"{path} not found (the shared corpus and dev questions sit beside the project)")
+    results_file = Path(args.results)
+    results = json.loads(results_file.read_text(encoding="utf-8")) if results_file.exists() else {}
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    if not args.report_only:
+        import threading
+
+        results["machine"] = machine()
+        command = "python -m bench " + " ".join(a for a in (argv if argv is not None else sys.argv[1:]))
+        results["invocations"] = [c for c in results.get("invocations", []) if c != command] + [command]
+        results["subset"] = args.subset.split(",") if args.subset else None
+        functions = {"ingest": part_ingest, "ceiling": part_ceiling, "embed": part_embed, "peer": part_peer,
+                     "scale": part_scale, "query": part_query, "cold": part_cold}
+        if "ingest" in parts or not (work / "corpus").exists():
+            _copy_corpus(Path(args.corpus), work / "corpus", args.subset)
+        if "ingest" in parts:
+            shutil.rmtree(work / "ingest-index", ignore_errors=True)
+        ready = threading.Event()
+        if "ingest" not in parts:
+            ready.set()
+        lock = threading.Lock()
+        errors: list[str] = []
+
+        def run_part(part: str, together: list[str]) -> None:
+            started = dt.datetime.now(dt.timezone.utc)
+            load_start, t0 = loadavg(), time.perf_counter()
+            try:
+                data = functions[part](args, work, ready)
+            except (Exception, SystemExit) as exc:  # one failed part must not lose the others
+                errors.append(f"{part}: {exc}")
+                _log(f"{part} failed: {str(exc)[-2000:]}")
+                if part == "ingest":
+                    ready.set()
+                return
+            with lock:
+                results[part] = {**data, "run": {"started": started.isoformat(timespec="seconds"), "commit": commit(),
+                                                 "seconds": round(time.perf_counter() - t0, 1),
+                                                 "loadavg_start": load_start, "loadavg_end": loadavg(),
+                                                 "concurrent_with": [p for p in together if p != part]}}
+                results_file.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            _log(f"{part} done in {results[part]['run']['seconds']} s")
+
+        together = [p for p in PARTS if p in parts and p in CONCURRENT]
+        threads = [threading.Thread(target=run_part, args=(p, together)) for p in together]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for part in [p for p in PARTS if p in parts and p not in CONCURRENT]:
+            run_part(part, [part])
+        if errors:
+            _log("failed parts: " + "; ".join(e[:300] for e in errors))
+    if args.merge:
+        other = json.loads(Path(args.merge).read_text(encoding="utf-8"))
+        for part in PARTS:
+            if part in other:
+                # Entries (e.g. index sizes) measured in the other run replace ours; the rest are kept.
+                old = results.get(part, {})
+                runs = [x for x in old.get("merged_runs", [old["run"]] if "run" in old else []) if x != other[part].get("run")]
+                results[part] = {**old, **other[part], "merged_runs": runs + [other[part]["run"]]}
+        results["invocations"] = list(dict.fromkeys(results.get("invocations", []) + other.get("invocations", [])))
+        results_file.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    from .report import write_report
+
+    write_report(results, Path(args.out))
+    _log(f"wrote {args.out} and {results_file}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
