@@ -88,6 +88,24 @@ def test_a_question_gets_a_cited_answer_and_the_citation_opens_its_passage(page,
     assert "Article 21" in rows[0][3]
 
 
+def test_a_pdf_citation_opens_the_cited_page_of_the_file(page, tmp_path, monkeypatch):
+    from ui import static
+
+    monkeypatch.setattr(static, "STATIC_DIR", tmp_path / "static")
+    at = ask(page(), "How often must ladle trunnions be tested?")
+    n = next(i for i, label in enumerate(citation_labels(at)) if "Ladle" in label and "p. " in label)
+    expander = at.main.chat_message[-1].expander[n]
+    page_no = int(re.search(r"p\. (\d+)", plain(expander.label)).group(1))
+    expander.toggle[0].set_value(True)
+    at.run()
+    links = [m.value for m in at.main.chat_message[-1].expander[n].markdown if "app/static/" in m.value]
+    assert len(links) == 1, links
+    match = re.search(r"\(app/static/([0-9a-f]{64})\.pdf#page=(\d+)\)", links[0])
+    assert match and int(match.group(2)) == page_no
+    served = tmp_path / "static" / f"{match.group(1)}.pdf"
+    assert served.read_bytes()[:5] == b"%PDF-"
+
+
 @pytest.mark.parametrize("mode, expected, source", [
     ("howto", "dust", "dust-explosion-prevention-rules.md"),
     ("rectify", "earthed", "dust-explosion-prevention-rules.md"),

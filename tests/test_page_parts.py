@@ -206,3 +206,21 @@ def test_a_passage_in_its_document_and_a_pdf_page(tmp_path):
     assert not rebuilt.from_file and rebuilt.text[rebuilt.start:rebuilt.end] == hit.chunk.text
     assert source_view(index, "no-such-chunk") is None
     index.close()
+
+
+def test_a_cited_pdf_is_served_under_its_hash_at_its_page(tmp_path, monkeypatch):
+    import hashlib
+
+    from ui import static
+
+    monkeypatch.setattr(static, "STATIC_DIR", tmp_path / "static")
+    pdf = make_pdf(tmp_path / "my ladle <rules>.pdf", ["Ladle Rules", "Article 1 Ladles shall be dried."])
+    digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    url = static.pdf_page_url(pdf, digest, 3)
+    assert url == f"app/static/{digest}.pdf#page=3"
+    served = tmp_path / "static" / f"{digest}.pdf"
+    assert served.read_bytes() == pdf.read_bytes()
+    assert [p.name for p in served.parent.iterdir()] == [served.name]  # no temporary file left
+    assert static.pdf_page_url(pdf, digest, None) == f"app/static/{digest}.pdf"
+    with pytest.raises(ValueError):
+        static.pdf_page_url(pdf, "../../etc/passwd", 1)

@@ -22,6 +22,7 @@ from index.search import Index
 
 from .i18n import text
 from .markdown import answer_markdown, escape, highlight, highlight_quote
+from .static import pdf_page_url
 
 RECORD_COLUMNS = (("n", "col.n"), ("enterprise", "col.enterprise"), ("city", "col.city"), ("date", "col.date"),
                   ("hazard_category", "col.hazard"), ("status", "col.status"), ("deadline", "col.deadline"),
@@ -79,6 +80,10 @@ def render_source(index: Index, chunk_id: str, lang: str, key: str) -> None:
         if before.strip() and st.toggle(text(lang, "before", chars=len(before)), key=f"before-{key}"):
             st.markdown(escape(before))
         st.markdown(highlight(body[start:], 0, end - start))
+    if view.is_pdf and view.path is not None and view.from_file:
+        # The page itself, in the browser's PDF viewer.
+        url = pdf_page_url(view.path, view.document.content_hash, view.chunk.page_start)
+        st.markdown(f"[{text(lang, 'open_pdf_page', page=view.chunk.page_start or 1)}]({url})")
     if view.path is not None:
         st.download_button(text(lang, "download_source"), data=view.path.read_bytes(),
                            file_name=Path(view.document.source).name, key=f"file-{key}")
