@@ -118,7 +118,11 @@ class Catalog:
 
     def documents(self) -> list[DocumentRow]:
         rows = self.db.execute("SELECT * FROM documents ORDER BY source, part").fetchall()
-        return [DocumentRow(**{**dict(r), "metadata": json.loads(r["metadata"])}) for r in rows]
+        return [_document(r) for r in rows]
+
+    def document(self, doc_id: str) -> DocumentRow | None:
+        row = self.db.execute("SELECT * FROM documents WHERE doc_id = ?", [doc_id]).fetchone()
+        return _document(row) if row else None
 
     def chunk(self, row: int) -> Chunk:
         return self.chunks([row])[0]
@@ -161,6 +165,10 @@ class Catalog:
         query = ("SELECT doc_type, lang, COUNT(*), SUM(chunks) FROM documents GROUP BY doc_type, lang "
                  "ORDER BY doc_type, lang")
         return [tuple(r) for r in self.db.execute(query)]
+
+
+def _document(r: sqlite3.Row) -> DocumentRow:
+    return DocumentRow(**{**dict(r), "metadata": json.loads(r["metadata"])})
 
 
 def _chunk(r: sqlite3.Row) -> Chunk:

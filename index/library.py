@@ -9,12 +9,13 @@ the view says so. Nothing here writes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ingest.errors import LoadError
 from ingest.loaders import load_file
-from ingest.models import Chunk
+from ingest.models import Chunk, Document
 from ingest.pipeline import file_hash
 
 from .catalog import DATE_FIELDS, FILTER_FIELDS, DocumentRow
@@ -50,6 +51,22 @@ class SourceView:
         return self.chunk.source.lower().endswith(".pdf")
 
 
+@lru_cache(maxsize=16)
+def _by_stat(path: str, size: int, mtime_ns: int, source: str, part: str, content_hash: str) -> Document | None:
+    if file_hash(Path(path)) != content_hash:
+        return None
+    return next((d for d in load_file(Path(path), source) if d.part == part), None)
+
+
+def _loaded(path: Path, source: str, part: str, content_hash: str) -> Document | None:
+    """The document as indexed, read again from its file when the file is
+    unchanged (None when it changed). Kept for the files recently shown, so a
+    page that reruns on every click neither hashes nor parses them again;
+    a file rewritten since changes its size or time and is read afresh."""
+    stat = path.stat()
+    return _by_stat(str(path), stat.st_size, stat.st_mtime_ns, source, part, content_hash)
+
+
 def documents(index: Index) -> list[DocumentRow]:
     return index.catalog.documents()
 
@@ -74,21 +91,20 @@ def source_view(index: Index, chunk_id: str) -> SourceView | None:
     chunk = chunk_by_id(index, chunk_id)
     if chunk is None:
         return None
-    document = next((d for d in index.catalog.documents() if d.doc_id == chunk.doc_id), None)
+    document = index.catalog.document(chunk.doc_id)
     if document is None:
         return None
     metadata = {k: document.metadata.get(k) for k in METADATA_KEYS if document.metadata.get(k)}
     path = Path(document.root, document.source)
     try:
-        if path.is_file() and file_hash(path) == document.content_hash:
-            loaded = next((d for d in load_file(path, document.source) if d.part == document.part), None)
-            if loaded is not None and loaded.text[chunk.start:chunk.end] == chunk.text:
-                pages: dict[int, tuple[int, int]] = {}
-                for block, offset in zip(loaded.blocks, loaded.offsets):
-                    if block.page is not None:
-                        start, end = pages.get(block.page, (offset, offset))
-                        pages[block.page] = (min(start, offset), max(end, offset + len(block.text)))
-                return SourceView(document, chunk, loaded.text, chunk.start, chunk.end, path, True, metadata, pages)
+        loaded = _loaded(path, document.source, document.part, document.content_hash) if path.is_file() else None
+        if loaded is not None and loaded.text[chunk.start:chunk.end] == chunk.text:
+            pages: dict[int, tuple[int, int]] = {}
+            for block, offset in zip(loaded.blocks, loaded.offsets):
+                if block.page is not None:
+                    start, end = pages.get(block.page, (offset, offset))
+                    pages[block.page] = (min(start, offset), max(end, offset + len(block.text)))
+            return SourceView(document, chunk, loaded.text, chunk.start, chunk.end, path, True, metadata, pages)
     except (LoadError, OSError):
         pass
     # Rebuilt from the chunks: the same text wherever the chunks cover it.
