@@ -14,7 +14,7 @@ PORT ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test ingest eval bench clean browser
+.PHONY: run test ingest eval bench clean browser models
 
 # The browser tests drive the page in headless Chromium (Debian packages).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -24,9 +24,18 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+# The embedding model exported to ONNX for serving questions (about 30 s, once;
+# checked against sentence-transformers; redone when the model files change).
+# Without it, serving falls back to sentence-transformers on torch.
+MODEL_EXPORT := var/models/all-MiniLM-L6-v2/export.json
+$(MODEL_EXPORT): $(VENV)/.installed
+	$(PY) -m index export-model --model all-MiniLM-L6-v2 && touch $@
+
+models: $(MODEL_EXPORT)
+
 # Ingest is incremental: unchanged files are skipped by their hash, so this
 # costs seconds when the index is current and rebuilds what is stale.
-ingest: $(VENV)/.installed
+ingest: $(VENV)/.installed $(MODEL_EXPORT)
 	$(PY) -m ingest $(CORPUS) --index $(INDEX)
 
 run: ingest
@@ -49,14 +58,14 @@ $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	touch $@
 
-bench: $(VENV)/.installed $(VENV)/.bench-installed
+bench: $(VENV)/.installed $(VENV)/.bench-installed $(MODEL_EXPORT)
 	$(PY) -m bench --parts $(BENCH) --sizes $(BENCH_SIZES) --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --samples $(BENCH_SAMPLES) $(if $(BENCH_SUBSET),--subset $(BENCH_SUBSET))
 
 browser:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver)
 
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed $(MODEL_EXPORT) browser
 	$(PY) -m pytest tests -q
 
 clean:

@@ -39,7 +39,7 @@ st.set_page_config(page_title="SafeCite", page_icon="📑", layout="wide")
 # -- shared by every session of this process ---------------------------------
 @st.cache_resource
 def shared_embedder(model: str):
-    return make_embedder(model, threads=1)
+    return make_embedder(model, serving=True)
 
 
 @st.cache_resource(max_entries=3)

@@ -1,5 +1,6 @@
 """python -m index search --index DIR "query" [--k 10] [--doc-type T] [--lang L] [--json]
 python -m index search --index DIR --batch FILE.jsonl      (one {"id", "question"} per line)
+python -m index export-model [--model M] [--force]          (ONNX export for serving; run by make)
 
 Prints hits with their citation fields. Filters: --doc-type, --lang, --folder,
 --source, --doc-id, --city, --enterprise, --hazard-category, --status, --sector,
@@ -34,7 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("--json", action="store_true")
     search.add_argument("--all-parts", action="store_true", help="allow several hits from one article")
     add_filter_arguments(search)
+    export = sub.add_parser("export-model", help="export the embedding model to ONNX for serving questions "
+                            "(checked against sentence-transformers; see index/embedders/onnx_runtime.py)")
+    export.add_argument("--model", default=None, help="default: $SAFECITE_MODEL, else the bundled all-MiniLM-L6-v2")
+    export.add_argument("--force", action="store_true", help="export again even if a matching export exists")
     args = parser.parse_args(argv)
+    if args.command == "export-model":
+        return _export(args)
     if not args.query and not args.batch:
         parser.error("give a query or --batch FILE")
     try:
@@ -63,6 +70,21 @@ def main(argv: list[str] | None = None) -> int:
             print("   " + " ".join(c.text.split())[:200])
         if not hits:
             print("no results")
+    return 0
+
+
+def _export(args) -> int:
+    from .embedders import model_name
+    from .embedders.onnx_runtime import export, export_folder
+
+    try:
+        record = export(model_name(args.model), force=args.force)
+    except SafeCiteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    state = "exported" if record["exported"] else "up to date"
+    print(f"{record['model']}: {state} in {export_folder(record['model'])} "
+          f"(max abs difference to sentence-transformers {record['max_abs_diff']:.1e} on {record['probes']} texts)")
     return 0
 
 

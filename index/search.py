@@ -131,7 +131,8 @@ class Index:
     def open(cls, folder: str | Path, embedder: Embedder | None = None, *, model: str | None = None,
              verify: bool = True, serving: bool = False, lexicon: Lexicon | None = None) -> "Index":
         """Open the current generation, checking manifest, checksums and counts.
-        `serving` pins torch and FAISS to one thread (steady single-query latency)."""
+        `serving` embeds questions on one thread (with the ONNX export when there
+        is one) and pins FAISS to one thread: steady single-query latency."""
         folder = Path(folder)
         generation, manifest, warnings = persist.usable_generation(folder, verify=verify)
         if generation is None:
@@ -162,7 +163,7 @@ class Index:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = make_embedder(self.manifest["model"], threads=1 if self.serving else None)
+            self._embedder = make_embedder(self.manifest["model"], serving=self.serving)
         return self._embedder
 
     def close(self) -> None:
