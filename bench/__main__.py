@@ -164,10 +164,19 @@ def part_cold(args, work: Path, ready=None) -> dict:
             seconds.append(round(time.perf_counter() - t0, 2))
             if proc.returncode != 0:
                 raise RuntimeError(proc.stderr[-2000:])
+        runs[name] = {"seconds": seconds}
+    imports = {}
+    for label, modules in (("onnxruntime_tokenizers", "onnxruntime, tokenizers"), ("torch_st", "torch, sentence_transformers")):
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import torch, sentence_transformers"], env=env, cwd=ROOT, check=True)
-        runs[name] = {"seconds": seconds, "import_torch_st_s": round(time.perf_counter() - t0, 2)}
-    return {"question": question, "runs": runs}
+        subprocess.run([sys.executable, "-c", f"import {modules}"], env=env, cwd=ROOT, check=True)
+        imports[label] = round(time.perf_counter() - t0, 2)
+    probe = subprocess.run([sys.executable, "-c", "import sys; from index.search import Index; "
+                            f"i = Index.open({str(targets[0][1])!r}, serving=True); i.search('x', 1); "
+                            "print(type(i.embedder).__name__, 'torch' in sys.modules)"],
+                           capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    embedder, torch_imported = probe.stdout.split()[-2:]
+    return {"question": question, "runs": runs, "import_s": imports, "embedder": embedder,
+            "torch_imported": torch_imported == "True"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -76,6 +76,9 @@ def options(corpus: str, sample: int) -> dict:
             model.encode(subset, batch_size=batch, normalize_embeddings=True, show_progress_bar=False)
         rows.append({"dtype": dtype, "batch_size": batch, "threads": threads, "texts": len(subset),
                      "seconds": round(t.seconds, 2), "passages_per_s": round(len(subset) / t.seconds, 2)})
+    onnx = _onnx_options(subset, cores)
+    if onnx:
+        rows += onnx["configs"]
     words = [len(t.split()) for t in subset]
     query = {}
     questions = [t.split("\n", 1)[-1][:120] for t in subset[:40]]
@@ -87,8 +90,35 @@ def options(corpus: str, sample: int) -> dict:
             f32.encode([q], normalize_embeddings=True)
             ms.append((time.perf_counter() - t0) * 1000)
         query[f"threads_{threads}"] = percentiles(ms)
+    if onnx:
+        query.update(onnx["single_query_ms"])
     return {"configs": rows, "sample": len(subset), "sample_mean_words": round(float(np.mean(words)), 1),
             "single_query_ms": query}
+
+
+def _onnx_options(subset: list[str], cores: int) -> dict | None:
+    """The ONNX Runtime export serving uses (float32, same vectors), when made."""
+    from index.embedders import DEFAULT_MODEL
+    from index.embedders.onnx_runtime import load_export
+
+    rows = []
+    for batch, threads in ((32, cores), (32, 1)):
+        embedder = load_export(DEFAULT_MODEL, threads=threads)
+        if embedder is None:
+            return None
+        embedder.batch_size = batch
+        embedder.embed(subset[:batch])  # warm
+        with Timer() as t:
+            embedder.embed(subset)
+        rows.append({"dtype": "float32 (ONNX Runtime)", "batch_size": batch, "threads": threads, "texts": len(subset),
+                     "seconds": round(t.seconds, 2), "passages_per_s": round(len(subset) / t.seconds, 2)})
+    embedder = load_export(DEFAULT_MODEL, threads=1)
+    ms = []
+    for q in [t.split("\n", 1)[-1][:120] for t in subset[:40]]:
+        t0 = time.perf_counter()
+        embedder.embed([q])
+        ms.append((time.perf_counter() - t0) * 1000)
+    return {"configs": rows, "single_query_ms": {"onnx_threads_1": percentiles(ms)}}
 
 
 def _hit5(index, questions) -> dict:

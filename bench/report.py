@@ -193,11 +193,15 @@ def _embed(r):
     options = _get(r, "embed", "options")
     if options:
         lines += [f"On {options['sample']} of the texts ingest embeds (evenly spaced; {options['sample_mean_words']} "
-                  "words on average):", "", "| weights | batch | torch threads | passages/s |", "|---|---|---|---|"]
+                  "words on average):", "", "| weights | batch | threads | passages/s |", "|---|---|---|---|"]
         lines += [f"| {c['dtype']} | {c['batch_size']} | {c['threads']} | {c['passages_per_s']:.1f} |" for c in options["configs"]]
         q = options["single_query_ms"]
+        def label(key: str) -> str:
+            n = key.rsplit("_", 1)[-1]
+            return f"ONNX Runtime, {n} thread(s)" if key.startswith("onnx_") else f"torch, {n} thread(s)"
+
         lines += ["", "Embedding one question: " + "; ".join(
-            f"{k.replace('threads_', '')} thread(s) p50 {v['p50']:.1f} ms, p95 {v['p95']:.1f} ms" for k, v in q.items()) + ".", ""]
+            f"{label(k)} p50 {v['p50']:.1f} ms, p95 {v['p95']:.1f} ms" for k, v in q.items()) + ".", ""]
     quality = _get(r, "embed", "quality")
     if quality:
         h = quality["hit@5"]
@@ -219,7 +223,8 @@ def _embed_decision(r):
     quality, options = _get(r, "embed", "quality"), _get(r, "embed", "options")
     h = quality["hit@5"]
     losses = {lang: h["float32"]["hybrid"][lang] - h["int8"]["hybrid"][lang] for lang in ("lang:en", "lang:zh")}
-    speed = {c["dtype"]: c["passages_per_s"] for c in options["configs"] if c["batch_size"] == 32 and c["threads"] > 1} if options else {}
+    speed = {c["dtype"]: c["passages_per_s"] for c in options["configs"]
+             if c["batch_size"] == 32 and c["threads"] > 1 and c["dtype"] in ("float32", "int8")} if options else {}
     faster = speed.get("int8", 0) > speed.get("float32", 0)
     keeps = all(loss <= 0.01 for loss in losses.values())
     if faster and keeps and r.get("subset"):
@@ -241,7 +246,8 @@ def _query(r):
     sizes = [k for k in ("corpus", "10000", "100000", "1000000") if k in q]
     if not sizes:
         return lines
-    lines += ["Warm process, index opened with `Index.open(serving=True)` (one torch thread, one FAISS thread); "
+    lines += ["Warm process, index opened with `Index.open(serving=True)` (the question embedded by the ONNX Runtime "
+              "export of the model on one thread, one FAISS thread); "
               "`search` is `Index.search(q, 10)` (hybrid), `answer` is `answer_question(index, q)` (extractive, k=8); "
               "each of the dev questions in turn, milliseconds.", "",
               "| chunks | vector store | search p50 / p95 / p99 | answer p50 / p95 / p99 | question embedding p50 | "
@@ -256,37 +262,41 @@ def _query(r):
             sc, ac, ec = lat["search_cpu_ms"], lat["answer_cpu_ms"], lat["embed_cpu_ms"]
             lines.append(f"| (CPU time) | | {sc['p50']:.1f} / {sc['p95']:.1f} / {sc['p99']:.1f} | "
                          f"{ac['p50']:.1f} / {ac['p95']:.1f} / {ac['p99']:.1f} | {ec['p50']:.1f} | | |")
-    lines += ["", "Serving runs on one thread (one torch thread, one FAISS thread), so the CPU time a question takes "
-              "(`time.process_time`, the rows marked CPU time) is what its wall time is on an idle core. The wall "
-              "times include waiting for a core while the machine ran other work: compare the question embedding's "
-              "wall and CPU time."]
+    lines += ["", "A search runs on two threads: the dense lists (embedding the question with ONNX Runtime, then "
+              "FAISS; both release the GIL) in a worker thread, while the calling thread computes the keyword lists "
+              "and reads their candidates from SQLite. Each side uses one core, so on this 2-core machine a search's "
+              "CPU time (`time.process_time`, the rows marked CPU time, summed over both threads) is larger than its "
+              "wall time; the wall time includes waiting for a core while the machine ran other work."]
     if "100000" in q and "search_cpu_ms" in q["100000"]["latency"] and "ann" in q["100000"]:
         lat, ann = q["100000"]["latency"], q["100000"]["ann"]
         e, f = lat["embed_cpu_ms"]["p50"], ann["latency_ms"]["flat"]["p50"]
-        s50 = lat["search_cpu_ms"]["p50"]
-        lines += ["", f"Where a search's time goes at 100,000 chunks (p50, CPU): {s50:.1f} ms in all, of which "
-                  f"embedding the question {e:.1f} ms and the exact vector search {f:.1f} ms (the table below); a "
-                  "Chinese question whose terms the glossary translates is embedded and searched twice (the `dense_xl` "
-                  "list), which makes the slow tail. The rest is BM25 (up to three lists), reading about 300 candidate "
-                  "chunks from SQLite and grouping them per article. The 60 ms bar is missed by the dense side: the "
-                  "question embedding alone takes more than half of it on this CPU."]
-    if "1000000" in q:
-        lines += ["", "At 1,000,000 chunks the answer's slow tail is the record questions (`similar` mode): they filter "
-                  "on doc_type = record, and `Index.mask` resolves that filter with a query the catalog has no index "
-                  "for, so SQLite reads the whole chunks table (about a second at this size, found with cProfile). "
-                  "An index on `chunks(doc_type, lang)` or a per-generation cache of filter masks would remove it; "
-                  "not done in this change."]
+        lines += ["", f"Where a search's time goes at 100,000 chunks (p50): {lat['search_ms']['p50']:.1f} ms wall, "
+                  f"{lat['search_cpu_ms']['p50']:.1f} ms CPU; embedding the question takes {e:.1f} ms and the float16 "
+                  f"scan {f:.1f} ms (the table below), the "
+                  "keyword side (tokenising, BM25 over up to three lists, reading about 200 candidate chunks) runs "
+                  "beside them, and fusing, reading the dense-only candidates and grouping per article follow. "
+                  "A Chinese question is not searched with the English-only model (its dense weight is 0; "
+                  "the dense list is searched only when the keyword lists find fewer than k articles), but its "
+                  "glossary translation is (`dense_xl`)."]
     ann_rows = [(k, q[k]["ann"]) for k in sizes if "ann" in q[k]]
     if ann_rows:
-        lines += ["", "Exact (`IndexFlatIP`) against approximate (`IndexHNSWFlat`, M=32, efSearch 64) vector search on the "
-                  "same vectors, through `FaissStore.search`, one thread, question vectors of the dev set:", "",
-                  "| chunks | served by default | exact p50 / p95 ms | HNSW p50 / p95 ms | HNSW recall@10 | recall@100 | "
-                  "exact / HNSW bytes |", "|---|---|---|---|---|---|---|"]
+        lines += ["", "Vector search on the same vectors, through `FaissStore.search`, one thread, question vectors of "
+                  "the dev set: exact float32 (`IndexFlatIP`, the ground truth) against the default store up to "
+                  "200,000 chunks, a scan of float16 vectors (`IndexScalarQuantizer` fp16), and HNSW (`IndexHNSWFlat`, "
+                  "M=32, efSearch 100 for the 100 candidates search asks for); recall of each against exact float32:", "",
+                  "| chunks | served by default | exact float32 p50 / p95 ms | float16 scan p50 / p95 ms | HNSW p50 / p95 ms | "
+                  "float16 recall@10 / @100 | HNSW recall@10 / @100 | float32 / float16 / HNSW bytes |",
+                  "|---|---|---|---|---|---|---|---|"]
         for key, ann in ann_rows:
-            f, h = ann["latency_ms"]["flat"], ann["latency_ms"]["hnsw"]
+            lat = ann["latency_ms"]
+            x, f, h = lat.get("exact32"), lat["flat"], lat["hnsw"]
             b = ann["bytes"]
-            lines.append(f"| {ann['chunks']:,} | {ann['served_kind']} | {f['p50']:.2f} / {f['p95']:.2f} | {h['p50']:.2f} / "
-                         f"{h['p95']:.2f} | {ann['recall_at_10']:.3f} | {ann['recall_at_100']:.3f} | "
+            exact = f"{x['p50']:.2f} / {x['p95']:.2f}" if x else "(not measured)"
+            flat_recall = (f"{ann['flat_recall_at_10']:.3f} / {ann['flat_recall_at_100']:.3f}"
+                           if "flat_recall_at_10" in ann else "(was the reference)")
+            lines.append(f"| {ann['chunks']:,} | {ann['served_kind']} | {exact} | {f['p50']:.2f} / {f['p95']:.2f} | "
+                         f"{h['p50']:.2f} / {h['p95']:.2f} | {flat_recall} | {ann['recall_at_10']:.3f} / "
+                         f"{ann['recall_at_100']:.3f} | {b.get('exact32', b['flat']) / 2**20:,.0f} / "
                          f"{b['flat'] / 2**20:,.0f} / {b['hnsw_approx'] / 2**20:,.0f} MiB |")
     if "1000000" not in q and "10000" in q and "100000" in q:
         a, b = q["10000"]["latency"], q["100000"]["latency"]
@@ -357,12 +367,19 @@ def _cold(r):
     c = r.get("cold")
     if not c:
         return lines
+    imports = c.get("import_s") or {}
     lines += ["`python -m answer --index DIR \"<first dev question>\"` in a new process, from process start to the "
-              "answer printed (three runs each), beside the time to import torch and sentence-transformers alone:", "",
-              "| index | runs (s) | import torch + sentence-transformers (s) |", "|---|---|---|"]
+              f"answer printed (three runs each). The question was embedded by `{c.get('embedder', '?')}`; torch "
+              f"{'was' if c.get('torch_imported') else 'was not'} imported. A serving process loads the ONNX Runtime "
+              "export of the model (`python -m index export-model`, made once by `make`) instead of torch and "
+              "sentence-transformers:", "",
+              "| index | runs (s) |", "|---|---|"]
     for name, run in c["runs"].items():
         label = "corpus" if name == "corpus" else f"{int(name):,} chunks"
-        lines.append(f"| {label} | {' / '.join(f'{s:.1f}' for s in run['seconds'])} | {run['import_torch_st_s']:.1f} |")
+        lines.append(f"| {label} | {' / '.join(f'{s:.1f}' for s in run['seconds'])} |")
+    if imports:
+        lines += ["", f"Importing onnxruntime and tokenizers alone takes {imports['onnxruntime_tokenizers']:.1f} s; "
+                  f"importing torch and sentence-transformers, which serving no longer does, {imports['torch_st']:.1f} s."]
     lines.append("")
     return lines
 
@@ -386,7 +403,8 @@ def _method(r):
             "look like; it also makes them a hard case for HNSW: at 1,000,000 chunks each chunk has 119 near-identical "
             "copies, a question's exact top 10 is drawn from a few such groups, and HNSW's recall@10 against exact "
             "search falls (whether what it returns instead are copies of the same clauses was not checked).", "",
-            "Index types chosen: vectors exact (`IndexFlatIP`) up to 200,000 chunks and HNSW (M=32, efSearch 64) above "
+            "Index types chosen: vectors scanned exactly, stored as float16 (`IndexScalarQuantizer` fp16: half the "
+            "bytes and half the time of float32 `IndexFlatIP`), up to 200,000 chunks, and HNSW (M=32, efSearch 100) above "
             "(`HNSW_THRESHOLD` in `index/stores/faiss_store.py`); keywords in bm25s's sparse matrix (float32 scores "
             "and int32 row ids, loaded into memory), not a per-document dictionary; the catalog in SQLite on disk, "
             "read by row id for the hits only.", ""]

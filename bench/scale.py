@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-RECIPE = 2  # bump when the perturbation changes, so cached indexes are rebuilt
+RECIPE = 3  # bump when the perturbation or the stored index types change, so cached indexes are rebuilt
 DROP = 0.05
 TARGET_COSINE = 0.9
 _UNIT = re.compile(r"[\u3400-\u9fff]|[^\s\u3400-\u9fff]+|\s+")

@@ -133,7 +133,7 @@ class Catalog:
         found = {}
         for start in range(0, len(rows), 900):
             part = rows[start:start + 900]
-            query = f"SELECT * FROM chunks WHERE row IN ({','.join('?' * len(part))})"
+            query = f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE row IN ({','.join('?' * len(part))})"
             for r in self.db.execute(query, part):
                 found[r["row"]] = _chunk(r)
         return [found[r] for r in rows]
@@ -169,6 +169,12 @@ class Catalog:
 
 def _document(r: sqlite3.Row) -> DocumentRow:
     return DocumentRow(**{**dict(r), "metadata": json.loads(r["metadata"])})
+
+
+# What a Chunk is made of (not its BM25 tokens, the largest column: a search
+# reads a few hundred candidate chunks).
+_CHUNK_COLUMNS = ('row, chunk_id, doc_id, source, title, doc_type, lang, heading_path, locator, page_start, '
+                  'page_end, start, "end", text, fields')
 
 
 def _chunk(r: sqlite3.Row) -> Chunk:

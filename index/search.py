@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -45,10 +46,14 @@ MODES = ("hybrid", "dense", "bm25")
 # translation of the question's domain terms.
 WEIGHTS: dict[str, dict[str, float]] = {
     "en": {"bm25": 1.0, "dense": 1.0, "named": 1.0, "bm25_xl": 0.3, "dense_xl": 0.0},
-    # Dense is near random on Chinese with the default model: 0.01 only lets its
-    # candidates fill the k places after everything the keyword side found.
-    "zh": {"bm25": 1.0, "dense": 0.01, "named": 1.0, "bm25_xl": 0.3, "dense_xl": 0.5},
+    # Dense is near random on Chinese with the default model: it is not searched
+    # unless the other lists find fewer than k articles (FILL_WEIGHT).
+    "zh": {"bm25": 1.0, "dense": 0.0, "named": 1.0, "bm25_xl": 0.3, "dense_xl": 0.5},
 }
+# A dense list weighted 0 is searched only when the other lists find fewer than
+# k articles; it then joins with this weight, below anything they found
+# (0.01 / (10 + 1) < 0.3 / (10 + 100)), so its candidates only fill the places left.
+FILL_WEIGHT = 0.01
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -126,6 +131,7 @@ class Index:
         self._doc_sizes: dict[str, int] | None = None
         self._titles: dict[str, str] | None = None
         self._cities: list[str] | None = None
+        self._executor: ThreadPoolExecutor | None = None
 
     @classmethod
     def open(cls, folder: str | Path, embedder: Embedder | None = None, *, model: str | None = None,
@@ -167,6 +173,8 @@ class Index:
         return self._embedder
 
     def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
         self.catalog.close()
 
     # -- filters --------------------------------------------------------
@@ -253,27 +261,55 @@ class Index:
         return [row for row, _ in self.store.search(vector, k, mask)]
 
     def ranked_lists(self, query: str, mask: np.ndarray | None, mode: str = "hybrid",
-                     depth: int = CANDIDATES) -> dict[str, list[int]]:
+                     depth: int = CANDIDATES, weights: Mapping[str, float] | None = None,
+                     while_dense: Callable[[dict[str, list[int]]], None] | None = None) -> dict[str, list[int]]:
+        """The retrievers' ranked rows. With `weights`, a list the fusion gives
+        no weight is not computed (for a Chinese question, the dense list of the
+        English-only model).
+
+        The dense lists (embedding the question, then FAISS; both release the
+        GIL) run in a worker thread while this thread computes the keyword lists
+        and then calls `while_dense(keyword lists)` (search reads their chunks):
+        on two cores the keyword side costs no wall time."""
         lang = question_lang(query)
-        lists: dict[str, list[int]] = {}
-        if mode in ("hybrid", "bm25"):
-            tokens = tokenize(query, query=True)
-            extra = tokenize(" ".join(self.lexicon.expand_synonyms(query)), query=True)
-            tokens += [t for t in dict.fromkeys(extra) if t not in tokens]
-            lists["bm25"] = [r for r, _ in self.lexical.search(tokens, depth, mask)]
-            named = self.named_mask(query, mask)
-            if named is not None:
-                lists["named"] = [r for r, _ in self.lexical.search(tokens, depth, named)]
-        if mode in ("hybrid", "dense"):
-            lists["dense"] = self._dense(query, depth, mask)
-        if mode == "hybrid":
-            translated = self.lexicon.translate(query)
+
+        def wanted(name: str) -> bool:
+            return weights is None or weights.get(name, 0.0) > 0
+
+        translated = self.lexicon.translate(query) if mode == "hybrid" else []
+        dense: dict[str, Future] = {}
+        if mode in ("hybrid", "dense") and (mode == "dense" or wanted("dense")):
+            dense["dense"] = self._workers.submit(self._dense, query, depth, mask)
+        english = [t for t in translated if not _CJK.search(t)]
+        if lang == "zh" and english and WEIGHTS[lang].get("dense_xl") and wanted("dense_xl"):
+            dense["dense_xl"] = self._workers.submit(self._dense, " ".join(english), depth, mask)
+        try:
+            lexical: dict[str, list[int]] = {}
+            if mode in ("hybrid", "bm25"):
+                tokens = tokenize(query, query=True)
+                extra = tokenize(" ".join(self.lexicon.expand_synonyms(query)), query=True)
+                tokens += [t for t in dict.fromkeys(extra) if t not in tokens]
+                lexical["bm25"] = [r for r, _ in self.lexical.search(tokens, depth, mask)]
+                named = self.named_mask(query, mask) if wanted("named") else None
+                if named is not None:
+                    lexical["named"] = [r for r, _ in self.lexical.search(tokens, depth, named)]
             if translated:
-                lists["bm25_xl"] = [r for r, _ in self.lexical.search(tokenize(" ".join(translated), query=True), depth, mask)]
-                english = [t for t in translated if not _CJK.search(t)]
-                if lang == "zh" and english and WEIGHTS[lang].get("dense_xl"):
-                    lists["dense_xl"] = self._dense(" ".join(english), depth, mask)
-        return lists
+                lexical["bm25_xl"] = [r for r, _ in self.lexical.search(tokenize(" ".join(translated), query=True), depth, mask)]
+            if while_dense is not None and dense:
+                while_dense(lexical)
+        finally:
+            found = {name: job.result() for name, job in dense.items()}
+        # The fusion breaks ties by first appearance: keep one order of lists.
+        lists = {**lexical, **found}
+        return {name: lists[name] for name in ("bm25", "named", "dense", "bm25_xl", "dense_xl") if name in lists}
+
+    @property
+    def _workers(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            # OpenMP's thread count is per thread: the worker pins FAISS to one too.
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safecite-dense",
+                                                initializer=_one_faiss_thread if self.serving else None)
+        return self._executor
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None, *,
                mode: str = "hybrid", dedupe: bool = True, weights: Mapping[str, float] | None = None) -> list[Hit]:
@@ -285,12 +321,28 @@ class Index:
         mask = self.mask(filters)
         if mask is not None and not mask.any():
             return []
-        lists = self.ranked_lists(query, mask, mode)
         if mode != "hybrid":
             weights = {mode: 1.0}
-        fused = weighted_rrf(lists, weights or fusion_weights(question_lang(query), (filters or {}).get("lang")))
-        rows = [row for row, _, _ in fused]
-        chunks = dict(zip(rows, self.catalog.chunks(rows)))
+        weights = weights or fusion_weights(question_lang(query), (filters or {}).get("lang"))
+        hits = self._search(query, k, mask, mode, dedupe, weights)
+        if len(hits) < k and mode == "hybrid" and not weights.get("dense"):
+            hits = self._search(query, k, mask, mode, dedupe, {**weights, "dense": FILL_WEIGHT})
+        return hits
+
+    def _search(self, query: str, k: int, mask: np.ndarray | None, mode: str, dedupe: bool,
+                weights: Mapping[str, float]) -> list[Hit]:
+        chunks: dict[int, Chunk] = {}
+        flats: dict[int, str] = {}  # row -> its text as compared for copies
+
+        def read(rows: list[int]) -> None:
+            rows = [row for row in dict.fromkeys(rows) if row not in chunks]
+            chunks.update(zip(rows, self.catalog.chunks(rows)))
+            flats.update((row, _flat(chunks[row].text)) for row in rows)
+
+        lists = self.ranked_lists(query, mask, mode, weights=weights,
+                                  while_dense=lambda lexical: read([r for rows in lexical.values() for r in rows]))
+        fused = weighted_rrf(lists, weights)
+        read([row for row, _, _ in fused])
         groups: dict[tuple[str, str], Hit] = {}
         for row, score, ranks in fused:
             chunk = chunks[row]
@@ -300,19 +352,19 @@ class Index:
                 groups[key] = Hit(chunk, score, ranks, row)
             else:
                 groups[key] = Hit(first.chunk, first.score, first.ranks, first.row, first.parts + (chunk,))
-        hits = self._collapse_copies(list(groups.values()), k)
+        hits = self._collapse_copies(list(groups.values()), k, flats)
         if mode == "hybrid" and lists.get("bm25_xl") and k > 1:
-            hits = self._make_room_for_other_language(query, hits, lists["bm25_xl"], groups, chunks)
+            hits = self._make_room_for_other_language(query, hits, lists["bm25_xl"], groups, chunks, flats)
         return hits
 
-    def _collapse_copies(self, groups: list[Hit], k: int) -> list[Hit]:
+    def _collapse_copies(self, groups: list[Hit], k: int, flats: dict[int, str]) -> list[Hit]:
         """The same clause often stands in two documents (a regulation and a
         collection quoting it). Such hits become one, led by the passage from the
         larger document (where it has its context), the copy riding along."""
         out: list[Hit] = []
         keys: list[list[str]] = []
         for hit in groups:
-            key = _flat(hit.chunk.text)
+            key = flats[hit.row]
             match = None
             if len(key) >= 20:
                 match = next((i for i, ks in enumerate(keys) if any(key in other or other in key for other in ks if len(other) >= 20)), None)
@@ -336,7 +388,7 @@ class Index:
             self._doc_sizes = {d.doc_id: d.chunks for d in self.catalog.documents()}
         return self._doc_sizes
 
-    def _make_room_for_other_language(self, query, hits, xl_rows, groups, chunks) -> list[Hit]:
+    def _make_room_for_other_language(self, query, hits, xl_rows, groups, chunks, flats) -> list[Hit]:
         """When the glossary translates most of the question and none of the first
         XL_PLACE hits is in the other language, the best other-language hit takes
         that place (the rest move down)."""
@@ -349,16 +401,32 @@ class Index:
         other = groups[article_key(chunks[row])]
         rest = [h for h in hits if other.chunk not in h.chunks]
         # The same clause may stand in a second document of that language: bring it along.
-        merged = self._collapse_copies([other] + [g for g in groups.values() if g is not other], 1)[0]
+        merged = self._collapse_copies([other] + [g for g in groups.values() if g is not other], 1, flats)[0]
         place = min(len(rest), XL_PLACE - 1)
         return (rest[:place] + [merged] + rest[place:])[:len(hits)]
 
-_PUNCT = re.compile(r"[\s\W_]+")
+def _one_faiss_thread() -> None:
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+
+
+class _WordCharacters(dict):
+    """str.translate table keeping letters and digits (what `[^\\W_]` keeps) and
+    dropping everything else; filled as characters are met. Twice as fast as
+    re.sub over a few hundred candidate texts per search."""
+
+    def __missing__(self, code: int) -> int | None:
+        self[code] = code if chr(code).isalnum() else None
+        return self[code]
+
+
+_WORD_CHARACTERS = _WordCharacters()
 
 
 def _flat(text: str) -> str:
     """Text without spaces and punctuation, to spot the same clause in two places."""
-    return _PUNCT.sub("", text).lower()
+    return text.translate(_WORD_CHARACTERS).lower()
 
 
 def _capitalised(text: str) -> list[str]:

@@ -26,7 +26,7 @@ def test_scaled_index_opens_and_searches(tmp_path):
     assert index.search("dust explosion", 5)
     vectors = np.load(tmp_path / "scaled" / "vectors.npy")
     assert vectors.shape == (size, FakeEmbedder.dim)
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-3)  # copy 0 comes from the float16 store
     assert scale.build(tmp_path / "index", size, tmp_path / "scaled")["cached"]
 
 
