@@ -73,14 +73,16 @@ def bars(r: dict) -> list[tuple[str, str, str, str]]:
         theirs = _get(r, "query", ours_key, "peer", "search_ms", "p95") or _get(r, "peer", peer_key, "search_ms", "p95")
         if ours is None or theirs is None:
             rows.append((f"search and answer p95 vs txtai search p95 ({label})", "not measured", "faster", "not measured"))
-        else:
-            verdict = _verdict(ours < theirs and ans < theirs)
-            load_ours, load_peer = _get(r, "query", "run", "loadavg_start"), _get(r, "peer", "run", "loadavg_start")
-            same_run = _get(r, "query", ours_key, "peer") is not None
-            if not same_run and load_ours and load_peer and abs(load_ours[0] - load_peer[0]) > 2:
-                verdict += f" (not under the same load: {load_ours[0]:.1f} against {load_peer[0]:.1f}; see the peer section)"
-            rows.append((f"search / answer p95 vs txtai search p95 ({label})", f"{ours:.1f} / {ans:.1f} vs {theirs:.1f} ms",
-                         "faster", verdict))
+            continue
+        note = ""
+        load_ours, load_peer = _get(r, "query", "run", "loadavg_start"), _get(r, "peer", "run", "loadavg_start")
+        same_run = _get(r, "query", ours_key, "peer") is not None
+        if not same_run:
+            note = " (txtai timed while the other parts ran, ours alone: not like for like; see the peer section)"
+        rows.append((f"`index search` p95 vs txtai `search` p95 ({label})", f"{ours:.1f} vs {theirs:.1f} ms", "faster",
+                     _verdict(ours < theirs) + note))
+        rows.append((f"extractive `answer` p95 vs txtai `search` p95 ({label}; txtai has no answer step)",
+                     f"{ans:.1f} vs {theirs:.1f} ms", "faster", _verdict(ans < theirs) + note))
     rss = _get(r, "query", "1000000", "latency", "rss_end_mib")
     rows.append(("resident memory serving 1,000,000 chunks", _f(rss / GIB if rss else None, 2, " GiB"), "< 4 GiB", _verdict(_cmp(rss, 4 * GIB))))
     runs = _get(r, "cold", "runs") or {}
@@ -233,8 +235,15 @@ def _embed_decision(r):
                    f"{quality.get('questions')} questions of part of the corpus, with speeds that moved as much "
                    "between float32 batch sizes as between float32 and int8 under the machine's load; the rule "
                    "has to hold on the whole dev set before the default changes")
+    elif faster and keeps:
+        verdict = ("int8 meets the rule, but float32 stays the default until an int8 path exists for questions too: "
+                   "the int8 index above was searched with torch's dynamically quantised model, while serving embeds "
+                   "questions with the float32 ONNX Runtime export so as not to import torch (cold start, latency); "
+                   "an int8 default needs the same quantised model at ingest and at query time, and its vectors "
+                   "agree with float32 only to the cosine below, so it must be re-measured that way before it "
+                   "replaces the vectors of existing indexes")
     else:
-        verdict = "int8 qualifies as the default" if faster and keeps else "float32 stays the default"
+        verdict = "float32 stays the default"
     return (f"Decision: {verdict} (int8 {'faster' if faster else 'not faster'}: "
             f"{speed.get('int8', 0):.1f} against {speed.get('float32', 0):.1f} passages/s; hybrid hit@5 change "
             f"{-losses['lang:en'] * 100:+.1f} points English, {-losses['lang:zh'] * 100:+.1f} points Chinese; "
