@@ -35,10 +35,10 @@ models: $(MODEL_EXPORT)
 
 # Ingest is incremental: unchanged files are skipped by their hash, so this
 # costs seconds when the index is current and rebuilds what is stale.
-ingest: $(VENV)/.installed $(MODEL_EXPORT)
+ingest: $(VENV)/.installed
 	$(PY) -m ingest $(CORPUS) --index $(INDEX)
 
-run: ingest
+run: ingest $(MODEL_EXPORT)
 	SAFECITE_INDEX=$(INDEX) $(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 # Retrieval and answer quality on the shared dev set (../shared): writes docs/quality.md.

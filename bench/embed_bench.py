@@ -43,7 +43,7 @@ class Int8Embedder:
     """The default embedder with its model quantised to int8 (bench only)."""
 
     def __init__(self, batch_size: int = 32) -> None:
-        from index.embedders import SentenceTransformerEmbedder
+        from index.embedders.sbert import SentenceTransformerEmbedder
 
         self._inner = SentenceTransformerEmbedder(batch_size=batch_size)
         self._inner.model = quantise(self._inner.model)
@@ -57,7 +57,7 @@ class Int8Embedder:
 def options(corpus: str, sample: int) -> dict:
     import torch
 
-    from index.embedders import SentenceTransformerEmbedder
+    from index.embedders.sbert import SentenceTransformerEmbedder
 
     texts = embedded_texts(corpus)
     step = max(1, len(texts) // sample)

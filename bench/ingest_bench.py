@@ -61,7 +61,7 @@ def embedded_texts(corpus: str) -> list[str]:
 
 
 def ceiling(corpus: str, batch_size: int = 32) -> dict:
-    from index.embedders import SentenceTransformerEmbedder
+    from index.embedders.sbert import SentenceTransformerEmbedder
 
     texts = embedded_texts(corpus)
     embedder = SentenceTransformerEmbedder()

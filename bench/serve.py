@@ -96,9 +96,7 @@ def ann(index_dir: str, questions_file: str, vectors_file: str | None, k: int = 
     ids = np.arange(n, dtype=np.int64)
     exact = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
     exact.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
-    exact32 = FaissStore.__new__(FaissStore)
-    exact32.dim, exact32.kind, exact32.index = dim, "flat", exact
-    stores = {"exact32": exact32}
+    stores = {"exact32": FaissStore.wrap(exact, "flat")}
     build_s = {}
     if served.current_kind == "flat":
         stores["flat"] = served

@@ -122,7 +122,7 @@ class Index:
                  store: FaissStore, lexical: LexicalIndex, embedder: Embedder | None, lexicon: Lexicon,
                  serving: bool = False, warnings: list[str] | None = None) -> None:
         self.folder, self.generation, self.manifest = folder, generation, manifest
-        self.serving = serving  # embed questions with one torch thread
+        self.serving = serving  # embed questions and search FAISS on one thread each
         self.warnings = list(warnings or [])  # e.g. fell back to the previous generation
         self.catalog, self.store, self.lexical = catalog, store, lexical
         self._embedder = embedder
@@ -299,9 +299,7 @@ class Index:
                 while_dense(lexical)
         finally:
             found = {name: job.result() for name, job in dense.items()}
-        # The fusion breaks ties by first appearance: keep one order of lists.
-        lists = {**lexical, **found}
-        return {name: lists[name] for name in ("bm25", "named", "dense", "bm25_xl", "dense_xl") if name in lists}
+        return _in_fusion_order({**lexical, **found})
 
     @property
     def _workers(self) -> ThreadPoolExecutor:
@@ -324,25 +322,23 @@ class Index:
         if mode != "hybrid":
             weights = {mode: 1.0}
         weights = weights or fusion_weights(question_lang(query), (filters or {}).get("lang"))
-        hits = self._search(query, k, mask, mode, dedupe, weights)
+        candidates = _Candidates(self.catalog)
+        lists = self.ranked_lists(query, mask, mode, weights=weights,
+                                  while_dense=lambda lexical: candidates.rows([r for rows in lexical.values() for r in rows]))
+        hits = self._hits(query, k, lists, weights, dedupe, mode, candidates)
         if len(hits) < k and mode == "hybrid" and not weights.get("dense"):
-            hits = self._search(query, k, mask, mode, dedupe, {**weights, "dense": FILL_WEIGHT})
+            # Fewer than k articles: the dense list fills the places left (the
+            # other lists and the chunks already read are kept).
+            lists = _in_fusion_order({**lists, "dense": self._dense(query, CANDIDATES, mask)})
+            hits = self._hits(query, k, lists, {**weights, "dense": FILL_WEIGHT}, dedupe, mode, candidates)
         return hits
 
-    def _search(self, query: str, k: int, mask: np.ndarray | None, mode: str, dedupe: bool,
-                weights: Mapping[str, float]) -> list[Hit]:
-        chunks: dict[int, Chunk] = {}
-        flats: dict[int, str] = {}  # row -> its text as compared for copies
-
-        def read(rows: list[int]) -> None:
-            rows = [row for row in dict.fromkeys(rows) if row not in chunks]
-            chunks.update(zip(rows, self.catalog.chunks(rows)))
-            flats.update((row, _flat(chunks[row].text)) for row in rows)
-
-        lists = self.ranked_lists(query, mask, mode, weights=weights,
-                                  while_dense=lambda lexical: read([r for rows in lexical.values() for r in rows]))
+    def _hits(self, query: str, k: int, lists: dict[str, list[int]], weights: Mapping[str, float], dedupe: bool,
+              mode: str, candidates: "_Candidates") -> list[Hit]:
+        """Fuse the ranked lists, read the chunks not read yet, one hit per article."""
         fused = weighted_rrf(lists, weights)
-        read([row for row, _, _ in fused])
+        candidates.rows([row for row, _, _ in fused])
+        chunks, flats = candidates.chunks, candidates.flats
         groups: dict[tuple[str, str], Hit] = {}
         for row, score, ranks in fused:
             chunk = chunks[row]
@@ -404,6 +400,26 @@ class Index:
         merged = self._collapse_copies([other] + [g for g in groups.values() if g is not other], 1, flats)[0]
         place = min(len(rest), XL_PLACE - 1)
         return (rest[:place] + [merged] + rest[place:])[:len(hits)]
+
+class _Candidates:
+    """The chunks one search has read from the catalog, each read once, with the
+    text compared to spot copies (`_flat`)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.chunks: dict[int, Chunk] = {}
+        self.flats: dict[int, str] = {}
+
+    def rows(self, rows: list[int]) -> None:
+        rows = [row for row in dict.fromkeys(rows) if row not in self.chunks]
+        self.chunks.update(zip(rows, self.catalog.chunks(rows)))
+        self.flats.update((row, _flat(self.chunks[row].text)) for row in rows)
+
+
+def _in_fusion_order(lists: dict[str, list[int]]) -> dict[str, list[int]]:
+    """The fusion breaks ties by first appearance: one order of lists, whichever finished first."""
+    return {name: lists[name] for name in ("bm25", "named", "dense", "bm25_xl", "dense_xl") if name in lists}
+
 
 def _one_faiss_thread() -> None:
     import faiss

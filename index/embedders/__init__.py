@@ -70,11 +70,3 @@ def make_embedder(model: str | None = None, *, serving: bool = False, threads: i
 
     return SentenceTransformerEmbedder(name, threads=threads, **options)
 
-
-def __getattr__(attr: str):
-    # `from index.embedders import SentenceTransformerEmbedder` without importing torch up front
-    if attr == "SentenceTransformerEmbedder":
-        from .sbert import SentenceTransformerEmbedder
-
-        return SentenceTransformerEmbedder
-    raise AttributeError(attr)

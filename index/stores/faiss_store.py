@@ -114,7 +114,11 @@ class FaissStore:
     def load(cls, path: str | Path, kind: str = "auto") -> "FaissStore":
         import faiss
 
-        index = faiss.read_index(str(path))
+        return cls.wrap(faiss.read_index(str(path)), kind)
+
+    @classmethod
+    def wrap(cls, index, kind: str = "auto") -> "FaissStore":
+        """A store over an existing FAISS index (an IndexIDMap2)."""
         store = cls.__new__(cls)
         store.dim, store.kind, store.index = index.d, kind, index
         return store
