@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from index.search import Hit, Index, question_lang
-from index.tokenize import tokenize
+from index.tokenize import TokenFinder, tokenize
 from ingest.models import DOC_TYPES, Chunk
 
 from .clauses import resolve as resolve_clause
@@ -63,6 +63,7 @@ class Answerer:
         by half when it states what the question asks for (a period, a quantity)."""
         out = []
         total = sum(weights.values()) or 1.0
+        tokens_of = TokenFinder(weights)
         for rank, hit in enumerate(hits):
             prior = 1.0 / (1.0 + 0.15 * rank)
             for chunk in hit.chunks:
@@ -73,7 +74,7 @@ class Answerer:
                     start = bullet.end() if bullet else start  # "- 15 days ..." is quoted without its dash
                     if end - start < 4:
                         continue
-                    tokens = set(tokenize(chunk.text[start:end]))
+                    tokens = tokens_of(chunk.text[start:end])
                     overlap = sum(w for t, w in weights.items() if t in tokens) / total
                     if overlap > 0:
                         boost = 1.5 if asked and states_what_is_asked(chunk.text[start:end], asked) else 1.0

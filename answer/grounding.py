@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from index.search import Hit
-from index.tokenize import tokenize
+from index.tokenize import TokenFinder, tokenize
 
 from .question import PERIOD_UNITS, UNITS, asked_for
 from .sentences import sentence_spans
@@ -99,7 +99,7 @@ def check_grounded(question: str, hits: list[Hit], chosen, weights: dict[str, fl
     for name in asked.names:
         if not _mentions(named, name):
             return False, f"the passages found do not mention {name}"
-    stream = tokenize(evidence)
+    stream = tokenize(evidence) if asked.terms else []
     for term in asked.terms:
         names = {t for n in asked.names for t in tokenize(n)}
         wanted = [t for t in tokenize(term, query=True) if t not in names and not t.isdigit()]
@@ -119,10 +119,10 @@ def check_grounded(question: str, hits: list[Hit], chosen, weights: dict[str, fl
         return False, f"the passages found state no period {what}"
     if asked.share and not _SHARE.search(evidence):
         return False, "the passages found state no proportion"
-    evidence_tokens = set(tokenize(evidence))
     own = set(tokenize(question, query=True))  # the question's own words, not their translations
     weights = {t: w for t, w in weights.items() if t in own}
     total = sum(weights.values())
+    evidence_tokens = TokenFinder(weights)(evidence)
     covered = sum(w for t, w in weights.items() if t in evidence_tokens)
     coverage = covered / total if total else 0.0
     if coverage < MIN_COVERAGE:

@@ -13,6 +13,9 @@ _BOUNDARY = re.compile(r"(?<=[。；！？])|(?<=[.;!?])\s+(?=\S)|\n+")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:a\.m|p\.m|e\.g|i\.e|etc|vs|approx|No|Nos|Co|Inc|Ltd|Corp|Mr|Mrs|Ms|Dr|St|Sec|Secs|Art|Fig|para|pp|p|cf|al)\.|"
     r"\b[A-Z]\.)$", re.I)
+# Enough characters before a boundary for the longest abbreviation, the
+# character before it (for \b) and the spaces rstrip() drops.
+_TAIL = 40
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -22,7 +25,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         cut = match.end() if match.group(0).strip() == "" else match.start()
         if match.group(0) == "":
             cut = match.start()
-        before = text[cuts[-1]:match.start()].rstrip()
+        # The abbreviation ends the text before the boundary: its last characters
+        # decide (searching the whole sentence so far made long chunks quadratic).
+        before = text[max(cuts[-1], match.start() - _TAIL):match.start()].rstrip()
         if "\n" not in match.group(0) and _ABBREVIATION.search(before):
             continue
         cuts.append(match.end())

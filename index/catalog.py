@@ -134,8 +134,10 @@ class Catalog:
         for start in range(0, len(rows), 900):
             part = rows[start:start + 900]
             query = f"SELECT {_CHUNK_COLUMNS} FROM chunks WHERE row IN ({','.join('?' * len(part))})"
-            for r in self.db.execute(query, part):
-                found[r["row"]] = _chunk(r)
+            cursor = self.db.cursor()
+            cursor.row_factory = None  # plain tuples: a search reads a few hundred chunks
+            for r in cursor.execute(query, part):
+                found[r[0]] = _chunk_of_columns(r)
         return [found[r] for r in rows]
 
     def embed_rows(self) -> dict[str, int]:
@@ -148,8 +150,11 @@ class Catalog:
         out = []
         for start in range(0, len(ids), 900):
             part = ids[start:start + 900]
-            query = f"SELECT * FROM chunks WHERE doc_id IN ({','.join('?' * len(part))}) ORDER BY row"
-            out.extend((_chunk(r), json.loads(r["tokens"]), r["embed_key"], r["row"]) for r in self.db.execute(query, part))
+            query = (f"SELECT {_CHUNK_COLUMNS}, tokens, embed_key FROM chunks "
+                     f"WHERE doc_id IN ({','.join('?' * len(part))}) ORDER BY row")
+            cursor = self.db.cursor()
+            cursor.row_factory = None
+            out.extend((_chunk_of_columns(r[:-2]), json.loads(r[-2]), r[-1], r[0]) for r in cursor.execute(query, part))
         out.sort(key=lambda item: item[3])
         return out
 
@@ -177,10 +182,12 @@ _CHUNK_COLUMNS = ('row, chunk_id, doc_id, source, title, doc_type, lang, heading
                   'page_end, start, "end", text, fields')
 
 
-def _chunk(r: sqlite3.Row) -> Chunk:
+def _chunk_of_columns(r: tuple) -> Chunk:
+    """A Chunk from a row of _CHUNK_COLUMNS, in their order."""
+    _, chunk_id, doc_id, source, title, doc_type, lang, heading_path, locator, page_start, page_end, start, end, text, fields = r
     return Chunk(
-        chunk_id=r["chunk_id"], doc_id=r["doc_id"], source=r["source"], title=r["title"],
-        doc_type=r["doc_type"], lang=r["lang"], heading_path=tuple(json.loads(r["heading_path"])),
-        locator=r["locator"], page_start=r["page_start"], page_end=r["page_end"], start=r["start"],
-        end=r["end"], text=r["text"], fields=json.loads(r["fields"]),
+        chunk_id=chunk_id, doc_id=doc_id, source=source, title=title, doc_type=doc_type, lang=lang,
+        heading_path=tuple(json.loads(heading_path)) if heading_path != "[]" else (), locator=locator,
+        page_start=page_start, page_end=page_end, start=start, end=end, text=text,
+        fields=json.loads(fields) if fields != "{}" else {},
     )

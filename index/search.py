@@ -40,6 +40,8 @@ XL_COVERAGE = 0.5
 XL_PLACE = 5
 FILTER_KEYS = ("doc_type", "lang", "folder", "source", "doc_id", *FILTER_FIELDS, "date_from", "date_to")
 MODES = ("hybrid", "dense", "bm25")
+COPY_MIN_CHARS = 20  # shorter texts ("1. General") are not taken for copies of one another
+MASKS_KEPT = 32  # filters whose rows an open index keeps (a bool per chunk each)
 
 # Weight of each ranked list in the fusion, by question language (set on the
 # dev set; see docs/quality.md). bm25_xl / dense_xl search the glossary
@@ -132,6 +134,7 @@ class Index:
         self._titles: dict[str, str] | None = None
         self._cities: list[str] | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._masks: dict[tuple[str, tuple], np.ndarray] = {}  # filter -> rows, least recently used first
 
     @classmethod
     def open(cls, folder: str | Path, embedder: Embedder | None = None, *, model: str | None = None,
@@ -204,14 +207,30 @@ class Index:
             elif key == "folder":
                 clauses.append("(" + " OR ".join("source LIKE ? ESCAPE '\\'" for _ in values) + ")")
                 params.extend(_like_prefix(v) for v in values)
+            elif key in ("doc_type", "lang"):
+                # Checked above against the stored spellings, so the index on
+                # (doc_type, lang) answers (COLLATE NOCASE would scan every chunk).
+                clauses.append(f"{key} IN ({','.join('?' * len(values))})")
+                params.extend(values)
             else:
                 # "riverton" finds Riverton (SQLite folds ASCII letters only).
                 clauses.append(f"{key} COLLATE NOCASE IN ({','.join('?' * len(values))})")
                 params.extend(str(v) for v in values)
         if not clauses:
             return None
-        mask = np.zeros(self.size, dtype=bool)
-        mask[self.catalog.rows_where(" AND ".join(clauses), params)] = True
+        where = " AND ".join(clauses)
+        key = (where, tuple(params))
+        mask = self._masks.pop(key, None)
+        if mask is None:
+            mask = np.zeros(self.size, dtype=bool)
+            mask[self.catalog.rows_where(where, params)] = True
+            mask.flags.writeable = False
+        # A generation never changes, so a filter's rows are read once: every
+        # "similar findings" question filters to the records, and at a million
+        # chunks reading those rows takes longer than the search.
+        self._masks[key] = mask
+        while len(self._masks) > MASKS_KEPT:
+            self._masks.pop(next(iter(self._masks)))
         return mask
 
     def named_mask(self, query: str, mask: np.ndarray | None) -> np.ndarray | None:
@@ -358,16 +377,14 @@ class Index:
         collection quoting it). Such hits become one, led by the passage from the
         larger document (where it has its context), the copy riding along."""
         out: list[Hit] = []
-        keys: list[list[str]] = []
+        keys: list[list[str]] = []  # the texts of each hit in `out` long enough to compare
         for hit in groups:
             key = flats[hit.row]
-            match = None
-            if len(key) >= 20:
-                match = next((i for i, ks in enumerate(keys) if any(key in other or other in key for other in ks if len(other) >= 20)), None)
+            match = _copy_of(key, keys) if len(key) >= COPY_MIN_CHARS else None
             if match is None:
                 if len(out) < k:
                     out.append(hit)
-                    keys.append([key])
+                    keys.append([key] if len(key) >= COPY_MIN_CHARS else [])
                 continue
             first = out[match]
             if self.doc_sizes.get(hit.chunk.doc_id, 0) > self.doc_sizes.get(first.chunk.doc_id, 0):
@@ -414,6 +431,15 @@ class _Candidates:
         rows = [row for row in dict.fromkeys(rows) if row not in self.chunks]
         self.chunks.update(zip(rows, self.catalog.chunks(rows)))
         self.flats.update((row, _flat(self.chunks[row].text)) for row in rows)
+
+
+def _copy_of(key: str, keys: list[list[str]]) -> int | None:
+    """The first hit one of whose texts contains `key` or is contained in it."""
+    for i, texts in enumerate(keys):
+        for other in texts:
+            if key in other or other in key:
+                return i
+    return None
 
 
 def _in_fusion_order(lists: dict[str, list[int]]) -> dict[str, list[int]]:

@@ -17,6 +17,7 @@ import logging
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Collection
 
 from ingest.structure import zh_to_int
 
@@ -71,6 +72,11 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+# The shape of every token identifiers() makes ("gb15577", "1910.272(e)",
+# "第三十八条", "art38"): a wanted token of another shape is never one of them.
+_IDENTIFIER_SHAPE = re.compile(r"[a-z]+\d|\d{4}\.\d|第.+条")
+
+
 def identifiers(text: str) -> list[str]:
     """Identifier tokens found in (normalised) text."""
     out: list[str] = []
@@ -109,17 +115,73 @@ def _chinese(run: str, query: bool) -> list[str]:
     return singles + [b for b in bigrams if b not in singles]
 
 
+def _english(text: str) -> list[str]:
+    """Stemmed words of the (normalised) text outside its Chinese runs."""
+    return [t for t in map(_english_token, _WORD.findall(_CJK_RUN.sub(" ", text))) if t]
+
+
+def _english_token(word: str) -> str:
+    """A word's token: its stem, a number as it is, "" for a stop word."""
+    if word in EN_STOP:
+        return ""
+    return word if word[0].isdigit() else _stemmer().stemWord(word.replace("’", "'").split("'")[0])
+
+
 def tokenize(text: str, query: bool = False) -> list[str]:
     """BM25 tokens of a document text, or of a question with `query=True`."""
     text = normalise(text)
     tokens = identifiers(text)
     for run in _CJK_RUN.findall(text):
         tokens.extend(_chinese(run, query))
-    latin = _CJK_RUN.sub(" ", text)
-    words = [w for w in _WORD.findall(latin) if w not in EN_STOP]
-    stemmer = _stemmer()
-    tokens.extend(w if w[0].isdigit() else stemmer.stemWord(w.replace("’", "'").split("'")[0]) for w in words)
+    tokens.extend(_english(text))
     return [t for t in tokens if t]
+
+
+class TokenFinder:
+    """Which of some wanted tokens a text's tokens include: `set(tokenize(text))
+    & wanted`, computed without the work that cannot find a wanted token. The
+    answerer scores every sentence of the retrieved passages (hundreds per
+    question) against the question's tokens this way.
+
+    - A Chinese token is a piece of its run, so a run holding no wanted token
+      as a substring is not cut with jieba (most of tokenize's time); and a
+      wanted two-character token without stop characters that a run holds is
+      always one of the run's bigrams. Only runs holding other wanted tokens
+      (longer words, single characters) are cut.
+    - Identifiers are looked for only when a wanted token has their shape.
+    """
+
+    def __init__(self, wanted: Collection[str]) -> None:
+        self.wanted = frozenset(wanted)
+        self._chinese = [t for t in self.wanted if _CJK_RUN.fullmatch(t)]
+        self._bigrams = {t for t in self._chinese if len(t) == 2 and not set(t) & _ZH_STOP_CHARS}
+        self._identifiers = any(_IDENTIFIER_SHAPE.match(t) for t in self.wanted)
+        self._english = len(self._chinese) < len(self.wanted)
+        self._stems: dict[str, str] = {}
+
+    def __call__(self, text: str) -> set[str]:
+        text = normalise(text)
+        wanted = self.wanted
+        found = {t for t in identifiers(text) if t in wanted} if self._identifiers else set()
+        if self._english:
+            # Each word is stemmed once per finder: a question's passages repeat their words.
+            stems = self._stems
+            for word in _WORD.findall(_CJK_RUN.sub(" ", text)):
+                token = stems.get(word)
+                if token is None:
+                    token = stems[word] = _english_token(word)
+                if token in wanted:
+                    found.add(token)
+        if self._chinese:
+            for run in _CJK_RUN.findall(text):
+                inside = [t for t in self._chinese if t in run]
+                if not inside:
+                    continue
+                sure = [t for t in inside if t in self._bigrams]
+                found.update(sure)
+                if len(sure) < len(inside):
+                    found.update(t for t in _chinese(run, False) if t in wanted)
+        return found
 
 
 def place_names(text: str) -> list[str]:

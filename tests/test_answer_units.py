@@ -239,6 +239,12 @@ def test_abbreviations_do_not_end_a_sentence():
         assert text[a:b] == text[a:b].strip() and text[a:b]
 
 
+def test_an_abbreviation_ends_no_sentence_however_long_the_sentence():
+    long = "Dust collectors, ducts, hoods, fans, filter bags, ash hoppers and every other part of the system " * 3
+    text = f"{long}are inspected by 5 p.m. each day. Then the log is signed."
+    assert split_sentences(text) == [f"{long}are inspected by 5 p.m. each day.", "Then the log is signed."]
+
+
 def test_chinese_sentences_end_at_full_stops_and_semicolons():
     text = "第一条除尘器应当接地。第二条不得使用压缩空气吹扫；第三条每班清扫！是否合格？"
     spans = sentence_spans(text)

@@ -17,7 +17,7 @@ from conftest import FakeEmbedder, all_chunks, index_state, make_docx, make_smal
 import index.build as build
 from index import persist
 from index.build import embed_text, ingest, ingest_lock
-from index.search import FILTER_KEYS, Index, article_key
+from index.search import FILTER_KEYS, MASKS_KEPT, Index, article_key
 from ingest.errors import IndexStateError, IngestLockedError
 
 SOURCES = ["plans/riverton-plan.md", "records/findings.csv", "regulations-zh/fenchen.md",
@@ -330,6 +330,24 @@ def test_filters_apply_inside_the_search(built, filters, k, check, mode):
     assert len(index.search(QUERY, k + 5, filters, mode=mode)) == k  # no more exist
     mask = index.mask(filters)
     assert int(mask.sum()) >= k and mask.dtype == bool and len(mask) == index.size
+
+
+def test_a_filters_rows_are_read_once_and_kept_read_only(built, monkeypatch):
+    index = _open(built[1])
+    chunks = all_chunks(index.catalog)
+    reads = []
+    rows_where = index.catalog.rows_where
+    monkeypatch.setattr(index.catalog, "rows_where", lambda *a: reads.append(a) or rows_where(*a))
+    first = index.mask({"doc_type": "record"})
+    assert index.mask({"doc_type": "record"}) is first and len(reads) == 1
+    assert int(first.sum()) == sum(c.doc_type == "record" for c in chunks)
+    with pytest.raises(ValueError):
+        first[0] = not first[0]  # shared by every search: nobody may change it
+    # The least recently used filter goes when more than MASKS_KEPT are kept.
+    for day in range(MASKS_KEPT):
+        index.mask({"date_from": f"2024-01-{day + 1:02d}"})
+    assert index.mask({"doc_type": "record"}) is not first and len(reads) == MASKS_KEPT + 2
+    assert np.array_equal(index.mask({"doc_type": "record"}), first)
 
 
 def test_filtering_after_the_search_would_not_have_been_enough(built):

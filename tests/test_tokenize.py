@@ -3,9 +3,15 @@ stay whole (and in parts), Chinese question phrasing is dropped, English is
 stemmed, and "第三十八条" and "Article 38" meet on the same token."""
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
 import pytest
 
-from index.tokenize import identifiers, normalise, tokenize
+from answer.sentences import split_sentences
+from index.tokenize import _IDENTIFIER_SHAPE, TokenFinder, identifiers, normalise, tokenize
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 @pytest.mark.parametrize(
@@ -109,3 +115,60 @@ def test_document_and_question_are_cut_the_same_way():
 def test_empty_and_punctuation_only():
     assert tokenize("") == []
     assert tokenize("？！。，、 …") == []
+
+
+def _corpus_sentences() -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.rglob("*.md")) if p.name != "README.md"]
+    return [s for text in texts for s in split_sentences(text)]
+
+
+QUESTIONS = [
+    "How do I inspect dust explosion risks in an aluminium polishing shop?",
+    "What are the rectification deadlines under Article 38 and GB 15577-2018?",
+    "有限空间作业前应当检测哪些气体？整改期限是多少天？",
+    "粉尘涉爆企业除尘系统应当符合哪些要求？",
+    "第三十八条规定的重大事故隐患如何处理？",
+    "煤气区域一氧化碳报警器的设置要求",
+]
+
+
+def test_token_finder_finds_what_tokenize_finds():
+    # The answerer scores sentences with TokenFinder instead of tokenize: the
+    # tokens it finds must be exactly the wanted ones tokenize gives, for
+    # wanted sets of every kind: questions' tokens, and tokens of the corpus
+    # itself (long jieba words, single characters, bigrams with stop
+    # characters, identifiers, numbers) mixed with tokens a sentence lacks.
+    sentences = _corpus_sentences()
+    assert len(sentences) > 300
+    rng = random.Random(7)
+    vocabulary = sorted({t for s in sentences for t in tokenize(s)})
+    wanted_sets = [set(tokenize(q, query=True)) for q in QUESTIONS]
+    wanted_sets += [set(rng.sample(vocabulary, 40)) for _ in range(20)]
+    wanted_sets += [{"有限空间", "除尘器", "罐", "的规", "art38", "第三十八条", "gb15577", "1910.146", "15", "inspect"}]
+    checked = found = 0
+    for wanted in wanted_sets:
+        finder = TokenFinder(wanted)
+        for sentence in sentences:
+            expected = set(tokenize(sentence)) & wanted
+            assert finder(sentence) == expected, sentence
+            checked += 1
+            found += bool(expected)
+    assert found > checked // 10  # the comparison is not between empty sets
+
+
+def test_token_finder_on_hand_made_cases():
+    # A three-character word is found only where jieba cuts it out ...
+    finder = TokenFinder({"除尘器", "气", "尘器"})
+    assert finder("湿式除尘器应当定期清灰") == {"除尘器", "尘器"}
+    # ... a single character only as a one-character run, as tokenize does.
+    assert finder("气") == {"气"} and "气" not in finder("氢气浓度")
+    assert TokenFinder({"gb15577", "art38"})("符合GB 15577-2018第三十八条") == {"gb15577", "art38"}
+    assert TokenFinder({"inspect", "collector"})("Inspections of dust collectors") == {"inspect", "collector"}
+    assert TokenFinder(set())("anything") == set()
+
+
+def test_identifier_tokens_have_the_shape_the_finder_looks_for():
+    texts = _corpus_sentences() + ["§ 1910.272(e)(1)", "AQ/T 9006-2010", "第一百零二条", "Article 38", "29 CFR 1904.39"]
+    made = {t for text in texts for t in identifiers(normalise(text))}
+    assert len(made) > 10
+    assert all(_IDENTIFIER_SHAPE.match(t) for t in made), sorted(t for t in made if not _IDENTIFIER_SHAPE.match(t))
