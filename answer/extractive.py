@@ -25,6 +25,7 @@ from .sentences import sentence_spans
 
 _DEADLINE = re.compile(r"\d+\s*(日|天|个月|小时|工作日)|within|days?\b|hours?\b|months?\b|期限|时限|限期|之日起|以前|before|no later than", re.I)
 _BULLET = re.compile(r"[-*•]\s+")
+_SPACES = re.compile(r"\s+")
 MAX_STATEMENTS = {"howto": 8, "rectify": 7, "lookup": 6, "similar": 5}
 FLOOR_SHARE = 0.25  # a sentence must score this share of the best one to be used as evidence
 WEAK_SHARE = 0.4  # a top hit's best sentence is used down to this share of the floor
@@ -176,8 +177,10 @@ class Answerer:
         by_text: dict[str, int] = {}
 
         def take(sentence: Sentence, force: bool = False, low: float = 1.0) -> None:
-            norm = re.sub(r"\s+", "", sentence.text)
-            if len(norm) < 6 or sentence.score < floor * low:
+            if sentence.score < floor * low:
+                return
+            norm = _SPACES.sub("", sentence.text)
+            if len(norm) < 6:
                 return
             if norm in by_text:
                 group = chosen[by_text[norm]]
@@ -205,6 +208,8 @@ class Answerer:
             if deadline:
                 take(deadline, force=True)
         for sentence in sentences:
+            if sentence.score < floor:
+                break  # sorted by score: none after it is taken either
             take(sentence)
         chosen.sort(key=lambda group: (group[0].hit_rank, group[0].chunk.chunk_id, group[0].start))
         return chosen

@@ -9,27 +9,33 @@ from __future__ import annotations
 
 import re
 
-_BOUNDARY = re.compile(r"(?<=[。；！？])|(?<=[.;!?])\s+(?=\S)|\n+")
+# A boundary: after a Chinese end mark; the spaces after an English one (when
+# text follows); a run of line breaks. The end marks are matched, not looked
+# behind for: a lookbehind is tried at every character, and this runs over every
+# sentence of every retrieved passage.
+_BOUNDARY = re.compile(r"[。；！？]|[.;!?]\s+(?=\S)|\n+")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:a\.m|p\.m|e\.g|i\.e|etc|vs|approx|No|Nos|Co|Inc|Ltd|Corp|Mr|Mrs|Ms|Dr|St|Sec|Secs|Art|Fig|para|pp|p|cf|al)\.|"
     r"\b[A-Z]\.)$", re.I)
-# Enough characters before a boundary for the longest abbreviation, the
-# character before it (for \b) and the spaces rstrip() drops.
-_TAIL = 40
+# Enough characters before a full stop for the longest abbreviation and the
+# character before it (for \b).
+_TAIL = 12
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of `text`, whitespace-trimmed, as exact offsets."""
     cuts = [0]
     for match in _BOUNDARY.finditer(text):
-        cut = match.end() if match.group(0).strip() == "" else match.start()
-        if match.group(0) == "":
-            cut = match.start()
-        # The abbreviation ends the text before the boundary: its last characters
-        # decide (searching the whole sentence so far made long chunks quadratic).
-        before = text[max(cuts[-1], match.start() - _TAIL):match.start()].rstrip()
-        if "\n" not in match.group(0) and _ABBREVIATION.search(before):
+        mark = match.group(0)[0]
+        if mark in "。；！？":
+            cuts.append(match.end())
             continue
+        if mark == "." and "\n" not in match.group(0):
+            # "p.m. on Friday", "the U.S. need": the full stop of an abbreviation
+            # ends no sentence. Only the characters just before it decide.
+            stop = match.start() + 1
+            if _ABBREVIATION.search(text, max(cuts[-1], stop - _TAIL), stop):
+                continue
         cuts.append(match.end())
     cuts.append(len(text))
     spans = []

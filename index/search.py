@@ -166,6 +166,7 @@ class Index:
             import faiss
 
             faiss.omp_set_num_threads(1)
+            store.split_scan()
         return cls(folder, generation, manifest, catalog, store, lexical, embedder, lexicon or default_lexicon(),
                    serving, warnings)
 
@@ -178,6 +179,7 @@ class Index:
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
+        self.store.close()
         self.catalog.close()
 
     # -- filters --------------------------------------------------------
