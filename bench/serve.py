@@ -74,7 +74,8 @@ def ann(index_dir: str, questions_file: str, vectors_file: str | None, k: int = 
     """The served vector store against exact float32 search over the same
     vectors (the ground truth), and HNSW: recall@10 and @100 of each, and the
     latency of each (one FAISS thread, as when serving). The served store is a
-    float16 scan up to HNSW_THRESHOLD chunks, HNSW above."""
+    float16 scan up to HNSW_THRESHOLD chunks, HNSW above; from SPLIT_MIN chunks
+    a serving process scans it in two halves at once (`flat_halves`)."""
     import faiss
 
     from index import persist
@@ -100,6 +101,10 @@ def ann(index_dir: str, questions_file: str, vectors_file: str | None, k: int = 
     build_s = {}
     if served.current_kind == "flat":
         stores["flat"] = served
+        halves = FaissStore.wrap(served.index)
+        halves.split_scan()  # as a serving process scans it (from SPLIT_MIN vectors on)
+        if halves._halves is not None:
+            stores["flat_halves"] = halves
         # The HNSW twin of an exact index is cached beside it (a scaled index
         # folder is deleted whole when it is rebuilt).
         cached = folder / "hnsw-twin.faiss"
@@ -141,7 +146,9 @@ def ann(index_dir: str, questions_file: str, vectors_file: str | None, k: int = 
                      for q in queries)
         return round(float(np.mean([len(set(a) & set(b)) / depth for a, b in pairs])), 4)
 
+    same = {kind: results[kind] == results["flat"] for kind in ("flat_halves",) if kind in results}
     return {"chunks": n, "served_kind": served.current_kind, "hnsw_m": HNSW_M, "queries": len(queries),
+            "halves_same_as_one_scan": same.get("flat_halves"),
             "recall_at_10": recall("hnsw", 10), "recall_at_100": recall("hnsw", 100),
             "flat_recall_at_10": recall("flat", 10), "flat_recall_at_100": recall("flat", 100),
             "latency_ms": timings, "hnsw_build_s": build_s.get("hnsw"),

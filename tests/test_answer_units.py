@@ -2,12 +2,16 @@
 follow-up, what it asks for), sentence boundaries, and the citation check."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
+from answer import grounding
 from answer.extractive import Sentence
 from answer.grounding import check_grounded, states_what_is_asked
 from answer.models import Citation
-from answer.question import asked_for, detect_mode, resolve_follow_up
+from answer.question import UNITS, asked_for, detect_mode, resolve_follow_up
 from answer.sentences import sentence_spans, split_sentences
 from answer.verify import check_answer, statements, supported
 from index.search import Hit
@@ -329,3 +333,28 @@ def test_every_failing_statement_is_listed():
     markdown = f"{QUOTE} [1]. Hot work needs a permit. Sparks are tested monthly [4]."
     failures = check_answer(markdown, [cite()])
     assert [why for _, why in failures] == ["no citation marker", "cites [4], which is not one of the passages"]
+
+
+# --- the quick checks of grounding ------------------------------------------------
+
+def test_quick_period_and_quantity_checks_agree_with_the_full_patterns():
+    # states_a_period and _has_quantity look for a word first and run the full
+    # pattern only where it occurs: they must decide as the full patterns do.
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    sentences = [s for p in sorted(corpus.rglob("*.md")) for s in split_sentences(p.read_text(encoding="utf-8"))]
+    sentences += ["每班清扫一次", "within 15 calendar days", "annually", "保存三年", "10 mA", "1 May", "25 m", "85 dB",
+                  "不超过30毫克/立方米", "at 1.2 cal/cm2", "40 lb", "每季度检测", "two weeks", "两周内", "3个月", "5个工作日"]
+
+    def full_quantity(text, unit):
+        for spelling in UNITS[unit]:
+            spelling = spelling.strip()
+            end = r"s?(?![a-z])" if re.fullmatch(r"[a-z]{1,3}", spelling) else ""
+            if re.search(grounding._NUMBER + r"\s*" + re.escape(spelling) + end, text, re.I):
+                return True
+        return False
+
+    periods = [grounding.states_a_period(s) for s in sentences]
+    assert periods == [bool(grounding._PERIOD.search(s)) for s in sentences]
+    quantities = [grounding._has_quantity(s, unit) for s in sentences for unit in UNITS]
+    assert quantities == [full_quantity(s, unit) for s in sentences for unit in UNITS]
+    assert sum(periods) > 20 and sum(quantities) > 20  # not a comparison of two empty answers
