@@ -136,6 +136,11 @@ def part_query(args, work: Path, ready=None) -> dict:
         _log("query latency on the ingested corpus")
         out["corpus"] = {"latency": run_json(["-m", "bench.serve", "latency", str(index), str(args.questions),
                                                "--samples", str(args.samples)])}
+        # The peer's questions on the same chunks and vectors, timed alone right
+        # after ours (its indexing, embedding included, is timed in the peer part).
+        _log("peer: txtai on the corpus (the index's vectors), queries timed alone")
+        out["corpus"]["peer"] = run_json(["-m", "bench.peer", str(index), str(args.questions), "--samples",
+                                          str(args.samples), "--index-vectors"])
     for size in args.sizes:
         build = _scaled(work, size, reuse=bool(args.subset))  # cached: built by the scale part
         folder = work / f"scaled-{size}"

@@ -11,9 +11,11 @@ one FAISS thread, as ours are. hit@5 uses the same rule as index/evaluate.py
 (a returned chunk from the gold source containing the gold quote), on txtai's
 raw top 5 (it does not group the parts of an article).
 
-With --scaled, the texts and vectors of a scaled index are given instead
-(method "external": indexed texts are looked up, questions are embedded with
-the model), so the peer's index time there excludes embedding.
+With --vectors (a scaled index) or --index-vectors (an ingested index), the
+texts and vectors of an index are given instead (method "external": indexed
+texts are looked up, questions are embedded with the model), so the peer's
+index time there excludes embedding; the query part uses this to time the
+peer's questions alone, right after ours.
 """
 from __future__ import annotations
 
@@ -39,7 +41,19 @@ def _chunks(index_dir: str):
         idx.close()
 
 
-def run(index_dir: str, questions_file: str, samples: int, vectors_file: str | None = None) -> dict:
+def _index_vectors(index_dir: str) -> np.ndarray:
+    """The vectors an index holds, by row (float16 decoded to float32)."""
+    from index.search import Index
+
+    idx = Index.open(index_dir, verify=False)
+    try:
+        return idx.store.vectors(np.arange(idx.size, dtype=np.int64))
+    finally:
+        idx.close()
+
+
+def run(index_dir: str, questions_file: str, samples: int, vectors_file: str | None = None,
+        index_vectors: bool = False) -> dict:
     try:
         from txtai import Embeddings
     except ImportError as exc:
@@ -51,7 +65,8 @@ def run(index_dir: str, questions_file: str, samples: int, vectors_file: str | N
     from index.embedders import default_model_path
     from index.evaluate import hits_gold
 
-    if vectors_file:
+    external = bool(vectors_file) or index_vectors
+    if external:
         chunks = _chunks(index_dir)
     else:
         from .ingest_bench import corpus_chunks
@@ -59,10 +74,10 @@ def run(index_dir: str, questions_file: str, samples: int, vectors_file: str | N
         chunks = corpus_chunks(index_dir)
     texts = [embed_text(c) for c in chunks]
     model_path = default_model_path()
-    if vectors_file:
+    if external:
         from sentence_transformers import SentenceTransformer
 
-        vectors = np.load(vectors_file, mmap_mode="r")
+        vectors = np.load(vectors_file, mmap_mode="r") if vectors_file else _index_vectors(index_dir)
         lookup = {t: i for i, t in enumerate(texts)}
         model = SentenceTransformer(model_path, device="cpu")
 
@@ -111,19 +126,21 @@ def run(index_dir: str, questions_file: str, samples: int, vectors_file: str | N
     hit5["all"] = round(sum(1 for r in every if r) / len(every), 4) if every else None
     return {"chunks": len(texts), "index_s": round(index_s, 2), "chunks_per_s": round(len(texts) / index_s, 2),
             "search_ms": percentiles(ms), "hit@5": hit5,
-            "config": {"method": "external" if vectors_file else "default (model folder)", "hybrid": True, "content": True},
+            "config": {"method": "external" if external else "default (model folder)", "hybrid": True, "content": True},
             "rss_indexed_mib": round(rss_indexed, 1), "rss_index_growth_mib": round(rss_indexed - rss_before, 1),
             "peak_rss_mib": round(peak_rss_mib(), 1), "txtai": version("txtai")}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.peer")
-    parser.add_argument("index", help="the corpus folder; with --vectors, a scaled index folder")
+    parser.add_argument("index", help="the corpus folder; with --vectors or --index-vectors, an index folder")
     parser.add_argument("questions")
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--vectors", help="a scaled index's vectors.npy (method external)")
+    parser.add_argument("--index-vectors", action="store_true",
+                        help="INDEX is an index folder: its own vectors (method external), so only the queries are timed")
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.index, args.questions, args.samples, args.vectors)))
+    print(json.dumps(run(args.index, args.questions, args.samples, args.vectors, args.index_vectors)))
     return 0
 
 

@@ -157,19 +157,20 @@ class TokenFinder:
         self._bigrams = {t for t in self._chinese if len(t) == 2 and not set(t) & _ZH_STOP_CHARS}
         self._identifiers = any(_IDENTIFIER_SHAPE.match(t) for t in self.wanted)
         self._english = len(self._chinese) < len(self.wanted)
-        self._stems: dict[str, str] = {}
+        self._cuts: dict[str, list[str]] = {}  # Chinese run -> its tokens, for this finder's texts
 
     def __call__(self, text: str) -> set[str]:
         text = normalise(text)
         wanted = self.wanted
         found = {t for t in identifiers(text) if t in wanted} if self._identifiers else set()
         if self._english:
-            # Each word is stemmed once per finder: a question's passages repeat their words.
-            stems = self._stems
+            tokens = _WORD_TOKENS
             for word in _WORD.findall(text):  # no word has a Chinese character: no need to blank the runs
-                token = stems.get(word)
+                token = tokens.get(word)
                 if token is None:
-                    token = stems[word] = _english_token(word)
+                    if len(tokens) >= _WORD_TOKENS_KEPT:
+                        tokens.clear()
+                    token = tokens[word] = _english_token(word)
                 if token in wanted:
                     found.add(token)
         if self._chinese:
@@ -180,8 +181,17 @@ class TokenFinder:
                 sure = [t for t in inside if t in self._bigrams]
                 found.update(sure)
                 if len(sure) < len(inside):
-                    found.update(t for t in _chinese(run, False) if t in wanted)
+                    cut = self._cuts.get(run)
+                    if cut is None:
+                        cut = self._cuts[run] = _chinese(run, False)
+                    found.update(t for t in cut if t in wanted)
         return found
+
+
+# Word -> its token, shared by every TokenFinder: a word's stem depends on the
+# word alone, and the passages' vocabulary is bounded (emptied past this size).
+_WORD_TOKENS: dict[str, str] = {}
+_WORD_TOKENS_KEPT = 200_000
 
 
 def place_names(text: str) -> list[str]:
