@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +136,7 @@ class Index:
         self._cities: list[str] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._masks: dict[tuple[str, tuple], np.ndarray] = {}  # filter -> rows, least recently used first
+        self._masks_lock = threading.Lock()
 
     @classmethod
     def open(cls, folder: str | Path, embedder: Embedder | None = None, *, model: str | None = None,
@@ -220,19 +222,21 @@ class Index:
                 params.extend(str(v) for v in values)
         if not clauses:
             return None
+        # A generation never changes, so a filter's rows are read once: every
+        # "similar findings" question filters to the records, and at a million
+        # chunks reading those rows takes longer than the search.
         where = " AND ".join(clauses)
         key = (where, tuple(params))
-        mask = self._masks.pop(key, None)
+        with self._masks_lock:  # the page's sessions share one index
+            mask = self._masks.pop(key, None)
         if mask is None:
             mask = np.zeros(self.size, dtype=bool)
             mask[self.catalog.rows_where(where, params)] = True
             mask.flags.writeable = False
-        # A generation never changes, so a filter's rows are read once: every
-        # "similar findings" question filters to the records, and at a million
-        # chunks reading those rows takes longer than the search.
-        self._masks[key] = mask
-        while len(self._masks) > MASKS_KEPT:
-            self._masks.pop(next(iter(self._masks)))
+        with self._masks_lock:
+            self._masks[key] = mask
+            while len(self._masks) > MASKS_KEPT:
+                self._masks.pop(next(iter(self._masks)))
         return mask
 
     def named_mask(self, query: str, mask: np.ndarray | None) -> np.ndarray | None:

@@ -70,3 +70,14 @@ def test_small_and_hnsw_stores_are_not_split(monkeypatch):
     hnsw.add(np.arange(300), vectors)
     hnsw.split_scan()
     assert hnsw._halves is None and hnsw.search(vectors[0], 1)[0][0] == 0
+
+
+def test_adding_or_removing_vectors_ends_the_split(stores):
+    whole, split, queries, rng = stores
+    extra = queries[:3] * 100  # far longer than any stored vector: they come first
+    split.add(np.array([90_001, 90_002, 90_003]), extra)
+    assert split._halves is None
+    assert [i for i, _ in split.search(queries[0], 1)] == [90_001]
+    split.split_scan()
+    split.remove(np.array([90_001]))
+    assert split._halves is None and split.search(queries[0], 1)[0][0] != 90_001
