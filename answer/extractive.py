@@ -75,10 +75,11 @@ class Answerer:
                     start = bullet.end() if bullet else start  # "- 15 days ..." is quoted without its dash
                     if end - start < 4:
                         continue
-                    tokens = tokens_of(chunk.text[start:end])
+                    text = chunk.text[start:end]
+                    tokens = tokens_of(text)
                     overlap = sum(w for t, w in weights.items() if t in tokens) / total
                     if overlap > 0:
-                        boost = 1.5 if asked and states_what_is_asked(chunk.text[start:end], asked) else 1.0
+                        boost = 1.5 if asked and states_what_is_asked(text, asked) else 1.0
                         out.append(Sentence(chunk, rank, start, end, overlap * prior * boost))
         out.sort(key=lambda s: -s.score)
         return out

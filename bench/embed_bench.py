@@ -102,7 +102,7 @@ def _onnx_options(subset: list[str], cores: int) -> dict | None:
     from index.embedders.onnx_runtime import load_export
 
     rows = []
-    for batch, threads in ((32, cores), (32, 1)):
+    for batch, threads in ((32, cores), (32, 1)):  # one thread last: it then times single questions
         embedder = load_export(DEFAULT_MODEL, threads=threads)
         if embedder is None:
             return None
@@ -112,7 +112,6 @@ def _onnx_options(subset: list[str], cores: int) -> dict | None:
             embedder.embed(subset)
         rows.append({"dtype": "float32 (ONNX Runtime)", "batch_size": batch, "threads": threads, "texts": len(subset),
                      "seconds": round(t.seconds, 2), "passages_per_s": round(len(subset) / t.seconds, 2)})
-    embedder = load_export(DEFAULT_MODEL, threads=1)
     ms = []
     for q in [t.split("\n", 1)[-1][:120] for t in subset[:40]]:
         t0 = time.perf_counter()

@@ -103,7 +103,7 @@ def ann(index_dir: str, questions_file: str, vectors_file: str | None, k: int = 
         stores["flat"] = served
         halves = FaissStore.wrap(served.index)
         halves.split_scan()  # as a serving process scans it (from SPLIT_MIN vectors on)
-        if halves._halves is not None:
+        if halves.is_split:
             stores["flat_halves"] = halves
         # The HNSW twin of an exact index is cached beside it (a scaled index
         # folder is deleted whole when it is rebuilt).
@@ -146,9 +146,8 @@ def ann(index_dir: str, questions_file: str, vectors_file: str | None, k: int = 
                      for q in queries)
         return round(float(np.mean([len(set(a) & set(b)) / depth for a, b in pairs])), 4)
 
-    same = {kind: results[kind] == results["flat"] for kind in ("flat_halves",) if kind in results}
     return {"chunks": n, "served_kind": served.current_kind, "hnsw_m": HNSW_M, "queries": len(queries),
-            "halves_same_as_one_scan": same.get("flat_halves"),
+            "halves_same_as_one_scan": results["flat_halves"] == results["flat"] if "flat_halves" in results else None,
             "recall_at_10": recall("hnsw", 10), "recall_at_100": recall("hnsw", 100),
             "flat_recall_at_10": recall("flat", 10), "flat_recall_at_100": recall("flat", 100),
             "latency_ms": timings, "hnsw_build_s": build_s.get("hnsw"),

@@ -329,9 +329,12 @@ class Index:
     @property
     def _workers(self) -> ThreadPoolExecutor:
         if self._executor is None:
+            import faiss
+
             # OpenMP's thread count is per thread: the worker pins FAISS to one too.
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safecite-dense",
-                                                initializer=_one_faiss_thread if self.serving else None)
+                                                initializer=faiss.omp_set_num_threads if self.serving else None,
+                                                initargs=(1,) if self.serving else ())
         return self._executor
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None, *,
@@ -451,12 +454,6 @@ def _copy_of(key: str, keys: list[list[str]]) -> int | None:
 def _in_fusion_order(lists: dict[str, list[int]]) -> dict[str, list[int]]:
     """The fusion breaks ties by first appearance: one order of lists, whichever finished first."""
     return {name: lists[name] for name in ("bm25", "named", "dense", "bm25_xl", "dense_xl") if name in lists}
-
-
-def _one_faiss_thread() -> None:
-    import faiss
-
-    faiss.omp_set_num_threads(1)
 
 
 class _WordCharacters(dict):

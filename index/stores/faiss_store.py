@@ -106,7 +106,7 @@ class FaissStore:
         if mask is not None:
             bits = np.packbits(np.asarray(mask, dtype=bool), bitorder="little")
             selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits))
-        if self._halves is not None:
+        if self.is_split:
             scores, ids = self._search_halves(query, k, selector)
         else:
             scores, ids = self.index.search(query, min(k, self.size), params=self._params(k, selector))
@@ -122,6 +122,11 @@ class FaissStore:
                     else faiss.SearchParametersHNSW(efSearch=max(64, k)))
         return faiss.SearchParameters(sel=selector) if selector is not None else None
 
+    @property
+    def is_split(self) -> bool:
+        """Whether searches scan two halves at once (split_scan)."""
+        return self._halves is not None
+
     def split_scan(self) -> None:
         """Serve exact searches from two halves of the vectors scanned at the
         same time, the second on a helper thread (FAISS releases the GIL): a
@@ -131,7 +136,7 @@ class FaissStore:
         ends the split. HNSW stores and small ones are left as they are."""
         import faiss
 
-        if self.current_kind != "flat" or self.size < SPLIT_MIN or self._halves is not None:
+        if self.current_kind != "flat" or self.size < SPLIT_MIN or self.is_split:
             return
         inner = faiss.downcast_index(self.index.index)
         ids, middle = self.ids(), self.size // 2
