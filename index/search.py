@@ -26,7 +26,8 @@ from ingest.models import DOC_TYPES, LANGS, Chunk
 
 from . import persist
 from .catalog import DATE_FIELDS, FILTER_FIELDS, Catalog
-from .embedders import Embedder, make_embedder
+from .embedders import Embedder, embed_query, make_embedder
+from .embedders import plan as plans
 from .fusion import weighted_rrf
 from .lexical import LexicalIndex
 from .lexicon import Lexicon, default_lexicon
@@ -52,6 +53,15 @@ WEIGHTS: dict[str, dict[str, float]] = {
     # Dense is near random on Chinese with the default model: it is not searched
     # unless the other lists find fewer than k articles (FILL_WEIGHT).
     "zh": {"bm25": 1.0, "dense": 0.0, "named": 1.0, "bm25_xl": 0.3, "dense_xl": 0.5},
+}
+# The same for an index of several dense lists (embedders/plan.py): MiniLM over
+# English chunks (dense_en), e5 over Chinese chunks (dense_zh), USE-m3 over all
+# (dense_all, the only list that crosses languages). Fitted on the dev set's
+# `tune` split (docs/quality.md). A question is not embedded by the model of
+# the other language's chunks: e5 and MiniLM do not cross languages.
+ROUTED_WEIGHTS: dict[str, dict[str, float]] = {
+    "en": {"bm25": 1.0, "named": 1.0, "dense_en": 1.0, "dense_zh": 0.0, "dense_all": 0.5, "bm25_xl": 0.3},
+    "zh": {"bm25": 1.0, "named": 1.0, "dense_en": 0.0, "dense_zh": 1.0, "dense_all": 0.5, "bm25_xl": 0.3},
 }
 # A dense list weighted 0 is searched only when the other lists find fewer than
 # k articles; it then joins with this weight, below anything they found
@@ -122,13 +132,17 @@ class Index:
     """An open index generation. Load once per process and share (read-only)."""
 
     def __init__(self, folder: Path, generation: Path, manifest: dict, catalog: Catalog,
-                 store: FaissStore, lexical: LexicalIndex, embedder: Embedder | None, lexicon: Lexicon,
-                 serving: bool = False, warnings: list[str] | None = None) -> None:
+                 stores: dict[str, FaissStore], lexical: LexicalIndex, embedders: Mapping[str, Embedder],
+                 lexicon: Lexicon, serving: bool = False, warnings: list[str] | None = None) -> None:
         self.folder, self.generation, self.manifest = folder, generation, manifest
         self.serving = serving  # embed questions and search FAISS on one thread each
         self.warnings = list(warnings or [])  # e.g. fell back to the previous generation
-        self.catalog, self.store, self.lexical = catalog, store, lexical
-        self._embedder = embedder
+        self.plan = plans.from_manifest(manifest)
+        self.routes = {route.list: route for route in self.plan}
+        self.catalog, self.stores, self.lexical = catalog, stores, lexical
+        self.store = stores[self.plan[0].list]  # the first dense list (the only one in a one-model index)
+        self._embedders = dict(embedders)  # model name -> embedder, made when first needed
+        self._embedders_lock = threading.Lock()
         self.lexicon = lexicon
         self.size = int(manifest["chunks"])
         self._doc_sizes: dict[str, int] | None = None
@@ -139,9 +153,15 @@ class Index:
         self._masks_lock = threading.Lock()
 
     @classmethod
-    def open(cls, folder: str | Path, embedder: Embedder | None = None, *, model: str | None = None,
-             verify: bool = True, serving: bool = False, lexicon: Lexicon | None = None) -> "Index":
+    def open(cls, folder: str | Path, embedder: Embedder | Mapping[str, Embedder] | None = None, *,
+             model: str | None = None, embedders: str | None = None, verify: bool = True, serving: bool = False,
+             lexicon: Lexicon | None = None) -> "Index":
         """Open the current generation, checking manifest, checksums and counts.
+        The index is searched with the embedders that built it (its manifest);
+        an `embedder`, a `model` or an embedder plan that differs (argument or
+        environment, see embedders/plan.py) is an error naming the command that
+        re-embeds. `embedder` may also map model names to embedders already
+        loaded (the page shares them between index generations).
         `serving` embeds questions on one thread (with the ONNX export when there
         is one) and pins FAISS to one thread: steady single-query latency."""
         folder = Path(folder)
@@ -150,38 +170,59 @@ class Index:
             raise IndexStateError(f"no index in {folder}; run: python -m ingest PATH --index {folder}")
         for warning in warnings:
             logging.getLogger("safecite").warning(warning)
-        wanted = embedder.name if embedder is not None else model
-        if wanted and wanted != manifest["model"]:
-            raise IndexStateError(
-                f"{folder} was built with the embedding model {manifest['model']!r} "
-                f"({manifest['dim']} dimensions), not {wanted!r}; open it with that model or re-ingest")
-        if embedder is not None and embedder.dim != manifest["dim"]:
-            raise IndexStateError(f"{folder} holds {manifest['dim']}-dimensional vectors, the embedder gives {embedder.dim}")
+        given = {embedder.name: embedder} if embedder is not None and hasattr(embedder, "embed") else dict(embedder or {})
+        single = embedder.name if embedder is not None and hasattr(embedder, "embed") else None
+        asked = plans.configured(embedders, model or single)
+        why = plans.mismatch(manifest, asked or plans.from_manifest(manifest))
+        if why:
+            raise IndexStateError(f"{folder}: {why}; re-embed it with: "
+                                  f"{plans.reembed_command(folder, asked or plans.from_manifest(manifest))}")
+        entries = {e["list"]: e for e in manifest.get("embedders", [])}
         catalog = Catalog(generation / persist.CATALOG)
-        store = FaissStore.load(generation / persist.VECTORS)
+        stores = {route.list: FaissStore.load(generation / route.file) for route in plans.from_manifest(manifest)}
+        for route in plans.from_manifest(manifest):
+            dim = entries.get(route.list, {}).get("dim", manifest["dim"])
+            if route.model in given and given[route.model].dim != dim:
+                catalog.close()
+                raise IndexStateError(f"{folder} holds {dim}-dimensional vectors in {route.list}, "
+                                      f"the embedder gives {given[route.model].dim}")
         lexical = LexicalIndex.load(generation / persist.BM25)
-        counts = {"catalog": catalog.count(), "vectors": store.size, "bm25": lexical.size}
+        counts = {"catalog": catalog.count(), "bm25": lexical.size}
+        for name, store in stores.items():
+            expected = entries[name]["vectors"] if name in entries else manifest["chunks"]
+            if store.size != expected:
+                counts[name] = store.size
+                counts["catalog"] = -1  # flag the disagreement below
         if len(set(counts.values())) != 1 or counts["catalog"] != manifest["chunks"] or catalog.max_row() != manifest["chunks"] - 1:
             catalog.close()
+            counts.update({name: store.size for name, store in stores.items()})
             raise IndexStateError(f"{generation}: counts disagree ({counts}, manifest {manifest['chunks']}); re-ingest to rebuild the index")
         if serving:
             import faiss
 
             faiss.omp_set_num_threads(1)
-            store.split_scan()
-        return cls(folder, generation, manifest, catalog, store, lexical, embedder, lexicon or default_lexicon(),
+            for store in stores.values():
+                store.split_scan()
+        return cls(folder, generation, manifest, catalog, stores, lexical, given, lexicon or default_lexicon(),
                    serving, warnings)
+
+    def embedder_for(self, model: str) -> Embedder:
+        """The embedder of `model`, loaded once (questions of several sessions share it)."""
+        with self._embedders_lock:
+            if model not in self._embedders:
+                self._embedders[model] = make_embedder(model, serving=self.serving)
+            return self._embedders[model]
 
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = make_embedder(self.manifest["model"], serving=self.serving)
-        return self._embedder
+        """The first dense list's embedder (the only one in a one-model index)."""
+        return self.embedder_for(self.plan[0].model)
 
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
-        self.store.close()
+        for store in self.stores.values():
+            store.close()
         self.catalog.close()
 
     # -- filters --------------------------------------------------------
@@ -281,19 +322,31 @@ class Index:
         return self._cities
 
     # -- retrieval ------------------------------------------------------
-    def _dense(self, text: str, k: int, mask: np.ndarray | None) -> list[int]:
-        vector = self.embedder.embed([text])[0]
-        return [row for row, _ in self.store.search(vector, k, mask)]
+    def fusion_weights(self, lang: str, target: Any = None) -> dict[str, float]:
+        """The fusion weights for a question in `lang` over this index's lists."""
+        if [r.list for r in self.plan] == ["dense"]:
+            return fusion_weights(lang, target)
+        if target in LANGS and target != lang:
+            return {**ROUTED_WEIGHTS[target], "bm25_xl": 1.0, "bm25": 0.3}
+        return ROUTED_WEIGHTS[lang]
+
+    def _dense(self, name: str, text: str, k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
+        route = self.routes[name]
+        vector = embed_query(self.embedder_for(route.model), text)
+        return self.stores[name].search(vector, k, mask)
 
     def ranked_lists(self, query: str, mask: np.ndarray | None, mode: str = "hybrid",
                      depth: int = CANDIDATES, weights: Mapping[str, float] | None = None,
-                     while_dense: Callable[[dict[str, list[int]]], None] | None = None) -> dict[str, list[int]]:
+                     while_dense: Callable[[dict[str, list[int]]], None] | None = None,
+                     scores: dict[str, list[float]] | None = None) -> dict[str, list[int]]:
         """The retrievers' ranked rows. With `weights`, a list the fusion gives
-        no weight is not computed (for a Chinese question, the dense list of the
-        English-only model).
+        no weight is not computed (for a Chinese question, the list of English
+        chunks embedded by an English-only model). `scores`, when given, is
+        filled with each list's scores (cosine for dense lists, BM25 for keyword
+        lists), best first: the answerability check reads them.
 
         The dense lists (embedding the question, then FAISS; both release the
-        GIL) run in a worker thread while this thread computes the keyword lists
+        GIL) run in worker threads while this thread computes the keyword lists
         and then calls `while_dense(keyword lists)` (search reads their chunks):
         on two cores the keyword side costs no wall time."""
         lang = question_lang(query)
@@ -303,63 +356,86 @@ class Index:
 
         translated = self.lexicon.translate(query) if mode == "hybrid" else []
         dense: dict[str, Future] = {}
-        if mode in ("hybrid", "dense") and (mode == "dense" or wanted("dense")):
-            dense["dense"] = self._workers.submit(self._dense, query, depth, mask)
+        for name in self.routes:
+            if mode == name or (mode in ("hybrid", "dense") and (mode == "dense" or wanted(name))):
+                dense[name] = self._workers.submit(self._dense, name, query, depth, mask)
         english = [t for t in translated if not _CJK.search(t)]
-        if lang == "zh" and english and WEIGHTS[lang].get("dense_xl") and wanted("dense_xl"):
-            dense["dense_xl"] = self._workers.submit(self._dense, " ".join(english), depth, mask)
+        if (lang == "zh" and english and "dense" in self.routes and WEIGHTS[lang].get("dense_xl")
+                and wanted("dense_xl")):
+            dense["dense_xl"] = self._workers.submit(self._dense, "dense", " ".join(english), depth, mask)
+        lexical: dict[str, list[tuple[int, float]]] = {}
         try:
-            lexical: dict[str, list[int]] = {}
             if mode in ("hybrid", "bm25"):
                 tokens = tokenize(query, query=True)
                 extra = tokenize(" ".join(self.lexicon.expand_synonyms(query)), query=True)
                 tokens += [t for t in dict.fromkeys(extra) if t not in tokens]
-                lexical["bm25"] = [r for r, _ in self.lexical.search(tokens, depth, mask)]
+                lexical["bm25"] = self.lexical.search(tokens, depth, mask)
                 named = self.named_mask(query, mask) if wanted("named") else None
                 if named is not None:
-                    lexical["named"] = [r for r, _ in self.lexical.search(tokens, depth, named)]
+                    lexical["named"] = self.lexical.search(tokens, depth, named)
             if translated:
-                lexical["bm25_xl"] = [r for r, _ in self.lexical.search(tokenize(" ".join(translated), query=True), depth, mask)]
+                lexical["bm25_xl"] = self.lexical.search(tokenize(" ".join(translated), query=True), depth, mask)
             if while_dense is not None and dense:
-                while_dense(lexical)
+                while_dense({name: [r for r, _ in found] for name, found in lexical.items()})
         finally:
-            found = {name: job.result() for name, job in dense.items()}
-        return _in_fusion_order({**lexical, **found})
+            found = {**lexical, **{name: job.result() for name, job in dense.items()}}
+        if scores is not None:
+            scores.update({name: [float(v) for _, v in pairs] for name, pairs in found.items()})
+        return _in_fusion_order({name: [r for r, _ in pairs] for name, pairs in found.items()})
 
     @property
     def _workers(self) -> ThreadPoolExecutor:
         if self._executor is None:
             import faiss
 
-            # OpenMP's thread count is per thread: the worker pins FAISS to one too.
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safecite-dense",
+            # One worker per dense list a question uses (a Chinese and an English
+            # model never both serve one question): their embeddings overlap.
+            # OpenMP's thread count is per thread: the workers pin FAISS to one too.
+            self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="safecite-dense",
                                                 initializer=faiss.omp_set_num_threads if self.serving else None,
                                                 initargs=(1,) if self.serving else ())
         return self._executor
 
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """What `search(mode=...)` takes: the fusion, every dense list together,
+        BM25, or one dense list alone."""
+        return (*MODES, *(name for name in self.routes if name != "dense"))
+
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None, *,
                mode: str = "hybrid", dedupe: bool = True, weights: Mapping[str, float] | None = None) -> list[Hit]:
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        return self.retrieve(query, k, filters, mode=mode, dedupe=dedupe, weights=weights).hits
+
+    def retrieve(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None, *,
+                 mode: str = "hybrid", dedupe: bool = True, weights: Mapping[str, float] | None = None) -> "Retrieval":
+        """The hits and each list's scores (what `search` returns, and the
+        evidence the answerability check weighs)."""
+        if mode not in self.modes:
+            raise ValueError(f"mode must be one of {', '.join(self.modes)}")
         query = query.strip()
         if not query or k <= 0:
-            return []
+            return Retrieval([], {})
         mask = self.mask(filters)
         if mask is not None and not mask.any():
-            return []
-        if mode != "hybrid":
+            return Retrieval([], {})
+        if mode == "dense":
+            weights = {name: 1.0 for name in self.routes}
+        elif mode != "hybrid":
             weights = {mode: 1.0}
-        weights = weights or fusion_weights(question_lang(query), (filters or {}).get("lang"))
+        weights = weights or self.fusion_weights(question_lang(query), (filters or {}).get("lang"))
         candidates = _Candidates(self.catalog)
-        lists = self.ranked_lists(query, mask, mode, weights=weights,
+        scores: dict[str, list[float]] = {}
+        lists = self.ranked_lists(query, mask, mode, weights=weights, scores=scores,
                                   while_dense=lambda lexical: candidates.rows([r for rows in lexical.values() for r in rows]))
         hits = self._hits(query, k, lists, weights, dedupe, mode, candidates)
-        if len(hits) < k and mode == "hybrid" and not weights.get("dense"):
+        if len(hits) < k and mode == "hybrid" and "dense" in self.routes and not weights.get("dense"):
             # Fewer than k articles: the dense list fills the places left (the
             # other lists and the chunks already read are kept).
-            lists = _in_fusion_order({**lists, "dense": self._dense(query, CANDIDATES, mask)})
+            found = self._dense("dense", query, CANDIDATES, mask)
+            scores["dense"] = [v for _, v in found]
+            lists = _in_fusion_order({**lists, "dense": [r for r, _ in found]})
             hits = self._hits(query, k, lists, {**weights, "dense": FILL_WEIGHT}, dedupe, mode, candidates)
-        return hits
+        return Retrieval(hits, scores)
 
     def _hits(self, query: str, k: int, lists: dict[str, list[int]], weights: Mapping[str, float], dedupe: bool,
               mode: str, candidates: "_Candidates") -> list[Hit]:
@@ -427,6 +503,14 @@ class Index:
         place = min(len(rest), XL_PLACE - 1)
         return (rest[:place] + [merged] + rest[place:])[:len(hits)]
 
+@dataclass(frozen=True)
+class Retrieval:
+    """One search: its hits, and each ranked list's scores, best first."""
+
+    hits: list[Hit]
+    scores: dict[str, list[float]]
+
+
 class _Candidates:
     """The chunks one search has read from the catalog, each read once, with the
     text compared to spot copies (`_flat`)."""
@@ -451,9 +535,12 @@ def _copy_of(key: str, keys: list[list[str]]) -> int | None:
     return None
 
 
+FUSION_ORDER = ("bm25", "named", "dense", "dense_en", "dense_zh", "dense_all", "bm25_xl", "dense_xl")
+
+
 def _in_fusion_order(lists: dict[str, list[int]]) -> dict[str, list[int]]:
     """The fusion breaks ties by first appearance: one order of lists, whichever finished first."""
-    return {name: lists[name] for name in ("bm25", "named", "dense", "bm25_xl", "dense_xl") if name in lists}
+    return {name: lists[name] for name in FUSION_ORDER if name in lists}
 
 
 class _WordCharacters(dict):

