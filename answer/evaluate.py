@@ -16,9 +16,10 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from index.evaluate import hits_gold
+from index.evaluate import SPLITS, hits_gold
 from index.search import Index
 
+from . import answerability
 from .extractive import Answerer
 from .verify import check_answer, statements
 
@@ -31,9 +32,12 @@ def evaluate(answerer: Answerer, questions: list[dict]) -> dict:
     groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     verbatim, total_statements, failed_checks, times = 0, 0, 0, []
     misses = []
+    confidences: list[tuple[float, bool]] = []  # (answerability, answerable) of answers made from passages
     for q in questions:
         answer = answerer.answer(q["question"])
         times.append(answer.timings_ms.get("total", 0.0))
+        if answer.confidence is not None:
+            confidences.append((answer.confidence, bool(q.get("answerable", True) and q.get("gold"))))
         for statement in statements(answer.answer) if answer.grounded else []:
             total_statements += 1
             cited = [c for c in answer.citations if c.n in statement.markers]
@@ -63,7 +67,26 @@ def evaluate(answerer: Answerer, questions: list[dict]) -> dict:
         "p50_ms": statistics.median(times) if times else 0.0,
         "p95_ms": sorted(times)[int(0.95 * (len(times) - 1))] if times else 0.0,
         "misses": misses,
+        "confidences": confidences,
     }
+
+
+CURVE = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def trade_off(result: dict, threshold: float) -> str:
+    """Refusals of unanswerable and answerable questions had the threshold been
+    elsewhere (the answers made from passages; the model's threshold marked)."""
+    points = result["confidences"]
+    unanswerable = [c for c, ok in points if not ok]
+    answerable = [c for c, ok in points if ok]
+    lines = ["| threshold | unanswerable refused | answerable refused |", "|---|---|---|"]
+    for t in sorted({*CURVE, round(threshold, 3)}):
+        mark = " (the model's)" if t == round(threshold, 3) else ""
+        lines.append(f"| {t:.3f}{mark} | {sum(c < t for c in unanswerable) / max(1, len(unanswerable)):.2f} "
+                     f"(n={len(unanswerable)}) | {sum(c < t for c in answerable) / max(1, len(answerable)):.2f} "
+                     f"(n={len(answerable)}) |")
+    return "\n".join(lines)
 
 
 def table(result: dict) -> str:
@@ -84,20 +107,55 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def compare(setups: dict[str, dict]) -> str:
+    """Citation hit@5, wrong refusals and refusals of several setups side by side."""
+    first = next(iter(setups.values()))
+    order = sorted(first["groups"], key=lambda g: (g != "all", not g.startswith("lang"), g))
+    head = "| group | " + " | ".join(f"{label}: citation hit@5 | wrongly refused | unanswerable refused"
+                                       for label in setups) + " |"
+    lines = [head, "|---|" + "---|" * (3 * len(setups))]
+    for name in order:
+        cells = []
+        for result in setups.values():
+            for metric in ("hit@5", "wrong_refusal", "refused"):
+                value, n = result["groups"].get(name, {}).get(metric, (None, 0))
+                cells.append("–" if value is None else f"{value:.2f} (n={n})")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for label, result in setups.items():
+        lines.append(f"- {label}: statements verbatim in the cited chunk {result['verbatim']:.0%} of "
+                     f"{result['statements']}; failing the citation check {result['failed_checks']}; "
+                     f"answer time p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms (warm, one thread).")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m answer.evaluate")
     parser.add_argument("--index", required=True)
+    parser.add_argument("--baseline-index", help="an index built with MiniLM alone, reported beside it")
     parser.add_argument("--questions", required=True)
-    parser.add_argument("--out", help="append the table to this Markdown file")
-    parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--out", help="append the tables to this Markdown file")
+    parser.add_argument("--show-misses", action="store_true", help="list the tune split's misses (never check's)")
     args = parser.parse_args(argv)
     questions = [json.loads(line) for line in open(args.questions, encoding="utf-8") if line.strip()]
-    answerer = Answerer(Index.open(args.index, serving=True))
-    result = evaluate(answerer, questions)
-    text = table(result)
+    folders = {"default": args.index}
+    if args.baseline_index:
+        folders = {"MiniLM only": args.baseline_index, **folders}
+    sections = []
+    results: dict[str, dict[str, dict]] = {split: {} for split in SPLITS}
+    for label, folder in folders.items():
+        answerer = Answerer(Index.open(folder, serving=True))
+        for split in SPLITS:
+            results[split][label] = evaluate(answerer, [q for q in questions if q.get("split", "tune") == split])
+    threshold = answerability.load().threshold
+    for split in SPLITS:
+        sections.append(f"## Answers, `{split}` split\n\n" + compare(results[split]) +
+                        "\n\nRefusal trade-off of the answerability model (default setup; answers made from "
+                        "passages, not similar-findings lists):\n\n" + trade_off(results[split]["default"], threshold))
+    text = "\n\n".join(sections)
     print(text)
     if args.show_misses:
-        for qid, why in result["misses"]:
+        for qid, why in results["tune"]["default"]["misses"]:
             print(f"miss {qid}: {why}")
     if args.out:
         with open(args.out, "a", encoding="utf-8") as handle:

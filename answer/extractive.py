@@ -18,7 +18,8 @@ from index.tokenize import TokenFinder, tokenize
 from ingest.models import DOC_TYPES, Chunk
 
 from .clauses import resolve as resolve_clause
-from .grounding import check_grounded, states_what_is_asked
+from . import answerability
+from .grounding import states_what_is_asked
 from .models import REFUSAL, Answer, Citation
 from .question import Asked, asked_for, detect_mode, resolve_follow_up
 from .sentences import sentence_spans
@@ -28,7 +29,6 @@ _BULLET = re.compile(r"[-*•]\s+")
 _SPACES = re.compile(r"\s+")
 MAX_STATEMENTS = {"howto": 8, "rectify": 7, "lookup": 6, "similar": 5}
 FLOOR_SHARE = 0.25  # a sentence must score this share of the best one to be used as evidence
-WEAK_SHARE = 0.4  # a top hit's best sentence is used down to this share of the floor
 TOP_HITS = {"howto": 5, "rectify": 5, "lookup": 5, "similar": 5}  # hits that each contribute their best sentence
 RECORD_FIELDS = ("enterprise", "city", "date", "hazard_category", "status", "deadline", "regulation_cited", "record_id")
 
@@ -40,6 +40,7 @@ class Sentence:
     start: int
     end: int
     score: float
+    part: int = 0  # the chunk's place in its hit (0: the lead chunk, then the article's other parts)
 
     @property
     def text(self) -> str:
@@ -67,7 +68,7 @@ class Answerer:
         tokens_of = TokenFinder(weights)
         for rank, hit in enumerate(hits):
             prior = 1.0 / (1.0 + 0.15 * rank)
-            for chunk in hit.chunks:
+            for part, chunk in enumerate(hit.chunks):
                 if chunk.doc_type == "record":
                     continue
                 for start, end in sentence_spans(chunk.text):
@@ -80,7 +81,7 @@ class Answerer:
                     overlap = sum(w for t, w in weights.items() if t in tokens) / total
                     if overlap > 0:
                         boost = 1.5 if asked and states_what_is_asked(text, asked) else 1.0
-                        out.append(Sentence(chunk, rank, start, end, overlap * prior * boost))
+                        out.append(Sentence(chunk, rank, start, end, overlap * prior * boost, part))
         out.sort(key=lambda s: -s.score)
         return out
 
@@ -98,25 +99,32 @@ class Answerer:
         lang = question_lang(question)
         mode = detect_mode(resolved) if mode == "auto" else mode
         t0 = time.perf_counter()
-        hits = self.retrieve(resolved, mode, k, filters)
+        hits, scores = self.retrieval(resolved, mode, k, filters)
         timings["search"] = (time.perf_counter() - t0) * 1000
         if mode == "similar":
             result = self._similar(question, resolved, lang, hits)
         else:
-            result = self._passages(question, resolved, lang, mode, hits)
+            result = self._passages(question, resolved, lang, mode, hits, scores)
         timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(**{**result, "timings_ms": {k2: round(v, 1) for k2, v in timings.items()}}), hits
 
     def retrieve(self, question: str, mode: str, k: int = 8, filters: Mapping[str, Any] | None = None) -> list[Hit]:
-        """The hits an answer in `mode` is made from: records for similar findings;
-        for a checklist or rectification requirements, regulations, standards,
-        guidance and plans (a record's finding is one enterprise's case and
-        would take a passage's place), in the unfiltered ranking."""
+        """The hits an answer in `mode` is made from (see `retrieval`)."""
+        return self.retrieval(question, mode, k, filters)[0]
+
+    def retrieval(self, question: str, mode: str, k: int = 8,
+                  filters: Mapping[str, Any] | None = None) -> tuple[list[Hit], dict[str, list[float]]]:
+        """The hits an answer in `mode` is made from, and the ranked lists' scores:
+        records for similar findings; for a checklist or rectification
+        requirements, regulations, standards, guidance and plans (a record's
+        finding is one enterprise's case and would take a passage's place), in
+        the unfiltered ranking."""
         filters = dict(filters or {})
         if mode == "similar":
             filters.setdefault("doc_type", "record")
         elif mode in ("howto", "rectify") and "doc_type" not in filters:
-            hits = [h for h in self.index.search(question, 2 * k, filters) if h.chunk.doc_type != "record"][:k]
+            found = self.index.retrieve(question, 2 * k, filters)
+            hits = [h for h in found.hits if h.chunk.doc_type != "record"][:k]
             if len(hits) < k:
                 # Records crowded the passages out: the best passages of a search
                 # among passages alone fill the places left.
@@ -127,25 +135,39 @@ class Answerer:
                 # A Chinese checklist quotes Chinese passages first: English ones
                 # reach a Chinese question only through the glossary translation.
                 hits.sort(key=lambda h: h.chunk.lang != "zh")
-            return hits
-        return self.index.search(question, k, filters)
+            return hits, found.scores
+        found = self.index.retrieve(question, k, filters)
+        return found.hits, found.scores
 
     # -- regulations, standards, plans ------------------------------------
-    def _passages(self, question: str, resolved: str, lang: str, mode: str, hits: list[Hit]) -> dict:
+    def judge(self, question: str, lang: str, hits: list[Hit], scores: Mapping[str, list[float]]) -> tuple[bool, float, str]:
+        """(whether the hits answer, the probability that they do, why not in
+        one sentence): the calibrated answerability decision (answerability.py)."""
+        own, translated = answerability.question_weights(self.index, question)
+        found = answerability.signals(question, lang, hits, scores, own, translated)
+        model = answerability.load()
+        grounded, confidence = model.answers(found)
+        return grounded, confidence, answerability.explain(model, found, lang)
+
+    def _passages(self, question: str, resolved: str, lang: str, mode: str, hits: list[Hit],
+                  scores: Mapping[str, list[float]] | None = None) -> dict:
         base = {"question": question, "resolved_question": resolved, "mode": mode, "lang": lang}
         weights = self._query_weights(resolved)
         asked = asked_for(resolved)
         sentences = self.score_sentences(hits, weights, asked)
-        chosen = self._choose(sentences, mode, asked)
-        floor = sentences[0].score * FLOOR_SHARE if sentences else 0.0
-        strong = [g[0] for g in chosen if g[0].score >= floor]
-        grounded, reason = check_grounded(resolved, hits, strong, weights)
+        chosen = self._choose(sentences, mode, asked, hits)
+        if not hits or not chosen:
+            grounded, reason, confidence = False, "no passage matches the question", 0.0
+        else:
+            grounded, confidence, reason = self.judge(resolved, lang, hits, scores or {})
+        base["confidence"] = round(confidence, 4)
         if not grounded:
             nearest = [citation_for(i + 1, h.chunk, _first_sentence(h.chunk), h.score) for i, h in enumerate(hits[:3])]
             return {**base, "grounded": False, "answer": REFUSAL[lang], "nearest": tuple(nearest),
                     "notice": reason}
         # Citations are numbered in the order retrieval ranked their passages:
-        # first the passage each statement quotes, then other sources of the same words.
+        # the passage each statement quotes, then the other sources of the same
+        # words (the same clause in another document), before the next statement.
         citations: dict[str, Citation] = {}
         for sentence in [g[0] for g in chosen] + [s for g in chosen for s in g[1:]]:
             if sentence.chunk.chunk_id not in citations:
@@ -164,12 +186,16 @@ class Answerer:
         # quote themselves verbatim, so every statement is a substring of its chunk.
         return {**base, "grounded": True, "answer": body, "citations": tuple(citations.values())}
 
-    def _choose(self, sentences: list[Sentence], mode: str, asked: Asked | None = None) -> list[list[Sentence]]:
+    def _choose(self, sentences: list[Sentence], mode: str, asked: Asked | None = None,
+                hits: list[Hit] = ()) -> list[list[Sentence]]:
         """Statements to make, each a list of sentences with the same text (the
         first is quoted; the others are the same words in other sources, cited
         too). First the best sentence of each of the top hits, so the answer
-        cites what retrieval ranked first, then the best sentences overall, up
-        to the mode's limit, all within a share of the best score."""
+        cites what retrieval ranked first (a hit that shares no word with the
+        question, found by meaning or across languages, by its first sentence),
+        then the best sentences overall, up to the mode's limit, all within a
+        share of the best score. Whether to answer at all is answerability's call."""
+        sentences = sentences + _opening_sentences(hits[:TOP_HITS[mode]], {s.hit_rank for s in sentences})
         if not sentences:
             return []
         floor = sentences[0].score * FLOOR_SHARE
@@ -195,9 +221,7 @@ class Answerer:
         for sentence in sentences:
             best_per_hit.setdefault(sentence.hit_rank, sentence)
         for rank in sorted(best_per_hit)[:TOP_HITS[mode]]:
-            # A top hit's best sentence may be weaker; it is cited, but only
-            # sentences above the floor count as evidence (see _passages).
-            take(best_per_hit[rank], force=True, low=WEAK_SHARE)
+            take(best_per_hit[rank], force=True, low=0.0)
         if asked and (asked.period or asked.units or asked.share):
             # The question asks for a period or a quantity: state the best one found.
             stated = next((s for s in sentences[:60] if states_what_is_asked(s.text, asked)), None)
@@ -212,7 +236,7 @@ class Answerer:
             if sentence.score < floor:
                 break  # sorted by score: none after it is taken either
             take(sentence)
-        chosen.sort(key=lambda group: (group[0].hit_rank, group[0].chunk.chunk_id, group[0].start))
+        chosen.sort(key=lambda group: (group[0].hit_rank, group[0].part, group[0].start))
         return chosen
 
     # -- records ---------------------------------------------------------
@@ -260,6 +284,19 @@ class Answerer:
             records.append(record)
         return {**base, "grounded": True, "answer": "\n".join(lines), "citations": tuple(citations.values()),
                 "records": tuple(records)}
+
+
+def _opening_sentences(hits: list[Hit], scored: set[int]) -> list[Sentence]:
+    """The first sentence of each hit none of whose sentences shares a word
+    with the question (score 0: after every scored sentence)."""
+    out = []
+    for rank, hit in enumerate(hits):
+        if rank in scored or hit.chunk.doc_type == "record":
+            continue
+        spans = [(a, b) for a, b in sentence_spans(hit.chunk.text) if len(_SPACES.sub("", hit.chunk.text[a:b])) >= 6]
+        if spans:
+            out.append(Sentence(hit.chunk, rank, spans[0][0], spans[0][1], 0.0, 0))
+    return out
 
 
 def _record_head(record: dict[str, Any], lang: str) -> str:

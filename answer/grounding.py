@@ -104,6 +104,47 @@ def states_what_is_asked(text: str, asked) -> bool:
     return bool(asked.share and _SHARE.search(text))
 
 
+def specifics(question: str, asked, chunks, titles) -> list[tuple[str, bool, str]]:
+    """Each thing the question specifically asks for and whether the evidence
+    (`chunks`, with their documents' `titles` for names) has it:
+    (signal, present, why not). Signals: "names" (a named standard, programme,
+    body, document), "kind" (the named quantity, unit, period or proportion asked)."""
+    evidence = "\n".join(c.text for c in chunks)
+    named = "\n".join([evidence, *titles])
+    out: list[tuple[str, bool, str]] = []
+    for name in asked.names:
+        out.append(("names", _mentions(named, name), f"the passages found do not mention {name}"))
+    stream = tokenize(evidence) if asked.terms else []
+    for term in asked.terms:
+        names = {t for n in asked.names for t in tokenize(n)}
+        wanted = [t for t in tokenize(term, query=True) if t not in names and not t.isdigit()]
+        if wanted:
+            found = (_CJK.search(term) and _mentions(evidence, term)) or _near(stream, wanted)
+            out.append(("kind", bool(found), f"the passages found do not mention {term}"))
+    for unit in asked.units:
+        out.append(("kind", _has_quantity(evidence, unit), f"the passages found give no quantity in {unit}"))
+    if asked.period:
+        if asked.period_acts or asked.period_unit:
+            what = " ".join(filter(None, (asked.period_unit and f"in {asked.period_unit}",
+                                          asked.period_acts and f"for {asked.period_acts[0]}")))
+            out.append(("kind", any(_states_period_of(c.text, asked) for c in chunks),
+                        f"the passages found state no period {what}".rstrip()))
+        else:
+            out.append(("kind", states_a_period(evidence), "the passages found state no period"))
+    if asked.share:
+        out.append(("kind", bool(_SHARE.search(evidence)), "the passages found state no proportion"))
+    return out
+
+
+def coverage(weights: dict[str, float], text: str) -> float:
+    """The idf-weighted share of the question's tokens (`weights`) that `text` holds."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    found = TokenFinder(weights)(text)
+    return sum(w for t, w in weights.items() if t in found) / total
+
+
 def check_grounded(question: str, hits: list[Hit], chosen, weights: dict[str, float]) -> tuple[bool, str]:
     """(True, "") when the chosen evidence answers; else (False, why not)."""
     if not hits or not chosen:

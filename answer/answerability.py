@@ -1,0 +1,179 @@
+"""Does the evidence answer the question? A calibrated decision over signals.
+
+Retrieval scores alone cannot tell: the questions the documents do not answer
+are in the domain and specific (a torque under a standard the corpus does not
+hold, a city's reward amount), and they find passages on their topic as well
+as answerable questions do. So the decision weighs whether one passage holds
+what the question asks for with how strongly the retrievers agree:
+
+- `holds`: the largest share (idf-weighted) of the question's keywords that
+  one retrieved passage holds, counting only passages that also state every
+  specific thing asked (below); the question's glossary translation counts for
+  a passage in the other language;
+- `names`: the share of the standards, programmes, bodies and documents the
+  question names that the passages mention (1 when it names none);
+- `kind`: the share of the specific things asked (a quantity in its unit, a
+  period of the act asked, a proportion, the named quantity) that the passages
+  state (1 when none is asked);
+- `dense`: the best cosine of the dense list of the question's language,
+  standardised per list (each model has its own range: e5's cosines sit near
+  0.9, MiniLM's near 0.55).
+
+One signal is also a rule: a question that asks for a specific quantity,
+period or proportion (`kind` below 1) is refused when no retrieved passage
+states it, whatever the others say; the documents cannot answer "how many
+millijoules" without a number in millijoules. (`names` is not: a question may
+name a law in English whose Chinese text is the answer.)
+
+A logistic model over these, fitted on the dev set's `tune` split by
+`python -m answer.calibrate` and stored in `answerability.json` (coefficients,
+standardisation, threshold), gives the probability that the passages answer;
+below the threshold the answer is a refusal. It deliberately holds no word
+lists of its own: what the question asks for is read by question.py.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from index.search import Hit
+from index.tokenize import tokenize
+
+from .grounding import coverage, specifics
+from .question import asked_for
+
+# The signals the model weighs. Chosen on `tune` by leave-one-out (docs/quality.md):
+# coverage over all passages, USE's best cosine and the lists' agreement were
+# also tried; they did not add to these (AUC 0.86 either way) and took
+# negative weights there, which would not carry to unseen questions.
+FEATURES = ("holds", "names", "kind", "dense")
+MODEL_FILE = Path(__file__).with_name("answerability.json")
+EVIDENCE_HITS = 5  # the passages an answer cites first
+# The dense list whose best cosine is the `dense` signal, by question language.
+REQUIRED = ("kind",)  # signals that must be whole for an answer (see above)
+SAME_LANGUAGE_LIST = {"en": ("dense_en", "dense"), "zh": ("dense_zh",)}
+
+
+@dataclass(frozen=True)
+class Signals:
+    values: dict[str, float]
+    missing: tuple[str, ...] = ()  # what the question asks for that the passages lack, as sentences
+    lists: dict[str, str] = field(default_factory=dict)  # signal -> the list it was read from
+
+
+def signals(question: str, lang: str, hits: Sequence[Hit], scores: Mapping[str, Sequence[float]],
+            own: Mapping[str, float], translated: Mapping[str, float]) -> Signals:
+    """The signals of one question over its hits. `scores`: each ranked list's
+    scores, best first (Index.retrieve); `own` and `translated`: idf weights of
+    the question's keywords and of their glossary translation."""
+    top = list(hits[:EVIDENCE_HITS])
+
+    def share(text: str, passage_lang: str) -> float:
+        found = coverage(dict(own), text)
+        return max(found, coverage(dict(translated), text)) if translated and passage_lang != lang else found
+
+    best = max((share("\n".join([h.chunk.title, *(c.text for c in h.chunks)]), h.chunk.lang) for h in top), default=0.0)
+    asked = asked_for(question)
+    chunks = [c for hit in top for c in hit.chunks]
+    checks = specifics(question, asked, chunks, list(dict.fromkeys(h.chunk.title for h in top)))
+    # One passage that holds both the question's subject and every specific it asks for.
+    holds = max((share(f"{c.title}\n{c.text}", c.lang) for c in chunks
+                 if all(ok for _, ok, _ in specifics(question, asked, [c], [c.title]))), default=0.0)
+    values = {"coverage": best, "holds": holds}
+    for name in ("names", "kind"):
+        mine = [ok for signal, ok, _ in checks if signal == name]
+        values[name] = sum(mine) / len(mine) if mine else 1.0
+    lists: dict[str, str] = {}
+    same = next((name for name in SAME_LANGUAGE_LIST.get(lang, ()) if scores.get(name)), None)
+    values["dense"] = float(scores[same][0]) if same else math.nan
+    if same:
+        lists["dense"] = same
+    return Signals(values, tuple(why for _, ok, why in checks if not ok), lists)
+
+
+@dataclass(frozen=True)
+class Model:
+    """Logistic regression over standardised signals. A signal that could not
+    be read (no such list in this index) sits at its mean, so it counts for
+    nothing either way."""
+
+    features: tuple[str, ...]
+    mean: dict[str, float]
+    scale: dict[str, float]
+    coef: dict[str, float]
+    intercept: float
+    threshold: float
+    dense_norm: dict[str, tuple[float, float]] = field(default_factory=dict)  # list -> (mean, sd) of its best cosine
+    note: str = ""
+
+    def standardised(self, signals: Signals) -> dict[str, float]:
+        values = dict(signals.values)
+        name = signals.lists.get("dense")
+        if name is not None and name in self.dense_norm:
+            mu, sd = self.dense_norm[name]
+            values["dense"] = (values["dense"] - mu) / sd
+        elif "dense" in values:
+            values["dense"] = math.nan
+        out = {}
+        for f in self.features:
+            v = values.get(f, math.nan)
+            out[f] = 0.0 if v is None or math.isnan(v) else (v - self.mean[f]) / self.scale[f]
+        return out
+
+    def answers(self, signals: Signals) -> tuple[bool, float]:
+        """(whether the passages answer, the confidence that they do): the
+        model's probability, 0 when a required signal is not whole."""
+        if any(signals.values.get(f, 1.0) < 1.0 for f in REQUIRED):
+            return False, 0.0
+        p = self.probability(signals)
+        return p >= self.threshold, p
+
+    def probability(self, signals: Signals) -> float:
+        z = self.intercept + sum(self.coef[f] * v for f, v in self.standardised(signals).items())
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def to_dict(self) -> dict:
+        return {"features": list(self.features), "mean": self.mean, "scale": self.scale, "coef": self.coef,
+                "intercept": self.intercept, "threshold": self.threshold,
+                "dense_norm": {k: list(v) for k, v in self.dense_norm.items()}, "note": self.note}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Model":
+        return cls(tuple(data["features"]), data["mean"], data["scale"], data["coef"], float(data["intercept"]),
+                   float(data["threshold"]), {k: tuple(v) for k, v in data.get("dense_norm", {}).items()},
+                   data.get("note", ""))
+
+    def weakest(self, signals: Signals) -> str:
+        """The signal that pulled the decision down most (to say why it refused)."""
+        z = self.standardised(signals)
+        return min(self.features, key=lambda f: self.coef[f] * z[f])
+
+
+@lru_cache(maxsize=4)
+def load(path: str | Path = MODEL_FILE) -> Model:
+    return Model.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def question_weights(index, question: str) -> tuple[dict[str, float], dict[str, float]]:
+    """idf weights of the question's own keywords and of their glossary translation."""
+    own = index.lexical.idf(list(dict.fromkeys(tokenize(question, query=True))))
+    translated = tokenize(" ".join(index.lexicon.translate(question)), query=True)
+    return own, index.lexical.idf([t for t in dict.fromkeys(translated) if t not in own])
+
+
+def explain(model: Model, signals: Signals, lang: str) -> str:
+    """Why a refusal: the specific thing missing, else the weakest signal."""
+    if signals.missing:
+        return signals.missing[0]
+    weakest = model.weakest(signals)
+    return {
+        "coverage": f"no passage found holds more than {signals.values['coverage']:.0%} of the question",
+        "names": "the passages found do not mention what the question names",
+        "kind": "the passages found do not state what the question asks for",
+        "holds": "no passage found holds both the question's subject and what it asks for",
+        "dense": "the passages found are not close in meaning to the question",
+    }[weakest]
