@@ -21,6 +21,7 @@ from answer.service import answer_question
 from audit import AuditLog, default_audit_path
 from index import Index, persist
 from index.embedders import make_embedder
+from index.embedders import plan as plans
 from index.library import documents, field_values
 from index.manage import add_uploads, remove_document
 from index.search import question_lang
@@ -47,7 +48,9 @@ def open_index(folder: str, generation: str) -> Index:
     """One open Index per generation: an ingest from any session switches
     CURRENT, and the next run of every session opens the new generation."""
     manifest = persist.read_manifest(Path(folder) / generation, verify=False)
-    return Index.open(folder, shared_embedder(manifest["model"]), serving=True)
+    # Each dense list's embedder, loaded once per process and shared by generations.
+    embedders = {route.model: shared_embedder(route.model) for route in plans.from_manifest(manifest)}
+    return Index.open(folder, embedders, serving=True)
 
 
 @st.cache_resource
@@ -86,7 +89,8 @@ if "history" not in state:  # a refreshed page gets its session's answers back f
 
 
 def embedder_for_ingest():
-    return index.embedder if index is not None else None
+    """The open index's embedders (already loaded), one per model of its plan."""
+    return {route.model: index.embedder_for(route.model) for route in index.plan} if index is not None else None
 
 
 # -- sidebar: language, documents, audit trail, export --------------------------

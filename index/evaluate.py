@@ -119,6 +119,45 @@ def list_modes(index: Index) -> tuple[str, ...]:
     return (*(name for name in index.routes), "bm25", "hybrid")
 
 
+DECISIONS_NOTE = """## How the fusion and the answerability are set (on `tune` only)
+
+Measured with every list of the default plan computed for each `tune` question
+and the fusion replayed offline (the same `_hits` code), one change at a time:
+
+- Each list alone, `tune` hit@5: e5 over Chinese chunks 0.82 on Chinese
+  questions (BM25 0.44); MiniLM over English chunks 0.62 on English (BM25 0.57);
+  USE-m3 over all 0.44 on cross-lingual questions, where every other list is
+  at 0.06. So a question is embedded by the model of its own language and by
+  USE-m3, not by the other language's model (unless its share is high, below).
+- Weights (`ROUTED_WEIGHTS`): same-language dense 1.0, USE-m3 0.75, BM25 0.5,
+  named places 0.5, glossary BM25 1.0, by coordinate search from equal weights
+  (every list at 1.0, both languages' models on every question: hit@5 0.70,
+  cross-lingual 0.38). With the share below, BM25 at 0.5 rather than 1.0 gave
+  0.75 against 0.73 (two Chinese questions); same-language dense at 1.5 or 2.0
+  and RRF k of 5, 20, 40 or 60 were no better (0.69-0.74).
+- The other language's share: the passages of the other language in the
+  USE-m3, BM25 and glossary lists are fused as lists of their own, weighted
+  3.0, 0.0 and 2.0 times the share, and the other language's model (e5 for an
+  English question, MiniLM for a Chinese one) joins at 2.0 times the share when
+  the share reaches 0.05. The share is a logistic function of the best USE-m3
+  cosine of an other-language passage minus the best of a same-language one
+  (centre 0, width 0.03): on `tune` that gap is above 0 for 13 of the 16
+  cross-lingual questions and for 7 of the 87 others. Cross-lingual hit@5:
+  0.19 with the other language's passages at a fixed weight, 0.38 with fixed
+  weights searched, 0.50 with the share, 0.62 with the share and the other
+  language's model. A floor under the share (0.2) found one more cross-lingual
+  question and lost two Chinese ones.
+- Answerability (`answer/answerability.py`, fitted by `python -m answer.calibrate`):
+  logistic regression (balanced classes, C=0.3) over four signals; chosen by
+  leave-one-out on `tune` (AUC 0.86). Adding the coverage over all passages,
+  USE-m3's best cosine or the lists' agreement did not raise the
+  leave-one-out AUC (0.85-0.88) and took negative weights, which would not carry
+  to unseen questions, so they were left out. A missing quantity, period or
+  proportion refuses outright. The threshold is where at most 5 % of the
+  answerable `tune` questions are refused.
+"""
+
+
 SETUP_NOTE = """Two setups on the same questions: **MiniLM only** is the index as it was
 built before embedder plans (one all-MiniLM-L6-v2 list over every chunk, built
 with `--model all-MiniLM-L6-v2`); **default** is today's plan
@@ -182,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             f"`../shared/eval/dev.jsonl` over an index of `../shared/corpus` ({chunks} chunks). "
             "A hit is a returned chunk from the gold source containing the gold quote; "
             "every mode returns one hit per article (with the other retrieved parts of that article attached).\n\n"
-            + SETUP_NOTE + "\n" + text + "\n", encoding="utf-8")
+            + SETUP_NOTE + "\n" + text + "\n\n" + DECISIONS_NOTE, encoding="utf-8")
     return 0
 
 

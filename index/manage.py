@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from ingest.errors import LoadError
 from ingest.pipeline import Skipped
@@ -42,7 +42,7 @@ def _label(report_source: str, names: dict[str, str]) -> str:
 
 
 def add_uploads(files: Iterable[tuple[str, bytes]], uploads: UploadFolder, index_dir: str | Path, *,
-                embedder: Embedder | None = None, progress: Progress = lambda items, _label: items) -> UploadSummary:
+                embedder: Embedder | Mapping[str, Embedder] | None = None, progress: Progress = lambda items, _label: items) -> UploadSummary:
     """Store each (name, content) and ingest the upload folder. A file refused
     (type, size, empty) or that fails to load is listed in `skipped` with why."""
     summary = UploadSummary()
@@ -81,7 +81,7 @@ def add_uploads(files: Iterable[tuple[str, bytes]], uploads: UploadFolder, index
 
 
 def remove_document(document: DocumentRow, uploads: UploadFolder, index_dir: str | Path, *,
-                    embedder: Embedder | None = None) -> IngestReport:
+                    embedder: Embedder | Mapping[str, Embedder] | None = None) -> IngestReport:
     """Remove one document from the index: an upload is deleted too."""
     if Path(document.root).resolve() == uploads.folder.resolve() and uploads.delete(document.source):
         return ingest([uploads.folder], index_dir, embedder=embedder)

@@ -2,12 +2,21 @@
 weighted reciprocal rank fusion, de-duplicated per article, filtered inside
 the search so that k results still come back.
 
-The default model is English-only (dense hit@5 on Chinese questions is near
-random), so the fusion weights depend on the question's language: English
-questions trust both retrievers, Chinese questions are won by the keyword side.
-Cross-lingual questions go through the bilingual glossary: the question's
-domain terms are translated and searched as a second keyword list (and, for a
-Chinese question, embedded as an English one).
+An index has one dense list per route of its embedder plan (embedders/plan.py).
+With the default plan a question is searched by BM25 (and the glossary
+translation of its domain terms, a second keyword list), by the dense list of
+its own language (MiniLM over English chunks, e5 over Chinese ones) and by
+USE-m3 over all chunks. What the other language's documents bring is decided
+per question: their passages in those lists are fused as lists of their own,
+weighted by the other language's share, read from how much closer USE-m3 finds
+the other language than the question's own (`_other_language`); when that
+share is high the other language's own model searches too. Weights and share
+were fitted on the dev set's `tune` split (docs/quality.md).
+
+An index of one model over every chunk (`--model`, and indexes from before
+plans) keeps the fusion it was tuned with: weights by question language
+(`WEIGHTS`), the glossary lists, and the other language's best hit given a
+place when the glossary covers most of the question.
 """
 from __future__ import annotations
 

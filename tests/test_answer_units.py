@@ -9,12 +9,11 @@ import pytest
 
 from answer import grounding
 from answer.extractive import Sentence
-from answer.grounding import check_grounded, states_what_is_asked
+from answer.grounding import specifics, states_what_is_asked
 from answer.models import Citation
 from answer.question import UNITS, asked_for, detect_mode, resolve_follow_up
 from answer.sentences import sentence_spans, split_sentences
 from answer.verify import check_answer, statements, supported
-from index.search import Hit
 from ingest.models import Chunk
 
 ALUMINIUM = "How do I inspect dust explosion risks in an aluminium polishing shop?"
@@ -210,17 +209,11 @@ SET_POINT = "The first-level carbon monoxide alarm shall be set at 24 ppm."
     ("How many milliamps does the carbon monoxide alarm draw?", False),
     ("At what heat index does the carbon monoxide alarm sound?", False),
 ])
-def test_check_grounded(question, grounded):
-    sentence = _sentence(SET_POINT)
-    hits = [Hit(sentence.chunk, 1.0)]
-    weights = {"carbon": 1.0, "monoxid": 1.0, "alarm": 1.0, "set": 0.5, "point": 0.5}
-    ok, why = check_grounded(question, hits, [sentence], weights)
-    assert ok is grounded, why
-    assert bool(why) is not grounded
-
-
-def test_check_grounded_without_evidence():
-    assert check_grounded("What is the set point?", [], [], {}) == (False, "no passage matches the question")
+def test_specifics_are_found_in_the_passage_or_named_missing(question, grounded):
+    chunk = _sentence(SET_POINT).chunk
+    checks = specifics(question, asked_for(question), [chunk], [chunk.title])
+    assert all(ok for _, ok, _ in checks) is grounded, checks
+    assert all(why.startswith("the passages found") for _, ok, why in checks if not ok)
 
 
 # --- sentence_spans ---------------------------------------------------------------

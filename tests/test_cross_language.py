@@ -1,0 +1,153 @@
+"""Cross-lingual search (index/search.py: the other language's share) and the
+answerability decision (answer/answerability.py, answer/calibrate.py).
+
+Pure parts with made-up numbers; then the default embedder plan with the real
+packaged models on the tiny bilingual corpus: a Chinese question whose answer
+stands only in an English document finds it, and a Chinese question answered
+in Chinese keeps its Chinese answer first."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import make_small_corpus
+
+from answer import answerability, calibrate
+from answer.answerability import FEATURES, Model, Signals
+from index.build import ingest
+from index.search import OTHER_WIDTH, Index, other_language_share
+
+
+# -- the other language's share ---------------------------------------------------------------
+def test_share_rises_when_the_other_language_is_closer():
+    own = np.array([True, True, False, False])  # rows 0, 1 in the question's language
+    closer_other = other_language_share([2, 0, 3], [0.60, 0.45, 0.40], own, OTHER_WIDTH)
+    closer_own = other_language_share([0, 2, 1], [0.60, 0.45, 0.40], own, OTHER_WIDTH)
+    assert closer_other > 0.95 and closer_own < 0.05
+    assert other_language_share([0, 2], [0.5, 0.5], own, OTHER_WIDTH) == pytest.approx(0.5)
+    assert other_language_share([], [], own, OTHER_WIDTH) == 0.0
+
+
+def test_share_does_not_touch_its_inputs():
+    rows, scores, own = [2, 0], [0.6, 0.5], np.array([True, False, False])
+    other_language_share(rows, scores, own, OTHER_WIDTH)
+    assert rows == [2, 0] and scores == [0.6, 0.5] and own.tolist() == [True, False, False]
+
+
+# -- the answerability model ------------------------------------------------------------------------
+def _model(threshold: float = 0.5) -> Model:
+    # The dense signal is standardised per list first (dense_norm), then like the rest.
+    mean = {**{f: 0.5 for f in FEATURES}, "dense": 0.0}
+    scale = {**{f: 0.25 for f in FEATURES}, "dense": 1.0}
+    return Model(FEATURES, mean, scale, {f: 1.0 for f in FEATURES}, 0.0, threshold, {"dense_en": (0.5, 0.1)})
+
+
+def _signals(**values) -> Signals:
+    base = {"holds": 0.5, "names": 1.0, "kind": 1.0, "dense": 0.5, "coverage": 0.5}
+    return Signals({**base, **values}, lists={"dense": "dense_en"})
+
+
+def test_more_evidence_means_more_confidence_and_a_missing_specific_refuses():
+    model = _model()
+    weak, strong = model.probability(_signals(holds=0.1)), model.probability(_signals(holds=0.9))
+    assert weak < strong
+    assert model.answers(_signals(kind=0.0)) == (False, 0.0)  # a quantity asked and not stated
+    answered, confidence = model.answers(_signals(holds=0.9, dense=0.7))
+    assert answered and confidence == pytest.approx(model.probability(_signals(holds=0.9, dense=0.7)))
+
+
+def test_an_unread_signal_counts_for_nothing():
+    model = _model()
+    unread = Signals({"holds": 0.5, "names": 1.0, "kind": 1.0, "dense": float("nan")})
+    at_mean = Signals({"holds": 0.5, "names": 1.0, "kind": 1.0, "dense": 0.5}, lists={"dense": "dense_en"})
+    assert model.standardised(unread)["dense"] == 0.0 == model.standardised(at_mean)["dense"]
+
+
+def test_the_model_round_trips_through_json():
+    model = _model(0.42)
+    assert Model.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+
+
+def test_the_shipped_model_weighs_every_signal_the_right_way():
+    model = answerability.load()
+    assert model.features == FEATURES and 0.0 < model.threshold < 1.0
+    assert all(model.coef[f] > 0 for f in FEATURES), model.coef  # more evidence never lowers confidence
+
+
+def test_fit_separates_and_keeps_wrong_refusals_within_the_allowance():
+    rng = np.random.default_rng(3)
+    rows = []
+    for label in [True] * 80 + [False] * 20:
+        centre = 0.7 if label else 0.3
+        values = {f: float(np.clip(rng.normal(centre, 0.15), 0, 1)) for f in FEATURES}
+        values.update(names=1.0, kind=1.0, coverage=values["holds"])
+        values["dense"] = 0.5 + (values["dense"] - 0.5) * 0.2
+        rows.append((Signals(values, lists={"dense": "dense_en"}), label))
+    model = calibrate.fit(rows, max_wrong=0.05)
+    refused = [not model.answers(s)[0] for s, label in rows]
+    wrong = sum(r for r, (_, label) in zip(refused, rows) if label) / 80
+    caught = sum(r for r, (_, label) in zip(refused, rows) if not label) / 20
+    assert wrong <= 0.05 and caught >= 0.7
+    assert model.coef["holds"] > 0 and model.dense_norm["dense_en"][1] < 0.05
+
+
+# -- the default plan with the real models ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory):
+    base = tmp_path_factory.mktemp("planned")
+    make_small_corpus(base / "corpus")
+    ingest([base / "corpus"], base / "index")  # the default embedder plan
+    index = Index.open(base / "index", serving=True)
+    yield index
+    index.close()
+
+
+def test_a_chinese_question_reaches_an_english_only_answer(planned):
+    question = "煤气柜里面能不能一个人单独进去作业？外面要留人监护吗？"  # only the English Gas Rules say it
+    retrieval = planned.retrieve(question, 3)
+    assert "dense_all" in retrieval.scores
+    sources = [(h.chunk.source, h.chunk.locator) for h in retrieval.hits]
+    assert ("regulations/gas-rules.md", "Article 3") in sources, sources
+
+
+def test_a_chinese_question_answered_in_chinese_keeps_it_first(planned):
+    hits = planned.search("泄爆口应该朝向哪里？", 3)
+    assert (hits[0].chunk.source, hits[0].chunk.locator) == ("regulations-zh/fenchen.md", "第二条")
+
+
+def test_the_page_answers_and_takes_uploads_on_a_default_plan_index(planned, tmp_path, monkeypatch):
+    """`make run` serves an index of the default plan: the page opens it with
+    its three embedders, answers across languages and ingests an upload with
+    the embedders it has loaded."""
+    import shutil
+
+    from conftest import PROJECT_ROOT
+    from streamlit.testing.v1 import AppTest
+
+    from ui.markdown import plain
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(planned.folder, index_dir)
+    monkeypatch.setenv("SAFECITE_INDEX", str(index_dir))
+    monkeypatch.setenv("SAFECITE_AUDIT_LOG", str(tmp_path / "audit.sqlite"))
+    monkeypatch.setenv("SAFECITE_UPLOADS", str(tmp_path / "uploads"))
+    monkeypatch.delenv("SAFECITE_LLM_URL", raising=False)
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=300)
+    at.run()
+    assert not at.exception, at.exception
+    at.chat_input(key="question").set_value("一氧化碳报警器的报警值设定为多少ppm？").run()
+    assert not at.exception, at.exception
+    answer = "\n".join(plain(m.value) for m in at.main.chat_message[-1].markdown)
+    assert "24 ppm" in answer  # from the English Gas Rules
+    rules = "---\ntitle: 叉车充电规定\nlanguage: zh\n---\n\n第一条 叉车蓄电池充电间每小时换气不少于四次。\n"
+    at.sidebar.file_uploader[0].set_value([("chongdian.md", rules.encode(), "text/markdown")])
+    at.run()
+    at.sidebar.button(key="ingest").click().run()
+    assert not at.exception, at.exception
+    # (the page now speaks Chinese: it follows the question's language)
+    assert any("chongdian.md" in plain(s.value) for s in at.sidebar.success), [s.value for s in at.sidebar.success]
+    reopened = Index.open(index_dir)
+    assert reopened.manifest["model"] == planned.manifest["model"]
+    assert any(h.chunk.title == "叉车充电规定" for h in reopened.search("充电间换气次数", 3))
+    reopened.close()
