@@ -109,7 +109,7 @@ _EN_PASSIVE = re.compile(r"\bbe\s+([a-z]+(?:ed|en|pt))\b|\b(valid)\b", re.I)
 PERIOD_UNITS = {"years": r"年|years?", "months": r"个?月|months?", "days": r"日|天|days?", "hours": r"小时|hours?"}
 _PERIOD_UNIT = re.compile(r"how many (?:(years)|(months)|(days)|(hours))|(?:几|多少)(?:(年)|(个月)|(天)|(小时))", re.I)
 # A number asked for without a unit the patterns above know ("how many workers",
-# "how close", "最高能拿到多少奖金", "几次"): the answer must state a number.
+# "how close", "配备多少名", "几次"): the answer must state a number.
 _ASKED_NUMBER = re.compile(r"\bhow (many|much|far|close|high|deep|long|often|wide|heavy|large)\b|"
                            r"\bwhat (number|amount|distance|height|depth|temperature|concentration)\b|"
                            r"多少|几[个次人名台米天年月周条项家种岁层级度]|多高|多远|多深|多大|多重|多宽|多久|多长", re.I)

@@ -199,33 +199,28 @@ class Index:
             raise IndexStateError(f"no index in {folder}; run: python -m ingest PATH --index {folder}")
         for warning in warnings:
             logging.getLogger("safecite").warning(warning)
-        given = {embedder.name: embedder} if embedder is not None and hasattr(embedder, "embed") else dict(embedder or {})
-        single = embedder.name if embedder is not None and hasattr(embedder, "embed") else None
-        asked = plans.configured(embedders, model or single)
-        why = plans.mismatch(manifest, asked or plans.from_manifest(manifest))
+        one = embedder if embedder is not None and hasattr(embedder, "embed") else None
+        given = {one.name: one} if one is not None else dict(embedder or {})
+        built = plans.from_manifest(manifest)
+        asked = plans.configured(embedders, model or (one.name if one else None)) or built
+        why = plans.mismatch(manifest, asked)
         if why:
-            raise IndexStateError(f"{folder}: {why}; re-embed it with: "
-                                  f"{plans.reembed_command(folder, asked or plans.from_manifest(manifest))}")
+            raise IndexStateError(f"{folder}: {why}; re-embed it with: {plans.reembed_command(folder, asked)}")
         entries = {e["list"]: e for e in manifest.get("embedders", [])}
-        catalog = Catalog(generation / persist.CATALOG)
-        stores = {route.list: FaissStore.load(generation / route.file) for route in plans.from_manifest(manifest)}
-        for route in plans.from_manifest(manifest):
+        for route in built:
             dim = entries.get(route.list, {}).get("dim", manifest["dim"])
             if route.model in given and given[route.model].dim != dim:
-                catalog.close()
                 raise IndexStateError(f"{folder} holds {dim}-dimensional vectors in {route.list}, "
                                       f"the embedder gives {given[route.model].dim}")
+        catalog = Catalog(generation / persist.CATALOG)
+        stores = {route.list: FaissStore.load(generation / route.file) for route in built}
         lexical = LexicalIndex.load(generation / persist.BM25)
-        counts = {"catalog": catalog.count(), "bm25": lexical.size}
-        for name, store in stores.items():
-            expected = entries[name]["vectors"] if name in entries else manifest["chunks"]
-            if store.size != expected:
-                counts[name] = store.size
-                counts["catalog"] = -1  # flag the disagreement below
-        if len(set(counts.values())) != 1 or counts["catalog"] != manifest["chunks"] or catalog.max_row() != manifest["chunks"] - 1:
+        chunks = manifest["chunks"]
+        short = [name for name, store in stores.items() if store.size != entries.get(name, {}).get("vectors", chunks)]
+        if short or catalog.count() != chunks or lexical.size != chunks or catalog.max_row() != chunks - 1:
+            counts = {"catalog": catalog.count(), "bm25": lexical.size, **{n: s.size for n, s in stores.items()}}
             catalog.close()
-            counts.update({name: store.size for name, store in stores.items()})
-            raise IndexStateError(f"{generation}: counts disagree ({counts}, manifest {manifest['chunks']}); re-ingest to rebuild the index")
+            raise IndexStateError(f"{generation}: counts disagree ({counts}, manifest {chunks}); re-ingest to rebuild the index")
         if serving:
             import faiss
 
