@@ -44,7 +44,7 @@ from index.search import Hit
 from index.tokenize import tokenize
 
 from .grounding import coverage, specifics
-from .question import asked_for
+from .question import Asked, asked_for
 
 # The signals the model weighs. Chosen on `tune` by leave-one-out (docs/quality.md):
 # coverage over all passages, USE's best cosine and the lists' agreement were
@@ -66,24 +66,24 @@ class Signals:
 
 
 def signals(question: str, lang: str, hits: Sequence[Hit], scores: Mapping[str, Sequence[float]],
-            own: Mapping[str, float], translated: Mapping[str, float]) -> Signals:
+            own: Mapping[str, float], translated: Mapping[str, float], asked: Asked | None = None) -> Signals:
     """The signals of one question over its hits. `scores`: each ranked list's
     scores, best first (Index.retrieve); `own` and `translated`: idf weights of
-    the question's keywords and of their glossary translation."""
+    the question's keywords and of their glossary translation; `asked`: what
+    the question asks for, when already read."""
     top = list(hits[:EVIDENCE_HITS])
 
     def share(text: str, passage_lang: str) -> float:
         found = coverage(dict(own), text)
         return max(found, coverage(dict(translated), text)) if translated and passage_lang != lang else found
 
-    best = max((share("\n".join([h.chunk.title, *(c.text for c in h.chunks)]), h.chunk.lang) for h in top), default=0.0)
-    asked = asked_for(question)
+    asked = asked or asked_for(question)
     chunks = [c for hit in top for c in hit.chunks]
     checks = specifics(question, asked, chunks, list(dict.fromkeys(h.chunk.title for h in top)))
     # One passage that holds both the question's subject and every specific it asks for.
     holds = max((share(f"{c.title}\n{c.text}", c.lang) for c in chunks
                  if all(ok for _, ok, _ in specifics(question, asked, [c], [c.title]))), default=0.0)
-    values = {"coverage": best, "holds": holds}
+    values = {"holds": holds}
     for name in ("names", "kind"):
         mine = [ok for signal, ok, _ in checks if signal == name]
         values[name] = sum(mine) / len(mine) if mine else 1.0
@@ -171,7 +171,6 @@ def explain(model: Model, signals: Signals, lang: str) -> str:
         return signals.missing[0]
     weakest = model.weakest(signals)
     return {
-        "coverage": f"no passage found holds more than {signals.values['coverage']:.0%} of the question",
         "names": "the passages found do not mention what the question names",
         "kind": "the passages found do not state what the question asks for",
         "holds": "no passage found holds both the question's subject and what it asks for",

@@ -40,9 +40,7 @@ def collect(answerer: Answerer, questions: list[dict]) -> list[tuple[Signals, bo
         hits, scores = answerer.retrieval(question, mode, 8)
         if not hits:
             continue
-        own, translated = answerability.question_weights(answerer.index, question)
-        found = answerability.signals(question, question_lang(question), hits, scores, own, translated)
-        rows.append((found, bool(q.get("answerable", True))))
+        rows.append((answerer.signals(question, question_lang(question), hits, scores), bool(q.get("answerable", True))))
     return rows
 
 
@@ -73,15 +71,6 @@ def fit(rows: list[tuple[Signals, bool]], max_wrong: float = MAX_WRONG_REFUSALS)
                  f"by python -m answer.calibrate; threshold: at most {max_wrong:.0%} of the answerable refused")
 
 
-def trade_off(model: Model, rows: list[tuple[Signals, bool]], thresholds) -> list[tuple[float, float, float]]:
-    """(threshold, share of unanswerable refused, share of answerable refused)."""
-    probs = [(model.answers(s)[1], label) for s, label in rows]
-    unanswerable = [p for p, label in probs if not label] or [1.0]
-    answerable = [p for p, label in probs if label] or [1.0]
-    return [(t, sum(p < t for p in unanswerable) / len(unanswerable), sum(p < t for p in answerable) / len(answerable))
-            for t in thresholds]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m answer.calibrate")
     parser.add_argument("--index", required=True)
@@ -95,8 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text(json.dumps(model.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     answerability.load.cache_clear()
     print(json.dumps(model.to_dict(), indent=2))
-    for t, refused, wrong in trade_off(model, rows, [model.threshold]):
-        print(f"tune at threshold {t:.3f}: unanswerable refused {refused:.0%}, answerable refused {wrong:.0%}")
+    def refused(label: bool) -> float:
+        group = [s for s, value in rows if value is label]
+        return sum(not model.answers(s)[0] for s in group) / max(1, len(group))
+
+    print(f"tune at threshold {model.threshold:.3f}: unanswerable refused {refused(False):.0%}, "
+          f"answerable refused {refused(True):.0%}")
     return 0
 
 

@@ -88,24 +88,6 @@ def trade_off(result: dict, threshold: float) -> str:
     return "\n".join(lines)
 
 
-def table(result: dict) -> str:
-    metrics = ("hit@1", "hit@5", "wrong_refusal", "refused")
-    lines = ["| group | citation hit@1 | citation hit@5 | answerable wrongly refused | unanswerable refused |",
-             "|---|---|---|---|---|"]
-    order = sorted(result["groups"], key=lambda g: (g != "all", not g.startswith("lang"), g))
-    for name in order:
-        cells = []
-        for metric in metrics:
-            value, n = result["groups"][name].get(metric, (None, 0))
-            cells.append("–" if value is None else f"{value:.2f} (n={n})")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines.append("")
-    lines.append(f"Statements whose quote is verbatim in the cited chunk: {result['verbatim']:.0%} "
-                 f"of {result['statements']}; statements failing the citation check: {result['failed_checks']}. "
-                 f"Extractive answer time (warm, one thread): p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms.")
-    return "\n".join(lines)
-
-
 def compare(setups: dict[str, dict]) -> str:
     """Citation hit@5, wrong refusals and refusals of several setups side by side."""
     first = next(iter(setups.values()))

@@ -140,11 +140,17 @@ class Answerer:
         return found.hits, found.scores
 
     # -- regulations, standards, plans ------------------------------------
-    def judge(self, question: str, lang: str, hits: list[Hit], scores: Mapping[str, list[float]]) -> tuple[bool, float, str]:
-        """(whether the hits answer, the probability that they do, why not in
-        one sentence): the calibrated answerability decision (answerability.py)."""
+    def signals(self, question: str, lang: str, hits: list[Hit], scores: Mapping[str, list[float]],
+                asked: Asked | None = None) -> answerability.Signals:
+        """What the answerability model weighs for these hits (answerability.py)."""
         own, translated = answerability.question_weights(self.index, question)
-        found = answerability.signals(question, lang, hits, scores, own, translated)
+        return answerability.signals(question, lang, hits, scores, own, translated, asked)
+
+    def judge(self, question: str, lang: str, hits: list[Hit], scores: Mapping[str, list[float]],
+              asked: Asked | None = None) -> tuple[bool, float, str]:
+        """(whether the hits answer, the probability that they do, why not in
+        one sentence): the calibrated answerability decision."""
+        found = self.signals(question, lang, hits, scores, asked)
         model = answerability.load()
         grounded, confidence = model.answers(found)
         return grounded, confidence, answerability.explain(model, found, lang)
@@ -159,7 +165,7 @@ class Answerer:
         if not hits or not chosen:
             grounded, reason, confidence = False, "no passage matches the question", 0.0
         else:
-            grounded, confidence, reason = self.judge(resolved, lang, hits, scores or {})
+            grounded, confidence, reason = self.judge(resolved, lang, hits, scores or {}, asked)
         base["confidence"] = round(confidence, 4)
         if not grounded:
             nearest = [citation_for(i + 1, h.chunk, _first_sentence(h.chunk), h.score) for i, h in enumerate(hits[:3])]

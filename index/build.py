@@ -32,7 +32,7 @@ from ingest.pipeline import FileStats, Skipped, SourceFile, discover, file_hash,
 
 from . import persist
 from .catalog import Catalog, DocumentRow, create as create_catalog
-from .embedders import Embedder, make_embedder
+from .embedders import Embedder, loaded, make_embedder
 from .embedders import plan as plans
 from .lexical import LexicalIndex
 from .stores import FaissStore
@@ -187,9 +187,8 @@ def ingest(
         persist.discard_unfinished(folder)
         old = _open_old(folder, report)
         try:
-            one = embedder if embedder is not None and hasattr(embedder, "embed") else None
-            plan = _resolve_plan(folder, old, plans.configured(embedders, model or (one.name if one else None)), reembed)
-            made: dict[str, Embedder] = {one.name: one} if one is not None else dict(embedder or {})
+            one, made = loaded(embedder)
+            plan = _resolve_plan(folder, old, plans.configured(embedders, model or one), reembed)
 
             def embedder_for(name: str) -> Embedder:
                 if name not in made:

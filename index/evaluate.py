@@ -72,22 +72,6 @@ def _order(groups) -> list[str]:
     return sorted(groups, key=lambda g: (g != "all", not g.startswith("lang"), g))
 
 
-def table(result: dict) -> str:
-    modes = list(result["modes"])
-    groups = _order(next(iter(result["modes"].values())))
-    head = "| group | n | " + " | ".join(f"{m} hit@1 | {m} hit@5 | {m} MRR@10" for m in modes) + " |"
-    rule = "|---|---|" + "---|" * (3 * len(modes))
-    lines = [head, rule]
-    for g in groups:
-        n = result["modes"][modes[0]][g]["n"]
-        cells = []
-        for m in modes:
-            v = result["modes"][m][g]
-            cells += [f"{v['hit@1']:.2f}", f"{v['hit@5']:.2f}", f"{v['mrr@10']:.2f}"]
-        lines.append(f"| {g} | {n} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def compare(setups: dict[str, dict]) -> str:
     """Hybrid hit@1 / hit@5 / MRR@10 of several setups side by side, and each
     list alone (hit@5): {setup label: evaluate() result}."""

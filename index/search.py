@@ -36,7 +36,7 @@ from ingest.models import DOC_TYPES, LANGS, Chunk
 
 from . import persist
 from .catalog import DATE_FIELDS, FILTER_FIELDS, Catalog
-from .embedders import Embedder, embed_query, make_embedder
+from .embedders import Embedder, embed_query, loaded, make_embedder
 from .embedders import plan as plans
 from .fusion import weighted_rrf
 from .lexical import LexicalIndex
@@ -199,10 +199,9 @@ class Index:
             raise IndexStateError(f"no index in {folder}; run: python -m ingest PATH --index {folder}")
         for warning in warnings:
             logging.getLogger("safecite").warning(warning)
-        one = embedder if embedder is not None and hasattr(embedder, "embed") else None
-        given = {one.name: one} if one is not None else dict(embedder or {})
+        one, given = loaded(embedder)
         built = plans.from_manifest(manifest)
-        asked = plans.configured(embedders, model or (one.name if one else None)) or built
+        asked = plans.configured(embedders, model or one) or built
         why = plans.mismatch(manifest, asked)
         if why:
             raise IndexStateError(f"{folder}: {why}; re-embed it with: {plans.reembed_command(folder, asked)}")
@@ -348,7 +347,7 @@ class Index:
     # -- retrieval ------------------------------------------------------
     def fusion_weights(self, lang: str, target: Any = None) -> dict[str, float]:
         """The fusion weights for a question in `lang` over this index's lists."""
-        if [r.list for r in self.plan] == ["dense"]:
+        if "dense" in self.routes:  # one model over every chunk: the fusion it was tuned with
             return fusion_weights(lang, target)
         if target in LANGS and target != lang:
             return {**ROUTED_WEIGHTS[target], "bm25_xl": 1.0, "bm25": 0.3}

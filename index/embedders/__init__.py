@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Protocol
+from typing import Mapping, Protocol
 
 import numpy as np
 
@@ -37,6 +37,15 @@ class Embedder(Protocol):
     def embed(self, texts: list[str]) -> np.ndarray:
         """float32 array of shape (len(texts), dim), rows L2-normalised."""
         ...
+
+
+def loaded(embedder: "Embedder | Mapping[str, Embedder] | None") -> tuple[str | None, dict[str, Embedder]]:
+    """Embedders handed in already loaded: one (its model then names the plan)
+    or a mapping of model name -> embedder (the page's, shared with an index).
+    Returns (the one model's name or None, model name -> embedder)."""
+    if embedder is not None and hasattr(embedder, "embed"):
+        return embedder.name, {embedder.name: embedder}
+    return None, dict(embedder or {})
 
 
 def embed_query(embedder: Embedder, text: str) -> np.ndarray:
