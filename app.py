@@ -9,7 +9,6 @@ packages do the work; this script only lays it out.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from pathlib import Path
 
@@ -19,20 +18,21 @@ from answer.export import session_markdown
 from answer.llm import LLMConfig
 from answer.service import answer_question
 from audit import AuditLog, default_audit_path
+from core.errors import SafeCiteError
+from core.settings import settings
+from core.text import lang_of
 from index import Index, persist
 from index.embedders import make_embedder
 from index.embedders import plan as plans
 from index.library import documents, field_values
 from index.manage import add_uploads, remove_document
-from index.search import question_lang
-from ingest.errors import SafeCiteError
 from ingest.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, UploadFolder
 from ui import components as ui
 from ui.i18n import LANG_NAMES, LANGS, MODES, browser_lang, text
 from ui.markdown import escape
 
-INDEX = Path(os.environ.get("SAFECITE_INDEX") or os.path.join("var", "index"))
-UPLOADS = Path(os.environ.get("SAFECITE_UPLOADS") or INDEX / "uploads")
+INDEX = settings().index
+UPLOADS = settings().uploads_dir()
 
 st.set_page_config(page_title="SafeCite", page_icon="📑", layout="wide")
 
@@ -224,6 +224,6 @@ with chat:
             state.history.append(turn)
             audit.append(answer, turn.generation, session=state.sid, filters=filters)
             ui.render_answer(turn, index, lang, str(len(state.history) - 1))
-        if not state.lang_chosen and question_lang(question) != lang:
-            state.follow_lang = question_lang(question)  # no browser language known: follow the question's
+        if not state.lang_chosen and lang_of(question) != lang:
+            state.follow_lang = lang_of(question)  # no browser language known: follow the question's
             st.rerun()

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
-from ingest.errors import SafeCiteError
+
+from core.errors import SafeCiteError
+from core.settings import settings
 
 from .llm import LLMConfig
 from .models import MODES
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m answer")
     parser.add_argument("question", nargs="?")
-    parser.add_argument("--index", default=os.environ.get("SAFECITE_INDEX") or os.path.join("var", "index"))
+    parser.add_argument("--index", default=str(settings().index))
     parser.add_argument("--mode", choices=("auto", *MODES), default="auto")
     parser.add_argument("--k", type=int, default=8)
     parser.add_argument("--json", action="store_true")

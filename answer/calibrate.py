@@ -19,7 +19,8 @@ import statistics
 import sys
 from pathlib import Path
 
-from index.search import Index, question_lang
+from core.text import lang_of
+from index.search import Index
 
 from . import answerability
 from .answerability import FEATURES, Model, Signals
@@ -40,7 +41,7 @@ def collect(answerer: Answerer, questions: list[dict]) -> list[tuple[Signals, bo
         hits, scores = answerer.retrieval(question, mode, 8)
         if not hits:
             continue
-        rows.append((answerer.signals(question, question_lang(question), hits, scores), bool(q.get("answerable", True))))
+        rows.append((answerer.signals(question, lang_of(question), hits, scores), bool(q.get("answerable", True))))
     return rows
 
 

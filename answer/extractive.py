@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from index.search import Hit, Index, question_lang
+from core.text import lang_of, sentence_spans
+from index.search import Hit, Index
 from index.tokenize import TokenFinder, tokenize
 from ingest.models import DOC_TYPES, Chunk
 
@@ -22,7 +23,6 @@ from . import answerability
 from .grounding import states_what_is_asked
 from .models import REFUSAL, Answer, Citation
 from .question import Asked, asked_for, detect_mode, resolve_follow_up
-from .sentences import sentence_spans
 
 _DEADLINE = re.compile(r"\d+\s*(日|天|个月|小时|工作日)|within|days?\b|hours?\b|months?\b|期限|时限|限期|之日起|以前|before|no later than", re.I)
 _BULLET = re.compile(r"[-*•]\s+")
@@ -96,7 +96,7 @@ class Answerer:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         resolved = resolve_follow_up(question, previous)
-        lang = question_lang(question)
+        lang = lang_of(question)
         mode = detect_mode(resolved) if mode == "auto" else mode
         t0 = time.perf_counter()
         hits, scores = self.retrieval(resolved, mode, k, filters)
@@ -131,7 +131,7 @@ class Answerer:
                 passages = {**filters, "doc_type": [t for t in DOC_TYPES if t != "record"]}
                 seen = {h.chunk.chunk_id for h in hits}
                 hits += [h for h in self.index.search(question, k, passages) if h.chunk.chunk_id not in seen][:k - len(hits)]
-            if question_lang(question) == "zh":
+            if lang_of(question) == "zh":
                 # A Chinese checklist quotes Chinese passages first: English ones
                 # reach a Chinese question only through the glossary translation.
                 hits.sort(key=lambda h: h.chunk.lang != "zh")

@@ -16,12 +16,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from core.text import CJK, sentence_spans
 from index.tokenize import TokenFinder, tokenize
 
 from .question import PERIOD_UNITS, UNITS
-from .sentences import sentence_spans
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 _NUMBER = (r"(?:\d+(?:[.,]\d+)?|[一二两三四五六七八九十百千半]+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
            r"eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)\b)(?:\s*\(\d+\))?")
@@ -121,7 +120,7 @@ def specifics(question: str, asked, chunks, titles) -> list[tuple[str, bool, str
         names = {t for n in asked.names for t in tokenize(n)}
         wanted = [t for t in tokenize(term, query=True) if t not in names and not t.isdigit()]
         if wanted:
-            found = (_CJK.search(term) and _mentions(evidence, term)) or _near(stream, wanted)
+            found = (CJK.search(term) and _mentions(evidence, term)) or _near(stream, wanted)
             out.append(("kind", bool(found), f"the passages found do not mention {term}"))
     for unit in asked.units:
         out.append(("kind", _has_quantity(evidence, unit), f"the passages found give no quantity in {unit}"))

@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Iterator
 
-from ingest.errors import ConfigError, SafeCiteError
+
+from core.errors import ConfigError, QueryError, SafeCiteError
+from core.settings import settings
+from core.text import CJK_RANGE, sentence_spans
 
 from .models import MODES, REFUSAL, Answer, Citation
 from .verify import Statement, check_answer, statements, supported
@@ -93,13 +95,14 @@ class LLMConfig:
         unknown = sorted(set(given) - {f.name for f in fields(cls)})
         if unknown:
             raise TypeError(f"unknown LLM setting {unknown[0]!r}; allowed: {', '.join(f.name for f in fields(cls))}")
-        url = given.pop("url", None) or os.environ.get("SAFECITE_LLM_URL", "").strip()
+        env = settings()
+        url = given.pop("url", None) or env.llm_url
         if not url:
             return None
-        model = given.pop("model", None) or os.environ.get("SAFECITE_LLM_MODEL", "").strip()
+        model = given.pop("model", None) or env.llm_model
         if not model:
             raise ConfigError(f"an LLM URL is set ({url}) but no model: set SAFECITE_LLM_MODEL")
-        api_key = given.pop("api_key", None) or os.environ.get("SAFECITE_LLM_API_KEY", "").strip() or None
+        api_key = given.pop("api_key", None) or env.llm_api_key or None
         return cls(url=url, model=model, api_key=api_key, **given)
 
 
@@ -127,7 +130,7 @@ def build_messages(question: str, citations: list[Citation], lang: str) -> list[
     """The chat messages: rules in the system message, the numbered passages
     (as data, in delimited blocks) and then the question in the user message."""
     if lang not in REFUSAL:
-        raise ValueError(f"lang must be one of {', '.join(REFUSAL)}, got {lang!r}")
+        raise QueryError(f"lang must be one of {', '.join(REFUSAL)}, got {lang!r}")
     numbers = ", ".join(f"[{c.n}]" for c in citations)
     system = "\n".join([
         "You answer questions of production-safety supervisors using only the numbered passages in the user's message.",
@@ -323,10 +326,10 @@ _INJECTION = re.compile(
     r"|系统提示|你现在是",
     re.I,
 )
-_SENTENCE_START = re.compile(r"[.!?。！？\n][^.!?。！？\n]*$")
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.S)  # reasoning models' scratchpad, not the answer
 _ENDING = re.compile(r"^(.*?)\s*([.。!?！？;；]*)$", re.S)
-_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+# Chinese text or its punctuation (。、「」, full-width forms): no space before a marker.
+_CJK_TEXT = re.compile(rf"[{CJK_RANGE}\u3000-\u303f\uff00-\uffef]")
 _REFUSAL_NOISE = re.compile(r"\[\d{1,3}\]|[\s\"'“”‘’*_`.。!！]")
 
 
@@ -334,9 +337,9 @@ def without_instructions(text: str) -> str:
     """`text` with every planted instruction blanked, from the start of its
     sentence to the end of its line."""
     spans = []
+    starts = [a for a, _ in sentence_spans(text)]
     for m in _INJECTION.finditer(text):
-        before = _SENTENCE_START.search(text, 0, m.start())
-        start = before.start() + 1 if before else 0
+        start = max((a for a in starts if a <= m.start()), default=0)
         end = text.find("\n", m.end())
         spans.append((start, len(text) if end < 0 else end))
     for start, end in reversed(spans):
@@ -358,7 +361,7 @@ def _bullet(statement: Statement, lang: str) -> str:
     whichever way the model placed them around the full stop."""
     body, end = _ENDING.match(statement.text.strip()).groups()
     end = {";": ".", "；": "。"}.get(end[:1], end[:1]) or ("。" if lang == "zh" else ".")
-    space = "" if _CJK.match(body[-1:]) else " "
+    space = "" if _CJK_TEXT.match(body[-1:]) else " "
     return f"- {body}{space}{''.join(f'[{n}]' for n in statement.markers)}{end}"
 
 
@@ -373,7 +376,7 @@ def verified_llm_answer(question: str, resolved_question: str, lang: str, mode: 
     passages support; the model's refusal as a refusal; otherwise `extractive`
     with a notice saying why."""
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        raise QueryError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     citations = list(citations)
     if not citations:
         return extractive  # nothing to send: the extractive answer already refuses

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.search import question_lang
+
+from core.text import CJK_RANGE, lang_of
 
 from .models import MODES
 
@@ -28,7 +29,7 @@ def detect_mode(question: str) -> str:
     words = question.split()
     is_question = bool(_QUESTION_MARK.search(question)) or re.match(
         r"^(how|what|which|when|where|who|why|can|does|do|is|are|must|should|may)\b", question.strip(), re.I)
-    if not is_question and (len(words) >= 10 or (question_lang(question) == "zh" and len(question) >= 20)):
+    if not is_question and (len(words) >= 10 or (lang_of(question) == "zh" and len(question) >= 20)):
         return "similar"
     if _RECTIFY.search(question):
         return "rectify"
@@ -48,7 +49,7 @@ def resolve_follow_up(question: str, previous: str | None) -> str:
     added. A question that stands on its own is returned as it is."""
     if not previous:
         return question
-    short = len(question.split()) <= 6 if question_lang(question) == "en" else len(question) <= 14
+    short = len(question.split()) <= 6 if lang_of(question) == "en" else len(question) <= 14
     if not (_FOLLOW_UP.search(question) and short):
         return question
     addition = _FOLLOW_UP.sub("", question).strip(" ?？,，。.")
@@ -128,11 +129,11 @@ _ASKED_TERM = (
     re.compile(r"\bwhat is the ([a-z][a-z -]{2,40}?) (?:for|of|under|in|when|at|on)\b", re.I),
 )
 # "铸造井防护栏杆的高度不得低于多少": the value of 高度 is asked.
-_ZH_ASKED_TERM = re.compile(r"的([\u4e00-\u9fff]{2,6}?)(?:应当|应|必须|需要|要)?(?:设定|控制|设置)?"
+_ZH_ASKED_TERM = re.compile(rf"的([{CJK_RANGE}]{{2,6}}?)(?:应当|应|必须|需要|要)?(?:设定|控制|设置)?"
                             r"(?:为|是|在|达到|不得超过|不得低于|不少于|不超过|不低于)?(?:百分之)?多少")
 _EXTREME = re.compile(r"^(?:minimum|maximum|min|max)\s+|\s+(?:allowed|permitted|required|needed)$", re.I)
 # A national body named in Chinese ("国家矿山安全监察局"): the evidence must name it.
-_ZH_BODY = re.compile(r"((?:国家|全国|中国|中华人民共和国)[\u4e00-\u9fff]{2,14}?(?:总局|局|委员会|协会|学会|署|研究院))")
+_ZH_BODY = re.compile(rf"((?:国家|全国|中国|中华人民共和国)[{CJK_RANGE}]{{2,14}}?(?:总局|局|委员会|协会|学会|署|研究院))")
 _COMMON_ACRONYMS = frozenset({"OSHA", "CSHO", "US", "USA", "PPE", "CFR", "AM", "PM", "OK", "I",
                                # gases and measures, which documents often spell out ("carbon monoxide")
                                "CO", "CO2", "H2S", "O2", "LEL", "PPM"})

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.text import split_sentences
 from index.tokenize import tokenize
 
 from .models import Citation
-from .sentences import split_sentences
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+")

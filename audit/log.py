@@ -16,14 +16,14 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from answer.models import Answer, Citation
-from ingest.errors import ConfigError
+from core.errors import ConfigError
+from core.settings import settings
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -50,8 +50,7 @@ COLUMNS = ("id", "at", "session", "question", "resolved_question", "mode", "lang
 
 def default_audit_path(index_dir: str | Path) -> Path:
     """SAFECITE_AUDIT_LOG, else audit.sqlite inside the index folder."""
-    configured = os.environ.get("SAFECITE_AUDIT_LOG", "").strip()
-    return Path(configured) if configured else Path(index_dir) / "audit.sqlite"
+    return settings().audit_path(Path(index_dir))
 
 
 class AuditLog:

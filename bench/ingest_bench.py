@@ -37,7 +37,7 @@ def run_ingest(index: str, corpus: str, embedder=None, model: str | None = None)
 def corpus_chunks(corpus: str) -> list:
     """The chunks an ingest of this folder makes (the project's own discovery,
     loaders and chunking), in ingest order."""
-    from ingest.errors import LoadError
+    from core.errors import LoadError
     from ingest.pipeline import SourceFile, discover, load_and_chunk
 
     chunks = []

@@ -31,10 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
+from core.text import CJK_RANGE
+
+
 RECIPE = 4  # bump when the perturbation or the stored index types change, so cached indexes are rebuilt
 DROP = 0.05
 TARGET_COSINE = 0.9
-_UNIT = re.compile(r"[\u3400-\u9fff]|[^\s\u3400-\u9fff]+|\s+")
+_UNIT = re.compile(rf"[{CJK_RANGE}]|[^\s{CJK_RANGE}]+|\s+")
 
 
 def noise_scale(dim: int, cosine: float = TARGET_COSINE) -> float:

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
-from ingest.errors import SafeCiteError
+
+from core.errors import SafeCiteError
+from core.settings import settings
 
 from .filters import add_filter_arguments, filters_from_args
 from .search import MODES, Index
 
 
 def default_index() -> str:
-    return os.environ.get("SAFECITE_INDEX") or os.path.join("var", "index")
+    return str(settings().index)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,8 +23,8 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
+from core.errors import IngestLockedError, IndexStateError
 from ingest.chunking import DEFAULT_MAX_TOKENS
-from ingest.errors import IngestLockedError, IndexStateError
 from ingest.isolation import warm_up
 from ingest.limits import Limits
 from ingest.models import Chunk, Document

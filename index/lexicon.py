@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from core.text import CJK
+
 HERE = Path(__file__).parent
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _is_zh(term: str) -> bool:
-    return bool(_CJK.search(term))
+    return bool(CJK.search(term))
 
 
 def _rows(path: Path) -> list[str]:

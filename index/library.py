@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import LoadError
+from core.errors import LoadError, QueryError
 from ingest.loaders import load_file
 from ingest.models import Chunk, Document
 from ingest.pipeline import file_hash
@@ -74,7 +74,7 @@ def documents(index: Index) -> list[DocumentRow]:
 def field_values(index: Index, name: str) -> list[str]:
     """Distinct values of a record field that filters use (city, status, ...)."""
     if name not in FILTER_FIELDS + DATE_FIELDS:
-        raise ValueError(f"field must be one of {', '.join(FILTER_FIELDS + DATE_FIELDS)}, got {name!r}")
+        raise QueryError(f"field must be one of {', '.join(FILTER_FIELDS + DATE_FIELDS)}, got {name!r}")
     rows = index.catalog.db.execute(f"SELECT DISTINCT {name} FROM chunks WHERE {name} IS NOT NULL AND {name} != '' "
                                     f"ORDER BY {name}")
     return [str(r[0]) for r in rows]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from ingest.errors import LoadError
+from core.errors import LoadError
 from ingest.pipeline import Skipped
 from ingest.uploads import UploadFolder
 

@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import IndexStateError
+from core.errors import IndexStateError
 from ingest.pipeline import file_hash as file_sha256
 
 FORMAT_VERSION = 2

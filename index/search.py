@@ -31,7 +31,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ingest.errors import IndexStateError
+from core.errors import IndexStateError, QueryError
+from core.text import CJK, lang_of
 from ingest.models import DOC_TYPES, LANGS, Chunk
 
 from . import persist
@@ -97,8 +98,6 @@ CROSS_LIST = "dense_all"
 # (0.01 / (10 + 1) < 0.3 / (10 + 100)), so its candidates only fill the places left.
 FILL_WEIGHT = 0.01
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def fusion_weights(lang: str, target: Any = None) -> dict[str, float]:
@@ -109,10 +108,6 @@ def fusion_weights(lang: str, target: Any = None) -> dict[str, float]:
         return {"bm25_xl": 1.0, "named": 1.0, "bm25": 0.3, "dense": WEIGHTS[target]["dense"],
                 "dense_xl": 1.0 if target == "en" else 0.0}
     return WEIGHTS[lang]
-
-
-def question_lang(text: str) -> str:
-    return "zh" if len(_CJK.findall(text)) >= max(1, len(_LATIN_WORD.findall(text))) else "en"
 
 
 @dataclass(frozen=True)
@@ -256,16 +251,16 @@ class Index:
             return None
         unknown = set(filters) - set(FILTER_KEYS)
         if unknown:
-            raise ValueError(f"unknown filter {', '.join(sorted(unknown))}; filters are: {', '.join(FILTER_KEYS)}")
+            raise QueryError(f"unknown filter {', '.join(sorted(unknown))}; filters are: {', '.join(FILTER_KEYS)}")
         clauses, params = [], []
         for key, value in filters.items():
             if value in (None, "", [], ()):
                 continue
             values = list(value) if isinstance(value, (list, tuple, set)) else [value]
             if key == "doc_type" and set(values) - set(DOC_TYPES):
-                raise ValueError(f"doc_type must be one of {', '.join(DOC_TYPES)}")
+                raise QueryError(f"doc_type must be one of {', '.join(DOC_TYPES)}")
             if key == "lang" and set(values) - set(LANGS):
-                raise ValueError(f"lang must be one of {', '.join(LANGS)}")
+                raise QueryError(f"lang must be one of {', '.join(LANGS)}")
             if key == "date_from":
                 clauses.append("date >= ?")
                 params.append(str(value))
@@ -306,7 +301,7 @@ class Index:
     def named_mask(self, query: str, mask: np.ndarray | None) -> np.ndarray | None:
         """Rows of the documents a question names by place ("在河南" -> the Henan
         regulation; "Riverton" -> its plan and the findings recorded there)."""
-        names = place_names(query) if question_lang(query) == "zh" else _capitalised(query)
+        names = place_names(query) if lang_of(query) == "zh" else _capitalised(query)
         if not names:
             return None
         # Names are matched against the few titles and cities in Python, then rows
@@ -372,7 +367,7 @@ class Index:
         GIL) run in worker threads while this thread computes the keyword lists
         and then calls `while_dense(keyword lists)` (search reads their chunks):
         on two cores the keyword side costs no wall time."""
-        lang = question_lang(query)
+        lang = lang_of(query)
 
         def wanted(name: str) -> bool:
             return weights is None or weights.get(name, 0.0) > 0
@@ -382,7 +377,7 @@ class Index:
         for name in self.routes:
             if mode == name or (mode in ("hybrid", "dense") and (mode == "dense" or wanted(name))):
                 dense[name] = self._workers.submit(self._dense, name, query, depth, mask)
-        english = [t for t in translated if not _CJK.search(t)]
+        english = [t for t in translated if not CJK.search(t)]
         if (lang == "zh" and english and "dense" in self.routes and WEIGHTS[lang].get("dense_xl")
                 and wanted("dense_xl")):
             dense["dense_xl"] = self._workers.submit(self._dense, "dense", " ".join(english), depth, mask)
@@ -434,7 +429,7 @@ class Index:
         """The hits and each list's scores (what `search` returns, and the
         evidence the answerability check weighs)."""
         if mode not in self.modes:
-            raise ValueError(f"mode must be one of {', '.join(self.modes)}")
+            raise QueryError(f"mode must be one of {', '.join(self.modes)}")
         query = query.strip()
         if not query or k <= 0:
             return Retrieval([], {})
@@ -445,7 +440,7 @@ class Index:
             weights = {name: 1.0 for name in self.routes}
         elif mode != "hybrid":
             weights = {mode: 1.0}
-        weights = weights or self.fusion_weights(question_lang(query), (filters or {}).get("lang"))
+        weights = weights or self.fusion_weights(lang_of(query), (filters or {}).get("lang"))
         candidates = _Candidates(self.catalog)
         scores: dict[str, list[float]] = {}
         lists = self.ranked_lists(query, mask, mode, weights=weights, scores=scores,
@@ -468,7 +463,7 @@ class Index:
         """The lists split by the passages' language, the other language weighted
         by its share for this question (OTHER_WEIGHTS), and the other language's
         own model searched when the share is large enough."""
-        lang = question_lang(query)
+        lang = lang_of(query)
         own = self.mask({"lang": lang})
         if target in LANGS and target != lang:
             share = 1.0  # a filter keeps only the other language's documents
@@ -543,7 +538,7 @@ class Index:
         """When the glossary translates most of the question and none of the first
         XL_PLACE hits is in the other language, the best other-language hit takes
         that place (the rest move down)."""
-        lang = question_lang(query)
+        lang = lang_of(query)
         if any(h.chunk.lang != lang for h in hits[:XL_PLACE]) or self.lexicon.coverage(query) < XL_COVERAGE:
             return hits
         row = next((r for r in xl_rows if chunks[r].lang != lang), None)

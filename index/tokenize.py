@@ -19,13 +19,13 @@ import unicodedata
 from functools import lru_cache
 from typing import Collection
 
+from core.text import CJK_RUN
 from ingest.structure import zh_to_int
 
 # Bump when tokens change: an index built with another version re-tokenizes
 # its stored chunks on the next ingest (no re-embedding needed).
 TOKENIZER_VERSION = 2
 
-_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]|\d+(?:\.\d+)*")
 # (?<![a-z0-9]) rather than \b: in Chinese text a number follows a CJK character
 # directly ("符合GB 15577-2018"), and CJK characters are word characters to \b.
@@ -117,7 +117,7 @@ def _chinese(run: str, query: bool) -> list[str]:
 
 def _english(text: str) -> list[str]:
     """Stemmed words of the (normalised) text outside its Chinese runs."""
-    return [t for t in map(_english_token, _WORD.findall(_CJK_RUN.sub(" ", text))) if t]
+    return [t for t in map(_english_token, _WORD.findall(CJK_RUN.sub(" ", text))) if t]
 
 
 def _english_token(word: str) -> str:
@@ -131,7 +131,7 @@ def tokenize(text: str, query: bool = False) -> list[str]:
     """BM25 tokens of a document text, or of a question with `query=True`."""
     text = normalise(text)
     tokens = identifiers(text)
-    for run in _CJK_RUN.findall(text):
+    for run in CJK_RUN.findall(text):
         tokens.extend(_chinese(run, query))
     tokens.extend(_english(text))
     return [t for t in tokens if t]
@@ -153,7 +153,7 @@ class TokenFinder:
 
     def __init__(self, wanted: Collection[str]) -> None:
         self.wanted = frozenset(wanted)
-        self._chinese = [t for t in self.wanted if _CJK_RUN.fullmatch(t)]
+        self._chinese = [t for t in self.wanted if CJK_RUN.fullmatch(t)]
         self._bigrams = {t for t in self._chinese if len(t) == 2 and not set(t) & _ZH_STOP_CHARS}
         self._identifiers = any(_IDENTIFIER_SHAPE.match(t) for t in self.wanted)
         self._english = len(self._chinese) < len(self.wanted)
@@ -174,7 +174,7 @@ class TokenFinder:
                 if token in wanted:
                     found.add(token)
         if self._chinese:
-            for run in _CJK_RUN.findall(text):
+            for run in CJK_RUN.findall(text):
                 inside = [t for t in self._chinese if t in run]
                 if not inside:
                     continue

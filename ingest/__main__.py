@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
+from core.errors import SafeCiteError
+from core.settings import settings
+
 from .chunking import DEFAULT_MAX_TOKENS
-from .errors import SafeCiteError
 from .limits import from_env
 from .pipeline import run
 
 
 def default_index() -> str:
-    return os.environ.get("SAFECITE_INDEX") or os.path.join("var", "index")
+    return str(settings().index)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from core.text import CJK, CJK_RANGE, cut_points
+
 from .models import Block, Chunk, Document, short_hash
 from .structure import Line, classify, label_level, looks_like_heading, paragraph_labels
 
@@ -23,10 +25,8 @@ from .structure import Line, classify, label_level, looks_like_heading, paragrap
 # prefixes title and heading path (about 30-50 pieces), so chunks aim lower.
 DEFAULT_MAX_TOKENS = 190
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[A-Za-z]+|\d+")
-_OTHER = re.compile(r"[^\sA-Za-z\d\u3400-\u9fff\uf900-\ufaff]")
-_SENTENCE = re.compile(r"(?<=[。；！？!?;])|(?<=[.:])\s+(?=[A-Z(\"“])")
+_OTHER = re.compile(rf"[^\sA-Za-z\d{CJK_RANGE}]")
 
 # Ranks order headings: a new heading closes every open heading of equal or
 # lower rank. Format headings (Markdown '#', DOCX 'Heading n') keep their level.
@@ -43,7 +43,7 @@ def estimate_tokens(text: str) -> int:
     """Word-pieces the BERT tokenizer of the default model will make, slightly
     over-estimated: each CJK character is one piece, an English word about 1.3,
     each punctuation mark one."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(CJK.findall(text))
     words = _WORD.findall(text)
     pieces = sum(1 if len(w) <= 6 or w.isdigit() else 1 + len(w) // 6 for w in words)
     return cjk + round(pieces * 1.15) + len(_OTHER.findall(text))
@@ -222,12 +222,8 @@ def _family(line: Line) -> str:
 def _sentence_spans(doc: Document, span: _Span, max_tokens: int) -> list[_Span]:
     """Split one over-long line at sentence ends; cut a sentence that is still too long."""
     text = doc.text[span.start:span.end]
-    pieces, pos = [], 0
-    for match in _SENTENCE.finditer(text):
-        if match.start() > pos:
-            pieces.append((pos, match.start()))
-            pos = match.start()
-    pieces.append((pos, len(text)))
+    cuts = [0, *(c for c in cut_points(text) if c > 0), len(text)]
+    pieces = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
     out: list[_Span] = []
     for a, b in pieces:
         while estimate_tokens(text[a:b]) > max_tokens:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import codecs
 
-from .errors import LoadError
+from core.errors import LoadError
+
 
 
 def _looks_like_text(text: str) -> bool:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing as mp
-import os
 import resource
 import signal
 import sys
@@ -28,8 +27,9 @@ from types import SimpleNamespace
 from multiprocessing.connection import Connection, wait
 from typing import Iterator, Sequence
 
+from core.errors import LoadError
+
 from . import limits as limits_mod
-from .errors import LoadError
 from .limits import Limits
 from .models import Chunk, Document
 

@@ -11,16 +11,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 
-from .errors import ConfigError
+from core.errors import ConfigError
+from core.settings import settings
 
-# Environment variable for each setting.
-ENV = {
-    "timeout_s": "SAFECITE_PARSE_TIMEOUT",
-    "memory_mib": "SAFECITE_PARSE_MEMORY_MIB",
-    "max_pages": "SAFECITE_MAX_PAGES",
-    "max_chars": "SAFECITE_MAX_CHARS",
-    "max_rows": "SAFECITE_MAX_ROWS",
-    "workers": "SAFECITE_PARSE_WORKERS",
+
+# The setting (core/settings.py) each limit is read from.
+SETTING = {
+    "timeout_s": "parse_timeout",
+    "memory_mib": "parse_memory_mib",
+    "max_pages": "max_pages",
+    "max_chars": "max_chars",
+    "max_rows": "max_rows",
+    "workers": "parse_workers",
 }
 
 
@@ -52,22 +54,17 @@ class Limits:
 
 def from_env(**overrides: float | int | None) -> Limits:
     """Limits from keyword arguments (None: not given), else the environment, else defaults."""
+    unknown = set(overrides) - {f.name for f in fields(Limits)}
+    if unknown:
+        raise ConfigError(f"unknown limits {', '.join(sorted(unknown))}; known: {', '.join(SETTING)}")
+    env = settings()
     values: dict[str, float | int] = {}
     for f in fields(Limits):
         given = overrides.get(f.name)
+        if given is None:
+            given = getattr(env, SETTING[f.name])
         if given is not None:
             values[f.name] = given
-            continue
-        raw = os.environ.get(ENV[f.name], "").strip()
-        if raw:
-            kind = float if f.name == "timeout_s" else int
-            try:
-                values[f.name] = kind(raw)
-            except ValueError as exc:
-                raise ConfigError(f"{ENV[f.name]} must be a number, not {raw!r}") from exc
-    unknown = set(overrides) - {f.name for f in fields(Limits)}
-    if unknown:
-        raise ConfigError(f"unknown limits {', '.join(sorted(unknown))}; known: {', '.join(ENV)}")
     return Limits(**values)
 
 

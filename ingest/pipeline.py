@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
+from core.errors import LoadError
+
 from .chunking import DEFAULT_MAX_TOKENS, chunk_document
 from . import limits as limits_mod
-from .errors import LoadError
 from .limits import Limits
 from .loaders import load_file
 from .models import Chunk, Document

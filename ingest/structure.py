@@ -14,6 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.text import CJK_RANGE
+
+
 ZH_NUM = "零〇一二三四五六七八九十百千两"
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -152,7 +155,7 @@ def classify(raw: str) -> Line:
         label = f"Section {match.group(1)}{match.group(2)}"
         return Line("article", label, parts, match.group(3) or "")
     match = _CFR.match(line) or _CFR_BARE.match(line)
-    if match and re.match(r"[A-Z(\u4e00-\u9fff]", match.group(3)):
+    if match and re.match(rf"[A-Z({CJK_RANGE}]", match.group(3)):
         # A bare "§1910.132(d)" on its own line is a reference cut out of a sentence.
         part, _, sec = match.group(1).partition(".")
         number = (int(part), int(re.sub(r"\D", "", sec) or 0))
@@ -165,7 +168,7 @@ def classify(raw: str) -> Line:
         return Line(kind, match.group(1), parts, rest, depth=len(parts))
     match = _DECIMAL_TOP.match(line)
     if (match and looks_like_heading(match.group(2), 40) and int(match.group(1)) <= 30
-            and re.match(r"[A-Z\u4e00-\u9fff][^\d;；]*$", match.group(2))):
+            and re.match(rf"[A-Z{CJK_RANGE}][^\d;；]*$", match.group(2))):
         return Line("clause_heading", match.group(1), (int(match.group(1)),), match.group(2), depth=1)
     match = _ZH_ITEM.match(line)
     if match:

@@ -16,7 +16,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from .errors import LoadError
+from core.errors import LoadError
+
 
 UPLOAD_TYPES = (".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm", ".csv", ".xlsx")
 MAX_UPLOAD_MB = 50  # also server.maxUploadSize in .streamlit/config.toml

@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from core.settings import reload as reload_settings  # noqa: E402
+from core.text import CJK_RANGE  # noqa: E402
 from ingest import Chunk, Document, chunk_document, load_file  # noqa: E402
 
 
@@ -29,7 +31,7 @@ class FakeEmbedder:
 
     name = "fake-hash"
     dim = 64
-    _TOKEN = re.compile(r"[\u3400-\u9fff]|[^\W_\u3400-\u9fff]+")
+    _TOKEN = re.compile(rf"[{CJK_RANGE}]|[^\W_{CJK_RANGE}]+")
 
     def __init__(self, salt: str = "") -> None:
         # A different salt gives different vectors under the same name: a vector
@@ -66,6 +68,15 @@ class FakeEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.ascontiguousarray(np.vstack([self.vector(t) for t in texts]), dtype=np.float32)
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Each test starts and ends with the settings of its environment: a test
+    that changes a SAFECITE_* variable calls reload_settings() after it."""
+    reload_settings()
+    yield
+    reload_settings()
 
 
 @pytest.fixture

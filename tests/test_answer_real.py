@@ -19,12 +19,14 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_ROOT
 
+from core.settings import reload as reload_settings
 from answer.extractive import Answerer
 from answer.llm import LLMConfig
 from answer.models import REFUSAL, Answer
 from answer.service import answer_question
 from answer.verify import check_answer, statements
-from index.search import Index, question_lang
+from core.text import CJK, lang_of
+from index.search import Index
 
 from fake_llm_server import FakeLLMServer, Reply
 
@@ -53,7 +55,6 @@ JSON_KEYS = {"question", "resolved_question", "mode", "grounded", "answer", "cit
              "timings_ms"}
 CITATION_KEYS = {"n", "chunk_id", "source", "title", "doc_type", "locator", "page", "quote", "text", "score"}
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _ENDS_WITH_MARKER = re.compile(r"\[\d+\]$")
 
 # Unanswerable but on topic. Checked absent from every file of corpus/ (the
@@ -187,7 +188,7 @@ def assert_well_cited(index: Index, answer: Answer, filters=None) -> None:
 
 def cjk_share(text: str) -> float:
     letters = [ch for ch in text if ch.isalpha()]
-    return sum(bool(_CJK.match(ch)) for ch in letters) / max(1, len(letters))
+    return sum(bool(CJK.match(ch)) for ch in letters) / max(1, len(letters))
 
 
 # --- the brief's example --------------------------------------------------------
@@ -322,7 +323,7 @@ def test_a_filter_that_matches_nothing_refuses(real):
 # --- refusals ---------------------------------------------------------------------
 
 def assert_refusal(answer: Answer, question: str) -> None:
-    lang = question_lang(question)
+    lang = lang_of(question)
     assert answer.lang == lang
     assert answer.answer == REFUSAL[lang]
     assert answer.citations == () and answer.records == ()
@@ -345,7 +346,7 @@ def test_unanswerable_questions_are_refused(real):
     rate = len(refused) / len(UNANSWERABLE)
     print(f"\nunanswerable refused: {len(refused)}/{len(UNANSWERABLE)} = {rate:.0%}")
     assert rate >= 0.9, "answered although the corpus does not answer:\n" + "\n".join(answered)
-    assert {question_lang(q) for q in refused} == {"en", "zh"}
+    assert {lang_of(q) for q in refused} == {"en", "zh"}
 
 
 def test_answerable_questions_are_answered(real):
@@ -357,7 +358,7 @@ def test_answerable_questions_are_answered(real):
             assert_refusal(answer, question)
         else:
             assert_well_cited(real.index, answer)
-            assert answer.lang == question_lang(question)
+            assert answer.lang == lang_of(question)
     rate = len(refused) / len(ANSWERABLE)
     print(f"\nanswerable wrongly refused: {len(refused)}/{len(ANSWERABLE)} = {rate:.0%}")
     assert rate <= 0.1, "refused although the corpus answers:\n" + "\n".join(refused)
@@ -418,6 +419,7 @@ def test_a_follow_up_the_corpus_does_not_answer_is_refused(real, follow_up):
 def _no_proxy(monkeypatch):
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
+    reload_settings()
 
 
 def test_llm_answer_through_the_service(real, _no_proxy):

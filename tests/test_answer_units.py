@@ -12,8 +12,8 @@ from answer.extractive import Sentence
 from answer.grounding import specifics, states_what_is_asked
 from answer.models import Citation
 from answer.question import UNITS, asked_for, detect_mode, resolve_follow_up
-from answer.sentences import sentence_spans, split_sentences
 from answer.verify import check_answer, statements, supported
+from core.text import sentence_spans, split_sentences
 from ingest.models import Chunk
 
 ALUMINIUM = "How do I inspect dust explosion risks in an aluminium polishing shop?"

@@ -14,6 +14,7 @@ import pytest
 from conftest import PROJECT_ROOT
 from streamlit.testing.v1 import AppTest
 
+from core.settings import reload as reload_settings
 from ui.markdown import plain
 
 pytestmark = pytest.mark.corpus
@@ -33,6 +34,7 @@ def page(real_corpus_index, tmp_path, monkeypatch):
         monkeypatch.setenv("SAFECITE_AUDIT_LOG", str(tmp_path / "audit.sqlite"))
         monkeypatch.setenv("SAFECITE_UPLOADS", str(tmp_path / "uploads"))
         monkeypatch.delenv("SAFECITE_LLM_URL", raising=False)
+        reload_settings()
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
         at.run()
         assert not at.exception, at.exception
@@ -238,12 +240,14 @@ def test_a_language_model_answer_streams_then_the_verified_answer_replaces_it(pa
 
     for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
+    reload_settings()
     reply = ("Fixed carbon monoxide detectors shall be calibrated at least once every 6 months [1]. "
              "The plant is safe and needs no inspection [1].")
     with FakeLLMServer({"page-model": Reply(text=reply)}) as server:
         at = page()
         monkeypatch.setenv("SAFECITE_LLM_URL", server.url)
         monkeypatch.setenv("SAFECITE_LLM_MODEL", "page-model")
+        reload_settings()
         ask(at, CO_QUESTION)
         assert len(server.requests) == 1 and server.requests[0].body["stream"] is True
     text = answer_text(at)

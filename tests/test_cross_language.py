@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import make_small_corpus
 
+from core.settings import reload as reload_settings
 from answer import answerability, calibrate
 from answer.answerability import FEATURES, Model, Signals
 from index.build import ingest
@@ -133,6 +134,7 @@ def test_the_page_answers_and_takes_uploads_on_a_default_plan_index(planned, tmp
     monkeypatch.setenv("SAFECITE_AUDIT_LOG", str(tmp_path / "audit.sqlite"))
     monkeypatch.setenv("SAFECITE_UPLOADS", str(tmp_path / "uploads"))
     monkeypatch.delenv("SAFECITE_LLM_URL", raising=False)
+    reload_settings()
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=300)
     at.run()
     assert not at.exception, at.exception

@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder, all_chunks, make_small_corpus, write_text
 
+from core.errors import ConfigError, IndexStateError
+from core.settings import reload as reload_settings
 from index import persist
 from index.build import ingest
 from index.embedders import embed_query, make_embedder
 from index.embedders import plan as plans
 from index.search import Index
-from ingest.errors import ConfigError, IndexStateError
 
 PLAN = "en=fake-en,zh=fake-zh,all=fake-all"
 
@@ -129,9 +130,11 @@ def test_the_environment_plan_is_checked_too(tmp_path, corpus, monkeypatch):
     factory = Factory()
     ingest([corpus], tmp_path / "index", embedders=PLAN, embedder_factory=factory)
     monkeypatch.setenv("SAFECITE_EMBEDDERS", "en=fake-en,all=fake-all")
+    reload_settings()
     with pytest.raises(IndexStateError, match="not 'en=fake-en,all=fake-all'"):
         _open(tmp_path / "index", factory)
     monkeypatch.setenv("SAFECITE_EMBEDDERS", PLAN)
+    reload_settings()
     _open(tmp_path / "index", factory).close()
 
 

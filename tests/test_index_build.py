@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder, all_chunks, index_state, make_docx, make_small_corpus, write_text
 
-import index.build as build
+from core.errors import IndexStateError, IngestLockedError
 from index import persist
 from index.build import embed_text, ingest, ingest_lock
+import index.build as build
 from index.search import FILTER_KEYS, MASKS_KEPT, Index, article_key
-from ingest.errors import IndexStateError, IngestLockedError
 
 SOURCES = ["plans/riverton-plan.md", "records/findings.csv", "regulations-zh/fenchen.md",
            "regulations/dust-rules.md", "regulations/gas-rules.md"]

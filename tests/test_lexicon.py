@@ -2,16 +2,15 @@
 questions only; and the two data files beside it parse cleanly."""
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 import pytest
 
+from core.text import CJK
 from index.lexicon import HERE, Lexicon, default_lexicon
 
 GLOSSARY = HERE / "glossary.tsv"
 SYNONYMS = HERE / "synonyms.tsv"
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _data_rows(path):
@@ -33,8 +32,8 @@ def test_glossary_file_parses():
         en, zh = row.split("\t")
         en_terms, zh_terms = en.split("|"), zh.split("|")
         assert all(t and t == t.strip() for t in en_terms + zh_terms), row
-        assert not any(_CJK.search(t) for t in en_terms), row
-        assert any(_CJK.search(t) for t in zh_terms), row  # abbreviations ("UPS") may sit beside them
+        assert not any(CJK.search(t) for t in en_terms), row
+        assert any(CJK.search(t) for t in zh_terms), row  # abbreviations ("UPS") may sit beside them
 
 
 def test_synonyms_file_parses():

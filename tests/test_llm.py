@@ -12,10 +12,11 @@ from dataclasses import replace
 
 import pytest
 
+from core.settings import reload as reload_settings
 from answer.llm import LLMClient, LLMConfig, LLMError, build_messages, verified_llm_answer, without_instructions
 from answer.models import REFUSAL, Answer, Citation
 from answer.verify import check_answer, statements
-from ingest.errors import ConfigError
+from core.errors import ConfigError
 
 from fake_llm_server import Reply, FakeLLMServer
 
@@ -71,6 +72,7 @@ def _no_proxy(monkeypatch):
     # Traffic goes to 127.0.0.1 only, never through a proxy from the environment.
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
+    reload_settings()
 
 
 @pytest.fixture
@@ -120,6 +122,7 @@ def assert_outcome(result: Answer, extractive: Answer, sent: list[Citation]) -> 
 def test_from_env_is_off_without_a_url(monkeypatch):
     for name in ("SAFECITE_LLM_URL", "SAFECITE_LLM_MODEL", "SAFECITE_LLM_API_KEY"):
         monkeypatch.delenv(name, raising=False)
+    reload_settings()
     assert LLMConfig.from_env() is None
     assert LLMConfig.from_env(model="m") is None
 
@@ -128,6 +131,7 @@ def test_from_env_precedence_argument_then_env_then_default(monkeypatch):
     monkeypatch.setenv("SAFECITE_LLM_URL", "http://127.0.0.1:11434/v1")
     monkeypatch.setenv("SAFECITE_LLM_MODEL", "qwen")
     monkeypatch.setenv("SAFECITE_LLM_API_KEY", "sk-env")
+    reload_settings()
     cfg = LLMConfig.from_env()
     assert (cfg.url, cfg.model, cfg.api_key, cfg.timeout_s, cfg.max_tokens, cfg.stream, cfg.max_stream_s) == (
         "http://127.0.0.1:11434/v1", "qwen", "sk-env", 30, 600, True, 60)
@@ -138,6 +142,7 @@ def test_from_env_precedence_argument_then_env_then_default(monkeypatch):
                                                                             "sk-env", 5, False)
     assert cfg.endpoint == "http://127.0.0.1:9/v1/chat/completions"
     monkeypatch.delenv("SAFECITE_LLM_MODEL")
+    reload_settings()
     with pytest.raises(ConfigError, match="SAFECITE_LLM_MODEL"):
         LLMConfig.from_env()
     with pytest.raises(ConfigError, match="http"):

@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.errors import ConfigError
+from core.settings import reload as reload_settings
 from index.embedders import DEFAULT_MODEL, make_embedder
 from index.embedders.onnx_runtime import EXPORT_FILE, ONNX_FILE, OnnxEmbedder, export, export_folder, load_export
 from index.search import Index
-from ingest.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [
@@ -96,6 +97,7 @@ def test_search_with_the_export_gives_the_same_hits(exported, real_corpus_index)
 def test_no_export_means_sentence_transformers(tmp_path, monkeypatch):
     assert load_export(DEFAULT_MODEL, root=tmp_path) is None
     monkeypatch.setenv("SAFECITE_MODEL_CACHE", str(tmp_path))
+    reload_settings()
     embedder = make_embedder(DEFAULT_MODEL, serving=True)
     assert type(embedder).__name__ == "SentenceTransformerEmbedder"
 
@@ -103,6 +105,7 @@ def test_no_export_means_sentence_transformers(tmp_path, monkeypatch):
 def test_switched_off_by_environment(exported, monkeypatch):
     root, _ = exported
     monkeypatch.setenv("SAFECITE_ONNX", "0")
+    reload_settings()
     assert load_export(DEFAULT_MODEL, root=root) is None
 
 
@@ -115,6 +118,7 @@ def test_export_of_other_model_files_is_refused(exported, tmp_path, monkeypatch,
     with pytest.raises(ConfigError, match="other files"):
         load_export(DEFAULT_MODEL, root=root)
     monkeypatch.setenv("SAFECITE_MODEL_CACHE", str(root))
+    reload_settings()
     with caplog.at_level(logging.WARNING, logger="safecite"):
         embedder = make_embedder(DEFAULT_MODEL, serving=True)
     assert type(embedder).__name__ == "SentenceTransformerEmbedder"

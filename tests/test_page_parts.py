@@ -15,11 +15,11 @@ from conftest import FakeEmbedder, make_pdf, make_small_corpus, write_text
 from answer.export import answer_markdown as export_answer, session_markdown
 from answer.models import REFUSAL, Answer, Citation
 from audit import AuditLog, answer_from_dict
+from core.errors import LoadError
 from index.build import ingest
 from index.library import field_values, source_view
 from index.manage import add_uploads, remove_document
 from index.search import Index
-from ingest.errors import LoadError
 from ingest.uploads import UploadFolder
 from ui.components import records_table
 from ui.i18n import TEXT, browser_lang, text

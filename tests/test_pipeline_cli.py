@@ -18,6 +18,7 @@ import pytest
 from conftest import PROJECT_ROOT, FakeEmbedder, make_docx, make_pdf, write_text
 
 import index.build
+from core.settings import reload as reload_settings
 from index import persist
 from index.catalog import Catalog
 from index.embedders import DEFAULT_MODEL
@@ -191,6 +192,7 @@ def test_cli_default_index_comes_from_the_environment(tmp_path, monkeypatch, fak
     write_text(corpus / "rules.md", "# Rules\n\nArticle 1 Text.\n")
     env_index = tmp_path / "from-env"
     monkeypatch.setenv("SAFECITE_INDEX", str(env_index))
+    reload_settings()
     monkeypatch.chdir(tmp_path)
     assert fake_cli([str(corpus), "--quiet"]) == 0
     assert [c.source for c in _chunks(env_index)] == ["rules.md"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from answer.sentences import split_sentences
+from core.text import split_sentences
 from index.tokenize import _IDENTIFIER_SHAPE, TokenFinder, identifiers, normalise, tokenize
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

@@ -20,12 +20,13 @@ language). Backends, one file each:
 from __future__ import annotations
 
 import logging
-import os
 from typing import Mapping, Protocol
 
 import numpy as np
 
-from ingest.errors import ConfigError
+from core.errors import ConfigError
+from core.settings import settings
+
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -65,7 +66,7 @@ def default_model_path() -> str:
 
 def model_name(model: str | None = None) -> str:
     """argument > SAFECITE_MODEL > the bundled default."""
-    return model or os.environ.get("SAFECITE_MODEL") or DEFAULT_MODEL
+    return model or settings().model or DEFAULT_MODEL
 
 
 def make_embedder(model: str | None = None, *, serving: bool = False, threads: int | None = None,

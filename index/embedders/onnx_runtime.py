@@ -32,7 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.errors import ConfigError
+
+from core.errors import ConfigError
+from core.settings import settings
 
 from . import DEFAULT_MODEL, default_model_path
 
@@ -56,7 +58,7 @@ PROBES = (
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("SAFECITE_MODEL_CACHE") or Path(__file__).resolve().parents[2] / "var" / "models")
+    return settings().model_cache
 
 
 def export_folder(model: str, root: Path | None = None) -> Path:
@@ -148,7 +150,7 @@ class OnnxEmbedder:
 def load_export(model: str, threads: int | None = 1, root: Path | None = None) -> OnnxEmbedder | None:
     """The export of `model` as an embedder; None when there is none or
     SAFECITE_ONNX=0; ConfigError when it does not match the model's files."""
-    if os.environ.get("SAFECITE_ONNX", "1") == "0":
+    if not settings().onnx:
         return None
     folder = export_folder(model, root)
     record_file = folder / EXPORT_FILE

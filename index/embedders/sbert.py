@@ -6,7 +6,8 @@ import os
 
 import numpy as np
 
-from ingest.errors import ConfigError
+
+from core.errors import ConfigError
 
 from . import DEFAULT_MODEL, default_model_path
 

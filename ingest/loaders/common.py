@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from core.text import lang_of
+
 from ..models import DOC_TYPES, LANGS, Block, Document
 
 FRONT_MATTER_KEYS = ("title", "doc_type", "issuer", "number", "effective", "repealed", "language")
@@ -15,8 +17,6 @@ FRONT_MATTER_KEYS = ("title", "doc_type", "issuer", "number", "effective", "repe
 # C0 controls but tab and newline, DEL, C1 controls, lone surrogates (from JSON
 # escapes such as "\ud800"; they cannot be written as UTF-8) and noncharacters.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(?:\n|\Z)", re.S)
 
 # Folder names (or their first word: "regulations-zh") that say what a document is.
@@ -70,12 +70,6 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     return {str(k): v for k, v in data.items() if v is not None}, text[match.end():]
 
 
-def detect_lang(text: str) -> str:
-    """'zh' when Chinese characters outnumber English words, else 'en'."""
-    sample = text[:20000]
-    return "zh" if len(_CJK.findall(sample)) > len(_LATIN_WORD.findall(sample)) else "en"
-
-
 def folder_doc_type(source: str) -> str | None:
     """The nearest folder of `source` whose name (or first word) names a doc_type."""
     for folder in reversed(PurePosixPath(source).parts[:-1]):
@@ -121,7 +115,7 @@ def make_document(
         final_type = content_doc_type(final_title, text)
     lang = str(meta.get("language") or meta.get("lang") or "").lower()[:2]
     if lang not in LANGS:
-        lang = detect_lang(final_title + "\n" + text)
+        lang = lang_of(final_title + "\n" + text)
     metadata = {k: (str(v) if not isinstance(v, (str, int, float, bool)) else v) for k, v in meta.items()}
     return Document(
         source=source,

@@ -19,7 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import LoadError
+from core.errors import LoadError
+from core.text import CJK
+
 from ..models import Block, Document
 from ..structure import classify
 from .common import clean_text, make_document
@@ -191,7 +193,7 @@ def _hazards(objects: list[dict], source: str, path: Path) -> list[Document]:
 
 
 def _is_zh(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text[:50])
+    return CJK.search(text[:50]) is not None
 
 
 def _laws(objects: list[dict], source: str) -> list[Document]:

@@ -21,7 +21,8 @@ import struct
 import zipfile
 from pathlib import Path
 
-from ..errors import LoadError
+from core.errors import LoadError
+
 
 MAX_ENTRIES = 10_000
 MAX_TOTAL_BYTES = 2 << 30  # declared uncompressed bytes, all entries

@@ -13,8 +13,9 @@ import logging
 import re
 from pathlib import Path
 
+from core.errors import LoadError
+
 from .. import limits
-from ..errors import LoadError
 from ..models import Block, Document
 from .common import clean_text, make_document
 

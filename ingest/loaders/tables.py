@@ -12,8 +12,9 @@ import csv
 import io
 from pathlib import Path
 
+from core.errors import LoadError
+
 from .. import limits
-from ..errors import LoadError
 from ..models import Block, Document
 from ..records import map_columns, record_block
 from .common import make_document

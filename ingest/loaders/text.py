@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+
+from core.text import CJK_RANGE
+
 from ..encoding import decode_bytes
 from ..models import Block, Document
 from .common import clean_text, make_document, split_front_matter
@@ -18,7 +21,7 @@ from .common import clean_text, make_document, split_front_matter
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _FENCE = re.compile(r"^(```|~~~)")
-_PLAIN_HEADING = re.compile(r"^[A-Z\u4e00-\u9fff0-9(（][^\n]{0,79}$")
+_PLAIN_HEADING = re.compile(rf"^[A-Z{CJK_RANGE}0-9(（][^\n]{{0,79}}$")
 _ENDS_SENTENCE = re.compile(r"[.。;；:：,，!?！？)]$|\b(and|or|and/or|the|of|to)$|[;；]")
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import LoadError
+from core.errors import LoadError
+
 from ..models import Block, Document
 from .common import clean_text, make_document
 

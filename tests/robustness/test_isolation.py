@@ -11,11 +11,13 @@ from conftest import PROJECT_ROOT, make_pdf, write_text
 
 from hostile import big_xlsx
 
+from core.errors import ConfigError
+from core.settings import ENV
+from core.settings import reload as reload_settings
 from ingest import run
 from ingest.__main__ import main as ingest_main
-from ingest.errors import ConfigError
 from ingest.isolation import _death_reason
-from ingest.limits import ENV, Limits, from_env
+from ingest.limits import Limits, from_env
 
 CACHE = PROJECT_ROOT / "var" / "test-cache"
 
@@ -23,14 +25,16 @@ CACHE = PROJECT_ROOT / "var" / "test-cache"
 def test_limits_come_from_arguments_then_environment_then_defaults(monkeypatch):
     for name in ENV.values():
         monkeypatch.delenv(name, raising=False)
+    reload_settings()
     assert from_env() == Limits()
     monkeypatch.setenv("SAFECITE_PARSE_TIMEOUT", "7.5")
     monkeypatch.setenv("SAFECITE_MAX_ROWS", "10")
+    reload_settings()
     assert (from_env().timeout_s, from_env().max_rows) == (7.5, 10)
     assert from_env(max_rows=20, timeout_s=None).max_rows == 20
     monkeypatch.setenv("SAFECITE_PARSE_MEMORY_MIB", "lots")
     with pytest.raises(ConfigError, match="SAFECITE_PARSE_MEMORY_MIB must be a number"):
-        from_env()
+        reload_settings()
     with pytest.raises(ConfigError, match="max_pages must be greater than 0"):
         Limits(max_pages=0)
 
@@ -78,6 +82,7 @@ def test_cli_limit_flags_and_environment(tmp_path, monkeypatch, capsys):
     assert ingest_main([str(tmp_path / "docs"), "--dry-run", "--quiet", "--max-pages", "1"]) == 2
     assert "two-pages.pdf: more than 1 pages (2)" in capsys.readouterr().err
     monkeypatch.setenv("SAFECITE_MAX_PAGES", "1")
+    reload_settings()
     assert ingest_main([str(tmp_path / "docs"), "--dry-run", "--quiet"]) == 2
     assert "more than 1 pages" in capsys.readouterr().err
     assert ingest_main([str(tmp_path / "docs"), "--dry-run", "--quiet", "--max-pages", "5"]) == 0  # the flag wins
