@@ -1,66 +1,33 @@
 """SafeCite page: a chat whose answers cite document, article and page, with
 the passage behind every [n] one click away.
 
-Read top to bottom: settings, shared resources (embedder, index, audit log:
-once per process), the session (history, language), the sidebar (language,
-documents, audit trail, export), then the chat with its job selector. The
-packages do the work; this script only lays it out.
+Read top to bottom: the service (the index, its embedders, audit log and
+language model: once per process), the session (history, language), the
+sidebar (language, documents, audit trail, export), then the chat with its job
+selector. The service (service/) does the work; this script only lays it out.
 """
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from pathlib import Path
 
 import streamlit as st
 
-from answer.export import session_markdown
-from answer.llm import LLMConfig
-from answer.service import answer_question
-from audit import AuditLog, default_audit_path
-from core.errors import SafeCiteError
-from core.settings import settings
-from core.text import lang_of
-from index import Index, persist
-from index.embedders import make_embedder
-from index.embedders import plan as plans
-from index.library import documents, field_values
-from index.manage import add_uploads, remove_document
-from ingest.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, UploadFolder
+from service import MAX_UPLOAD_MB, UPLOAD_TYPES, SafeCite, SafeCiteError, lang_of, settings
 from ui import components as ui
 from ui.i18n import LANG_NAMES, LANGS, MODES, browser_lang, text
 from ui.markdown import escape
-
-INDEX = settings().index
-UPLOADS = settings().uploads_dir()
 
 st.set_page_config(page_title="SafeCite", page_icon="📑", layout="wide")
 
 
 # -- shared by every session of this process ---------------------------------
-@st.cache_resource
-def shared_embedder(model: str):
-    return make_embedder(model, serving=True)
-
-
-@st.cache_resource(max_entries=3)
-def open_index(folder: str, generation: str) -> Index:
-    """One open Index per generation: an ingest from any session switches
-    CURRENT, and the next run of every session opens the new generation."""
-    manifest = persist.read_manifest(Path(folder) / generation, verify=False)
-    # Each dense list's embedder, loaded once per process and shared by generations.
-    embedders = {route.model: shared_embedder(route.model) for route in plans.from_manifest(manifest)}
-    return Index.open(folder, embedders, serving=True)
-
-
-@st.cache_resource
-def audit_log(path: str) -> AuditLog:
-    return AuditLog(path)
-
-
-def current_index() -> Index | None:
-    generation = persist.current(INDEX)
-    return open_index(str(INDEX), generation.name) if generation else None
+@st.cache_resource(max_entries=4)
+def open_safecite(configured: str) -> SafeCite:
+    """The index folder of the settings, its audit trail and language model,
+    once per process and settings; every session asks through it, and an
+    ingest from any session is seen by the next run of every other."""
+    return SafeCite.open(audit=True)
 
 
 # -- this session ----------------------------------------------------------------
@@ -76,21 +43,14 @@ if "follow_lang" in state:  # set after a question, before the language widget e
 state.setdefault("upload_round", 0)
 
 try:
-    index = current_index()
-    llm = LLMConfig.from_env()
-    audit = audit_log(str(default_audit_path(INDEX)))
+    safecite = open_safecite(repr(settings()))
+    overview = safecite.overview()
 except SafeCiteError as exc:
     st.error(escape(str(exc)))
     st.stop()
-uploads = UploadFolder(UPLOADS)
 
 if "history" not in state:  # a refreshed page gets its session's answers back from the audit log
-    state.history = [ui.Turn(a, g) for a, g in audit.answers(state.sid)]
-
-
-def embedder_for_ingest():
-    """The open index's embedders (already loaded), one per model of its plan."""
-    return {route.model: index.embedder_for(route.model) for route in index.plan} if index is not None else None
+    state.history = safecite.history(state.sid)
 
 
 # -- sidebar: language, documents, audit trail, export --------------------------
@@ -100,11 +60,10 @@ with st.sidebar:
     lang = state.ui_lang
 
     st.header(text(lang, "documents"))
-    if index is not None:
-        m = index.manifest
-        st.caption(text(lang, "indexed", documents=m["documents"], chunks=m["chunks"], generation=m["generation"],
-                        created=m["created"]))
-        for doc_type, doc_lang, docs, chunks in index.catalog.stats():
+    if overview is not None:
+        st.caption(text(lang, "indexed", documents=overview["documents"], chunks=overview["chunks"],
+                        generation=overview["generation"], created=overview["created"]))
+        for doc_type, doc_lang, docs, chunks in overview["per_type"]:
             st.write(text(lang, "per_type", doc_type=doc_type, doc_lang=doc_lang, documents=docs, chunks=chunks))
     files = st.file_uploader(text(lang, "upload"), type=[t.lstrip(".") for t in UPLOAD_TYPES],
                              accept_multiple_files=True, help=text(lang, "upload_help", mb=MAX_UPLOAD_MB),
@@ -112,13 +71,13 @@ with st.sidebar:
     st.caption(text(lang, "upload_help", mb=MAX_UPLOAD_MB))
     if files and st.button(text(lang, "ingest_button"), key="ingest"):
         try:
-            summary = add_uploads([(f.name, f.getvalue()) for f in files], uploads, INDEX,
-                                  embedder=embedder_for_ingest(), progress=ui.progress_bar(text(lang, "ingesting")))
+            summary = safecite.add_files([(f.name, f.getvalue()) for f in files],
+                                         progress=ui.progress_bar(text(lang, "ingesting")))
             state.upload_summary = summary
             state.upload_round += 1  # a fresh, empty uploader
         except SafeCiteError as exc:
             st.error(escape(str(exc)))
-        index = current_index()
+        overview = safecite.overview()
     if summary := state.get("upload_summary"):
         for key, names in (("added", summary.added), ("replaced", summary.replaced),
                            ("unchanged", summary.unchanged), ("removed", summary.removed)):
@@ -129,9 +88,9 @@ with st.sidebar:
         if not (summary.changed or summary.unchanged or summary.skipped):
             st.info(text(lang, "nothing"))
 
-    if index is not None:
-        docs = documents(index)
-        labels = uploads.names()
+    if overview is not None:
+        docs = safecite.documents()
+        labels = safecite.upload_names()
         with st.expander(text(lang, "remove")):
             st.dataframe([{"title": d.title, "type": d.doc_type, "lang": d.lang, "chunks": d.chunks,
                            "source": labels.get(d.source, d.source), "ingested": d.ingested_at} for d in docs],
@@ -141,33 +100,33 @@ with st.sidebar:
             st.caption(text(lang, "remove_note"))
             if chosen is not None and st.button(text(lang, "remove_button"), key="remove"):
                 try:
-                    report = remove_document(chosen, uploads, INDEX, embedder=embedder_for_ingest())
+                    report = safecite.remove(chosen)
                     st.success(escape(text(lang, "removed", names=", ".join(
                         labels.get(s, s) for s in report.removed) or "-")))
                 except SafeCiteError as exc:
                     st.error(escape(str(exc)))
-                index = current_index()
+                overview = safecite.overview()
 
     st.header(text(lang, "audit"))
-    st.caption(escape(text(lang, "audit_caption", path=str(audit.path))))
+    st.caption(escape(text(lang, "audit_caption", path=str(safecite.audit.path))))
     with st.expander(text(lang, "audit")):
-        entries = audit.entries(200)
+        entries = safecite.audit.entries(200)
         if entries:
             st.dataframe([{k: e[k] for k in ("at", "question", "grounded", "mode", "generation", "generator")}
                           for e in entries], hide_index=True)
         else:
             st.caption(text(lang, "audit_empty"))
-        st.download_button(text(lang, "audit_export"), data=audit.to_csv(), file_name="safecite-audit.csv",
+        st.download_button(text(lang, "audit_export"), data=safecite.audit.to_csv(), file_name="safecite-audit.csv",
                            mime="text/csv", key="audit-export")
     if state.history:
         st.download_button(text(lang, "export_session"), key="session-export", mime="text/markdown",
-                           data=session_markdown([(t.answer, t.generation) for t in state.history], lang),
+                           data=safecite.export(state.history, lang),
                            file_name=f"safecite-session-{dt.date.today().isoformat()}.md")
 
 # -- the chat ----------------------------------------------------------------
 st.title(text(lang, "title"))
 st.caption(text(lang, "tagline"))
-if index is None:
+if overview is None:
     st.info(text(lang, "no_index"))
     st.stop()
 
@@ -183,7 +142,7 @@ with st.container(border=True):
             columns = st.columns(5)
             for column, name in zip(columns[:3], ("city", "sector", "status")):
                 with column:
-                    filters[name] = st.multiselect(text(lang, f"filter.{name}"), field_values(index, name),
+                    filters[name] = st.multiselect(text(lang, f"filter.{name}"), safecite.field_values(name),
                                                    key=f"filter-{name}")
             with columns[3]:
                 filters["date_from"] = st.date_input(text(lang, "filter.date_from"), value=None, key="filter-from")
@@ -198,32 +157,29 @@ with chat:
         with st.chat_message("user"):
             st.markdown(escape(turn.answer.question))
         with st.chat_message("assistant"):
-            ui.render_answer(turn, index, lang, str(i))
+            ui.render_answer(turn, safecite, lang, str(i))
     if question:
         with st.chat_message("user"):
             st.markdown(escape(question))
         with st.chat_message("assistant"):
-            previous = state.history[-1].answer.resolved_question if state.history else None
+            history, session = list(state.history), state.sid  # read here: ask may run in a worker thread
             try:
                 def ask(on_token=None):
-                    return answer_question(index, question, mode=mode, filters=filters or None,
-                                           previous=previous, llm=llm, on_token=on_token)
+                    return safecite.ask(question, mode, filters, history, session=session, on_token=on_token)
 
-                if llm is not None and llm.stream:
+                if safecite.llm is not None and safecite.llm.stream:
                     streaming = st.empty()
                     with streaming.container():
                         st.caption(text(lang, "llm_streaming"))
-                        answer = ui.stream_answer(ask)
+                        turn = ui.stream_answer(ask)
                     streaming.empty()  # the verified answer replaces the streamed text
                 else:
-                    answer = ask()
+                    turn = ask()
             except (SafeCiteError, ValueError) as exc:
                 st.error(text(lang, "error", message=escape(str(exc))))
                 st.stop()
-            turn = ui.Turn(answer, index.generation.name)
             state.history.append(turn)
-            audit.append(answer, turn.generation, session=state.sid, filters=filters)
-            ui.render_answer(turn, index, lang, str(len(state.history) - 1))
+            ui.render_answer(turn, safecite, lang, str(len(state.history) - 1))
         if not state.lang_chosen and lang_of(question) != lang:
             state.follow_lang = lang_of(question)  # no browser language known: follow the question's
             st.rerun()

@@ -369,6 +369,21 @@ def _fallback(extractive: Answer, notice: str) -> Answer:
     return replace(extractive, notice=" ".join(x for x in (notice, extractive.notice) if x))
 
 
+def _ask_model(client: LLMClient, messages: list[dict[str, str]], on_token: Callable[[str], None] | None) -> str:
+    """The model's whole reply; each piece goes to `on_token` as it comes."""
+    if not client.config.stream:
+        text = client.complete(messages)
+        if on_token:
+            on_token(text)
+        return text
+    pieces = []
+    for piece in client.stream(messages):
+        pieces.append(piece)
+        if on_token:
+            on_token(piece)
+    return "".join(pieces)
+
+
 def verified_llm_answer(question: str, resolved_question: str, lang: str, mode: str, citations: list[Citation],
                         extractive: Answer, client: LLMClient,
                         on_token: Callable[[str], None] | None = None) -> Answer:
@@ -382,19 +397,8 @@ def verified_llm_answer(question: str, resolved_question: str, lang: str, mode: 
         return extractive  # nothing to send: the extractive answer already refuses
     cfg = client.config
     started = time.perf_counter()
-    messages = build_messages(resolved_question or question, citations, lang)
     try:
-        if cfg.stream:
-            pieces = []
-            for piece in client.stream(messages):
-                pieces.append(piece)
-                if on_token:
-                    on_token(piece)
-            text = "".join(pieces)
-        else:
-            text = client.complete(messages)
-            if on_token:
-                on_token(text)
+        text = _ask_model(client, build_messages(resolved_question or question, citations, lang), on_token)
     except LLMError as exc:
         log.warning("LLM answer failed: %s", exc)
         return _fallback(extractive, f"The language model did not answer ({exc}); showing the extractive answer.")

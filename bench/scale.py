@@ -142,10 +142,7 @@ def build(base: Path, size: int, out: Path, seed: int = 7, reuse: bool = False) 
 
 def _build(base: Path, size: int, out: Path, seed: int) -> dict:
     from index import persist
-    from index.catalog import DocumentRow, create as create_catalog
-    from index.lexical import LexicalIndex
-    from index.stores import FaissStore
-    from index.tokenize import TOKENIZER_VERSION
+    from index.build import write_generation
 
     key = base_key(base)
     record_file = out / "scaled.json"
@@ -193,37 +190,19 @@ def _build(base: Path, size: int, out: Path, seed: int) -> dict:
         copy += 1
     timings = {"derive_s": round(time.perf_counter() - started, 1)}
 
-    t0 = time.perf_counter()
-    generation = persist.new_generation(out)
-    create_catalog(generation / persist.CATALOG, docs_out, rows_out)
-    timings["catalog_s"] = round(time.perf_counter() - t0, 1)
-    t0 = time.perf_counter()
-    entries, kind, sigma, served = [], "flat", 0.0, None
-    recorded = {e["list"]: e for e in manifest.get("embedders", [])}
+    lists_out, kind, sigma, served = [], "flat", 0.0, None
     for route, (id_blocks, vector_blocks) in parts.items():
         ids, vectors = np.concatenate(id_blocks), np.vstack(vector_blocks)
-        store = FaissStore(vectors.shape[1], "auto")  # as ingest does: exact, HNSW past the threshold
-        store.add(ids, vectors)
-        store.save(generation / route.file)
-        kind = store.current_kind
-        entries.append({**recorded.get(route.list, {"list": route.list, "scope": route.scope, "model": route.model}),
-                        "dim": vectors.shape[1], "vectors": len(ids), "store": kind, "file": route.file})
+        lists_out.append((route, ids, vectors, vectors.shape[1]))
         if route.scope == "all" and served is None:
             served, sigma = (route, vectors), noise_scale(vectors.shape[1])  # every row: the exact-vs-HNSW data
-        del store
-    timings["vectors_s"] = round(time.perf_counter() - t0, 1)
-    t0 = time.perf_counter()
-    LexicalIndex.from_tokens([t for _, t, _ in rows_out]).save(generation / persist.BM25)
-    timings["bm25_s"] = round(time.perf_counter() - t0, 1)
-    t0 = time.perf_counter()
-    persist.write_manifest(generation, {
-        "generation": generation.name, "model": manifest["model"], "dim": entries[0]["dim"], "store": kind,
-        "embedders": entries,
-        "tokenizer_version": TOKENIZER_VERSION, "documents": len(docs_out), "chunks": len(rows_out),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-    })
-    persist.switch(out, generation)
-    timings["manifest_s"] = round(time.perf_counter() - t0, 1)
+    # Written as ingest writes a generation (exact vectors, HNSW past the threshold).
+    recorded = {e["list"]: {k: e[k] for k in ("list", "scope", "model", "version") if k in e}
+                for e in manifest.get("embedders", [])}
+    generation, written = write_generation(out, docs_out, rows_out, lists_out, manifest["model"], "auto",
+                                           time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()), recorded)
+    timings.update({k: round(v, 1) for k, v in written.items()})
+    kind = json.loads((generation / persist.MANIFEST).read_text())["store"]
     np.save(out / "vectors.npy", served[1])  # for the exact-vs-HNSW comparison
     (out / "vectors.json").write_text(json.dumps({"list": served[0].list, "model": served[0].model}))
     sizes = {p.name: p.stat().st_size for p in generation.rglob("*") if p.is_file()}
@@ -236,7 +215,6 @@ def _build(base: Path, size: int, out: Path, seed: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    import sys
 
     parser = argparse.ArgumentParser(prog="python -m bench.scale")
     parser.add_argument("base")

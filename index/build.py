@@ -201,17 +201,31 @@ def ingest(
             old.close()
 
 
-def _ingest(paths, folder, old, plan, remove, max_tokens, store_kind, embedder_for,
-            progress, report, started, limits) -> IngestReport:
-    old_docs = old.catalog.documents() if old.catalog else []
-    by_source: dict[str, list[DocumentRow]] = {}
-    for doc in old_docs:
-        by_source.setdefault(doc.source, []).append(doc)
+@dataclass
+class _Changes:
+    """What an ingest found against the index it builds on (step 1)."""
 
-    # 1. What changed: hash every file; parse only new or changed ones.
-    items = list(discover(paths))
+    old_docs: list[DocumentRow]
+    by_source: dict[str, list[DocumentRow]]
+    to_load: list[SourceFile]
+    removed: set[str]
+    moved_roots: dict[str, str]
+
+
+def _by_source(docs: Iterable[DocumentRow]) -> dict[str, list[DocumentRow]]:
+    by_source: dict[str, list[DocumentRow]] = {}
+    for doc in docs:
+        by_source.setdefault(doc.source, []).append(doc)
+    return by_source
+
+
+def find_changes(paths, old: _Old, remove: list[str], report: IngestReport) -> _Changes:
+    """Step 1: hash every file; only new or changed ones are to be parsed. Files
+    gone from an ingested folder, and those named in `remove`, are removed."""
+    old_docs = old.catalog.documents() if old.catalog else []
+    by_source = _by_source(old_docs)
     folder_roots = {str(Path(p).resolve()) for p in paths if Path(p).is_dir()}
-    files, moved_roots = _place(items, by_source, report)
+    files, moved_roots = _place(list(discover(paths)), by_source, report)
     seen: set[str] = set()
     to_load: list[SourceFile] = []
     for item in files:
@@ -228,68 +242,52 @@ def _ingest(paths, folder, old, plan, remove, max_tokens, store_kind, embedder_f
         # A folder that moved keeps its documents (and their vectors) under the new path.
         old_docs = [replace(d, root=moved_roots.get(d.root, d.root)) for d in old_docs]
         report.moved = [d.source for d in old_docs if d.root in moved_roots.values() and d.source in seen]
-        by_source = {}
-        for doc in old_docs:
-            by_source.setdefault(doc.source, []).append(doc)
+        by_source = _by_source(old_docs)
     removed = {s for s, docs in by_source.items() if docs[0].root in folder_roots and s not in seen}
     for target in remove:
         matches = _match_sources(target, by_source)
         if not matches:
             report.skipped.append(Skipped(str(target), "not in the index, nothing to remove"))
         removed |= matches
+    return _Changes(old_docs, by_source, to_load, removed, moved_roots)
 
+
+def parse_changed(changes: _Changes, max_tokens: int, limits: Limits | None, progress,
+                  report: IngestReport) -> tuple[list[tuple[Document, str]], list[Chunk]]:
+    """Step 2: parse and chunk the changed files in parser processes. A file that
+    fails keeps its indexed version."""
     t0 = time.perf_counter()
     new_docs: list[tuple[Document, str]] = []
     new_chunks: list[Chunk] = []
-    for item, parsed in load_all(to_load, max_tokens, limits, lambda items: progress(items, "load")):
+    for item, parsed in load_all(changes.to_load, max_tokens, limits, lambda items: progress(items, "load")):
         report.stats.append(FileStats(item.source, parsed.seconds, parsed.peak_mib))
         if parsed.reason is not None:
-            kept_note = " (the indexed version is kept)" if item.source in by_source else ""
+            kept_note = " (the indexed version is kept)" if item.source in changes.by_source else ""
             report.skipped.append(Skipped(item.source, parsed.reason + kept_note))
             continue
         new_docs.extend((d, item.root) for d in parsed.documents)
         new_chunks.extend(parsed.chunks)
-        (report.replaced if item.source in by_source else report.added).append(item.source)
+        (report.replaced if item.source in changes.by_source else report.added).append(item.source)
     report.timings["load_chunk_s"] = time.perf_counter() - t0
-    report.removed = sorted(removed - set(report.replaced) - set(report.added))
+    report.removed = sorted(changes.removed - set(report.replaced) - set(report.added))
+    return new_docs, new_chunks
 
+
+def _ingest(paths, folder, old, plan, remove, max_tokens, store_kind, embedder_for,
+            progress, report, started, limits) -> IngestReport:
+    changes = find_changes(paths, old, remove, report)
+    new_docs, new_chunks = parse_changed(changes, max_tokens, limits, progress, report)
     retokenize = bool(old.manifest) and old.manifest.get("tokenizer_version") != TOKENIZER_VERSION
     replan = bool(old.manifest) and plans.mismatch(old.manifest, plan) is not None
-    if not report.changed and not retokenize and not replan and not moved_roots and not old.fallback:
-        report.documents = len(old_docs)
+    if not report.changed and not retokenize and not replan and not changes.moved_roots and not old.fallback:
+        report.documents = len(changes.old_docs)
         report.chunks = old.catalog.count() if old.catalog else 0
         report.generation = old.manifest.get("generation") if old.manifest else None
         report.timings["total_s"] = time.perf_counter() - started
         return report
-
-    # 2. The new generation's rows: kept documents' chunks, then the new ones.
-    dropped = set(report.replaced) | set(report.removed)
-    kept_docs = [d for d in old_docs if d.source not in dropped]
-    kept = old.catalog.chunks_of(d.doc_id for d in kept_docs) if old.catalog else []
-    if old.manifest and old.manifest.get("tokenizer_version") != TOKENIZER_VERSION:
-        kept = [(c, tokenize(index_text(c)), k, row) for c, _, k, row in kept]
+    kept_docs, rows, previous = table_rows(changes, old, new_chunks, retokenize, progress, report)
+    lists = embed_lists(plan, rows, previous, old, embedder_for, progress, report)
     t0 = time.perf_counter()
-    new_tokens = [tokenize(index_text(c)) for c in progress(new_chunks, "tokenize")]
-    report.timings["tokenize_s"] = time.perf_counter() - t0
-
-    # 3. Vectors, one set per dense list: reuse every vector whose exact
-    # embedded text that list already holds; embed the rest.
-    rows = [(c, t, k) for c, t, k, _ in kept] + list(zip(new_chunks, new_tokens, [embed_key(c) for c in new_chunks]))
-    old_keys = old.catalog.embed_rows() if old.catalog else {}
-    previous = [row for _, _, _, row in kept] + [old_keys.get(k) for _, _, k in rows[len(kept):]]
-    t0 = time.perf_counter()
-    lists = []
-    for route in plan:
-        started_list = time.perf_counter()
-        same = old.manifest is not None and plans.same_list(old.manifest, route)
-        lists.append((route, *_vectors(route, rows, previous, old.stores.get(route.list) if same else None,
-                                      embedder_for, progress, report)))
-        report.timings[f"embed_{route.list}_s"] = time.perf_counter() - started_list
-    report.timings["embed_s"] = time.perf_counter() - t0
-
-    # 4. Write the generation, then switch to it.
-    t0 = time.perf_counter()
-    generation = persist.new_generation(folder)
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     counts: dict[str, int] = {}
     for chunk in new_chunks:
@@ -299,27 +297,79 @@ def _ingest(paths, folder, old, plan, remove, max_tokens, store_kind, embedder_f
                     d.metadata, counts.get(d.doc_id, 0), now)
         for d, root in new_docs
     ]
+    generation, _ = write_generation(folder, documents, rows, lists, plans.spell(plan), store_kind, now)
+    report.timings["write_s"] = time.perf_counter() - t0
+    report.generation = generation.name
+    report.documents, report.chunks = len(documents), len(rows)
+    report.timings["total_s"] = time.perf_counter() - started
+    return report
+
+
+def table_rows(changes: _Changes, old: _Old, new_chunks: list[Chunk], retokenize: bool, progress,
+               report: IngestReport) -> tuple[list[DocumentRow], list[tuple[Chunk, list[str], str]], list[int | None]]:
+    """Step 3: the new generation's rows, the kept documents' chunks then the
+    new ones, each (chunk, BM25 tokens, embed key); and for each row the row
+    the old generation held it at (None: new text), so its vectors are reused."""
+    dropped = set(report.replaced) | set(report.removed)
+    kept_docs = [d for d in changes.old_docs if d.source not in dropped]
+    kept = old.catalog.chunks_of(d.doc_id for d in kept_docs) if old.catalog else []
+    if retokenize:
+        kept = [(c, tokenize(index_text(c)), k, row) for c, _, k, row in kept]
+    t0 = time.perf_counter()
+    new_tokens = [tokenize(index_text(c)) for c in progress(new_chunks, "tokenize")]
+    report.timings["tokenize_s"] = time.perf_counter() - t0
+    rows = [(c, t, k) for c, t, k, _ in kept] + list(zip(new_chunks, new_tokens, [embed_key(c) for c in new_chunks]))
+    old_keys = old.catalog.embed_rows() if old.catalog else {}
+    previous = [row for _, _, _, row in kept] + [old_keys.get(k) for _, _, k in rows[len(kept):]]
+    return kept_docs, rows, previous
+
+
+def embed_lists(plan: plans.Plan, rows, previous: list[int | None], old: _Old, embedder_for, progress,
+                report: IngestReport) -> list[tuple[plans.Route, np.ndarray, np.ndarray, int]]:
+    """Step 4: the vectors of each dense list: every vector whose exact embedded
+    text the list already holds is reused; the rest are embedded."""
+    t0 = time.perf_counter()
+    lists = []
+    for route in plan:
+        started_list = time.perf_counter()
+        same = old.manifest is not None and plans.same_list(old.manifest, route)
+        lists.append((route, *_vectors(route, rows, previous, old.stores.get(route.list) if same else None,
+                                      embedder_for, progress, report)))
+        report.timings[f"embed_{route.list}_s"] = time.perf_counter() - started_list
+    report.timings["embed_s"] = time.perf_counter() - t0
+    return lists
+
+
+def write_generation(folder: Path, documents: list[DocumentRow], rows, lists, model: str, store_kind: str,
+                     created: str, recorded: Mapping[str, dict] | None = None) -> tuple[Path, dict[str, float]]:
+    """Step 5: write a whole generation (catalog, each list's vectors, BM25,
+    manifest last) and switch CURRENT to it. `lists` holds (route, row ids,
+    vectors, dim); `recorded` the manifest entries to keep per list (the bench's
+    scaled indexes keep their base's). Returns it and each part's seconds."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    generation = persist.new_generation(folder)
     create_catalog(generation / persist.CATALOG, documents, rows)
+    timings["catalog_s"], t0 = time.perf_counter() - t0, time.perf_counter()
     entries = []
     for route, ids, vectors, dim in lists:
         store = FaissStore(dim, store_kind)
         store.add(ids, vectors)
         store.save(generation / route.file)
-        entries.append({"list": route.list, "scope": route.scope, "model": route.model,
-                        "version": plans.model_version(route.model), "dim": dim, "vectors": len(ids),
-                        "store": store.current_kind, "file": route.file})
+        entry = (recorded or {}).get(route.list) or {"list": route.list, "scope": route.scope, "model": route.model,
+                                                    "version": plans.model_version(route.model)}
+        entries.append({**entry, "dim": dim, "vectors": len(ids), "store": store.current_kind, "file": route.file})
+    timings["vectors_s"], t0 = time.perf_counter() - t0, time.perf_counter()
     LexicalIndex.from_tokens([t for _, t, _ in rows]).save(generation / persist.BM25)
+    timings["bm25_s"], t0 = time.perf_counter() - t0, time.perf_counter()
     persist.write_manifest(generation, {
-        "generation": generation.name, "model": plans.spell(plan), "dim": entries[0]["dim"],
+        "generation": generation.name, "model": model, "dim": entries[0]["dim"],
         "store": entries[0]["store"], "embedders": entries,
-        "tokenizer_version": TOKENIZER_VERSION, "documents": len(documents), "chunks": len(rows), "created": now,
+        "tokenizer_version": TOKENIZER_VERSION, "documents": len(documents), "chunks": len(rows), "created": created,
     })
-    report.timings["write_s"] = time.perf_counter() - t0
     persist.switch(folder, generation)
-    report.generation = generation.name
-    report.documents, report.chunks = len(documents), len(rows)
-    report.timings["total_s"] = time.perf_counter() - started
-    return report
+    timings["manifest_s"] = time.perf_counter() - t0
+    return generation, timings
 
 
 def _vectors(route: plans.Route, rows, previous: list[int | None], old_store: FaissStore | None,

@@ -1,9 +1,11 @@
 """What an index holds, for the page: documents and their metadata, the values
 record filters can take, and a cited passage in its whole document.
 
-The document text is read again from the file it was ingested from (the
-loaders give exactly the text the chunk offsets point into); when the file has
-gone or changed, the document is rebuilt from its indexed chunks instead, and
+The document text is read again from the file it was ingested from, in a
+parser process under ingest's limits (ingest/isolation.py), so a file that
+could hang or exhaust a parser does so there, not in the page; the loaders give
+exactly the text the chunk offsets point into. When the file has gone, changed
+or cannot be read now, the document is rebuilt from its indexed chunks instead, and
 the view says so. Nothing here writes.
 """
 from __future__ import annotations
@@ -14,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import LoadError, QueryError
-from ingest.loaders import load_file
+from ingest.limits import Limits
+from ingest.limits import from_env as limits_from_env
 from ingest.models import Chunk, Document
-from ingest.pipeline import file_hash
+from ingest.pipeline import SourceFile, file_hash, load_isolated
 
 from .catalog import DATE_FIELDS, FILTER_FIELDS, DocumentRow
 from .search import Index
@@ -52,10 +55,13 @@ class SourceView:
 
 
 @lru_cache(maxsize=16)
-def _by_stat(path: str, size: int, mtime_ns: int, source: str, part: str, content_hash: str) -> Document | None:
+def _by_stat(path: str, size: int, mtime_ns: int, source: str, part: str, content_hash: str,
+             limits: Limits) -> Document | None:
     if file_hash(Path(path)) != content_hash:
         return None
-    return next((d for d in load_file(Path(path), source) if d.part == part), None)
+    # Read as ingest read it: in a parser process, under the same limits.
+    documents = load_isolated(SourceFile(Path(path), source, str(Path(path).parent)), limits)
+    return next((d for d in documents if d.part == part), None)
 
 
 def _loaded(path: Path, source: str, part: str, content_hash: str) -> Document | None:
@@ -64,7 +70,7 @@ def _loaded(path: Path, source: str, part: str, content_hash: str) -> Document |
     page that reruns on every click neither hashes nor parses them again;
     a file rewritten since changes its size or time and is read afresh."""
     stat = path.stat()
-    return _by_stat(str(path), stat.st_size, stat.st_mtime_ns, source, part, content_hash)
+    return _by_stat(str(path), stat.st_size, stat.st_mtime_ns, source, part, content_hash, limits_from_env())
 
 
 def documents(index: Index) -> list[DocumentRow]:

@@ -30,11 +30,12 @@ from typing import Iterator, Sequence
 from core.errors import LoadError
 
 from . import limits as limits_mod
+from .files import SourceFile, load_and_chunk
 from .limits import Limits
 from .models import Chunk, Document
 
 # Imported once by the server process, inherited by every parser process.
-PRELOAD = ["ingest.pipeline", "pypdf", "docx", "openpyxl", "bs4", "charset_normalizer", "yaml"]
+PRELOAD = ["ingest.files", "pypdf", "docx", "openpyxl", "bs4", "charset_normalizer", "yaml"]
 _PR_SET_PDEATHSIG = 1
 
 
@@ -68,8 +69,6 @@ def _peak_mib() -> float:
 
 def _serve(conn: Connection, limits: Limits, max_tokens: int) -> None:
     """A parser process: cap memory, then parse one file per message until told to stop."""
-    from .pipeline import SourceFile, load_and_chunk
-
     _die_with_parent()
     cap = limits.memory_mib * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))

@@ -6,39 +6,22 @@ a timeout and a memory cap (isolation.py, limits.py).
 """
 from __future__ import annotations
 
-import hashlib
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from core.errors import LoadError
 
-from .chunking import DEFAULT_MAX_TOKENS, chunk_document
 from . import limits as limits_mod
+from .chunking import DEFAULT_MAX_TOKENS
+from .files import SourceFile, Skipped, discover, file_hash, load_and_chunk
+from .isolation import Parsed, parse_isolated
 from .limits import Limits
-from .loaders import load_file
 from .models import Chunk, Document
 
-if TYPE_CHECKING:
-    from .isolation import Parsed
-
-# Files that describe a corpus rather than belong to it.
-CORPUS_DESCRIPTIONS = ("readme", "sources", "license", "licence")
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    path: Path
-    source: str  # path relative to the ingested root, with '/' separators
-    root: str = ""  # the folder that was ingested (absolute), so vanished files can be found
-
-
-@dataclass(frozen=True)
-class Skipped:
-    source: str
-    reason: str
+__all__ = ["FileStats", "Result", "SourceFile", "Skipped", "discover", "file_hash", "load_all", "load_and_chunk",
+           "load_isolated", "run"]
 
 
 @dataclass(frozen=True)
@@ -72,77 +55,6 @@ class Result:
         return "\n".join(lines)
 
 
-def discover(paths: Iterable[str | Path]) -> Iterator[SourceFile | Skipped]:
-    """Every file under `paths`, in a stable order. A folder's files are named
-    relative to that folder; a single file by its name."""
-    for raw in paths:
-        root = Path(raw)
-        if root.is_file():
-            yield SourceFile(root, root.name, str(root.resolve().parent))
-        elif root.is_dir():
-            for folder, dirs, files in os.walk(root):
-                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-                for name in sorted(files):
-                    if name.startswith((".", "~$")):
-                        continue
-                    path = Path(folder, name)
-                    source = path.relative_to(root).as_posix()
-                    if not _encodable(source):
-                        yield Skipped(source.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
-                                      "the file name is not valid UTF-8")
-                        continue
-                    if path.stem.lower() in CORPUS_DESCRIPTIONS and folder == str(root):
-                        yield Skipped(source, "describes the corpus, not a source document")
-                        continue
-                    yield SourceFile(path, source, str(root.resolve()))
-        else:
-            yield Skipped(str(raw), "no such file or folder")
-
-
-def _encodable(name: str) -> bool:
-    """False for names holding bytes that are not UTF-8 (os.walk gives them as surrogates)."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def load_and_chunk(item: SourceFile, max_tokens: int = DEFAULT_MAX_TOKENS) -> tuple[list[Document], list[Chunk]]:
-    """Load one file and chunk its documents. Raises LoadError."""
-    try:
-        documents = load_file(item.path, item.source)
-    except LoadError:
-        raise
-    except MemoryError as exc:
-        raise LoadError(item.source, limits_mod.memory_reason()) from exc
-    except RecursionError as exc:
-        raise LoadError(item.source, "could not be parsed (structure nested too deeply or circular)") from exc
-    except Exception as exc:  # a parser bug on a malformed file must not stop the batch
-        raise LoadError(item.source, f"could not be parsed ({type(exc).__name__}: {exc})") from exc
-    max_chars = limits_mod.current().max_chars
-    if sum(len(d.text) for d in documents) > max_chars:
-        raise LoadError(item.source, f"more than {max_chars:,} characters of text")
-    digest = file_hash(item.path)
-    documents = [Document(**{**_fields(d), "content_hash": digest}) for d in documents]
-    chunks = [c for d in documents for c in chunk_document(d, max_tokens)]
-    if not chunks:
-        raise LoadError(item.source, "no text to index")
-    return documents, chunks
-
-
-def _fields(doc: Document) -> dict:
-    return {name: getattr(doc, name) for name in ("source", "title", "doc_type", "lang", "blocks", "metadata", "part")}
-
-
 class _Sized:
     """An iterator with a length, so a progress bar knows the total."""
 
@@ -157,15 +69,24 @@ class _Sized:
 
 
 def load_all(items: list[SourceFile], max_tokens: int = DEFAULT_MAX_TOKENS, limits: Limits | None = None,
-             progress: Callable[[Iterable], Iterable] = lambda items: items) -> Iterator[tuple[SourceFile, "Parsed"]]:
+             progress: Callable[[Iterable], Iterable] = lambda items: items) -> Iterator[tuple[SourceFile, Parsed]]:
     """Parse and chunk every file in parser processes under `limits` (default:
     from the environment); yields (file, Parsed) in the order of `items`."""
-    from .isolation import parse_isolated
-
     limits = limits or limits_mod.from_env()
     parsed = parse_isolated(items, max_tokens, limits)
     for outcome in progress(_Sized(parsed, len(items))):
         yield items[outcome.index], outcome
+
+
+def load_isolated(item: SourceFile, limits: Limits | None = None,
+                  max_tokens: int = DEFAULT_MAX_TOKENS) -> list[Document]:
+    """One file's documents, read in a parser process under `limits` exactly as
+    ingest reads it (the source view shows a file this way). Raises LoadError
+    naming the file and the reason."""
+    parsed = next(parse_isolated([item], max_tokens, limits or limits_mod.from_env()))
+    if parsed.reason is not None:
+        raise LoadError(item.source, parsed.reason)
+    return parsed.documents
 
 
 def run(

@@ -365,7 +365,7 @@ def test_answerable_questions_are_answered(real):
 
 
 def test_a_refusal_shows_the_nearest_passages_labelled_as_not_answering(real, capsys):
-    from answer.__main__ import _print
+    from service.cli.answer import _print
 
     answer = real.answerer.answer(UNANSWERABLE[4])
     assert not answer.grounded

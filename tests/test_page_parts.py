@@ -16,6 +16,7 @@ from answer.export import answer_markdown as export_answer, session_markdown
 from answer.models import REFUSAL, Answer, Citation
 from audit import AuditLog, answer_from_dict
 from core.errors import LoadError
+from core.settings import reload as reload_settings
 from index.build import ingest
 from index.library import field_values, source_view
 from index.manage import add_uploads, remove_document
@@ -176,7 +177,7 @@ def test_add_and_remove_uploads_and_corpus_documents(tmp_path):
     index.close()
 
 
-def test_a_passage_in_its_document_and_a_pdf_page(tmp_path):
+def test_a_passage_in_its_document_and_a_pdf_page(tmp_path, monkeypatch):
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     make_small_corpus(corpus)
     write_text(corpus / "regulations" / "dust-rules.md", (corpus / "regulations" / "dust-rules.md").read_text(
@@ -200,6 +201,12 @@ def test_a_passage_in_its_document_and_a_pdf_page(tmp_path):
     start, end = pdf.page_span()
     page = pdf.text[start:end]
     assert "trunnions shall be tested" in page and "molten metal" not in page and "five years" not in page
+    # The view reads the file as ingest does, in a parser process under its
+    # limits: a PDF now over the page limit is not read, the chunks stand in.
+    monkeypatch.setenv("SAFECITE_MAX_PAGES", "2")
+    reload_settings()
+    capped = source_view(index, pdf_hit.chunk.chunk_id)
+    assert not capped.from_file and capped.text[capped.start:capped.end] == pdf_hit.chunk.text
     # The file changed after ingest: the view is rebuilt from the indexed chunks and says so.
     (corpus / "regulations" / "dust-rules.md").write_text("changed", encoding="utf-8")
     rebuilt = source_view(index, hit.chunk.chunk_id)

@@ -25,7 +25,7 @@ from index.embedders import DEFAULT_MODEL
 from index.embedders.plan import DEFAULT_PLAN
 from index.search import Index
 from ingest import run
-from ingest.__main__ import main as ingest_main
+from service.cli.ingest import main as ingest_main
 
 JSON_KEYS = {"chunk_id", "doc_id", "source", "title", "doc_type", "lang", "heading_path", "locator", "page", "text"}
 

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import queue
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import streamlit as st
 
-from answer.export import answer_markdown as export_answer
-from answer.models import Answer, Citation
-from index.library import source_view
-from index.search import Index
+from service import Citation, SafeCite, Turn
 
 from .i18n import text
 from .markdown import answer_markdown, escape, highlight, highlight_quote
@@ -27,14 +23,6 @@ from .static import pdf_page_url
 RECORD_COLUMNS = (("n", "col.n"), ("enterprise", "col.enterprise"), ("city", "col.city"), ("date", "col.date"),
                   ("hazard_category", "col.hazard"), ("status", "col.status"), ("deadline", "col.deadline"),
                   ("regulation_cited", "col.clause"), ("finding", "col.finding"))
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One question and its answer in the chat history."""
-
-    answer: Answer
-    generation: str
 
 
 def citation_label(c: Citation, lang: str, nearest: bool = False) -> str:
@@ -56,10 +44,10 @@ def records_table(records: Iterable[dict[str, Any]], lang: str) -> list[dict[str
     return rows
 
 
-def render_source(index: Index, chunk_id: str, lang: str, key: str) -> None:
+def render_source(safecite: SafeCite, chunk_id: str, lang: str, key: str) -> None:
     """The cited passage in its whole document, the passage at the top of the
     view and highlighted; for a PDF, the page(s) it is on."""
-    view = source_view(index, chunk_id)
+    view = safecite.source_view(chunk_id)
     if view is None:
         st.warning(text(lang, "passage_gone"))
         return
@@ -89,15 +77,15 @@ def render_source(index: Index, chunk_id: str, lang: str, key: str) -> None:
                            file_name=Path(view.document.source).name, key=f"file-{key}")
 
 
-def render_citation(index: Index | None, c: Citation, lang: str, key: str, nearest: bool = False) -> None:
+def render_citation(safecite: SafeCite, c: Citation, lang: str, key: str, nearest: bool = False) -> None:
     with st.expander(citation_label(c, lang, nearest)):
         st.markdown(highlight_quote(c.text, c.quote))
         st.caption(escape(c.source))
-        if index is not None and st.toggle(text(lang, "open_source"), key=f"open-{key}"):
-            render_source(index, c.chunk_id, lang, key)
+        if st.toggle(text(lang, "open_source"), key=f"open-{key}"):
+            render_source(safecite, c.chunk_id, lang, key)
 
 
-def render_answer(turn: Turn, index: Index | None, lang: str, key: str) -> None:
+def render_answer(turn: Turn, safecite: SafeCite, lang: str, key: str) -> None:
     answer = turn.answer
     if answer.resolved_question and answer.resolved_question != answer.question:
         st.caption(escape(text(lang, "resolved", question=answer.resolved_question)))
@@ -108,7 +96,7 @@ def render_answer(turn: Turn, index: Index | None, lang: str, key: str) -> None:
         if answer.nearest:
             st.markdown(text(lang, "nearest"))
             for i, c in enumerate(answer.nearest):
-                render_citation(index, c, lang, f"{key}-near{i}", nearest=True)
+                render_citation(safecite, c, lang, f"{key}-near{i}", nearest=True)
     else:
         if answer.notice:
             st.info(escape(answer.notice))
@@ -118,14 +106,14 @@ def render_answer(turn: Turn, index: Index | None, lang: str, key: str) -> None:
             st.dataframe(records_table(answer.records, lang), hide_index=True, key=f"records-{key}")
         st.markdown(f"**{text(lang, 'citations')}**")
         for c in answer.citations:
-            render_citation(index, c, lang, f"{key}-c{c.n}")
-    st.download_button(text(lang, "export_answer"), data=export_answer(answer, turn.generation),
+            render_citation(safecite, c, lang, f"{key}-c{c.n}")
+    st.download_button(text(lang, "export_answer"), data=safecite.export_answer(turn),
                        file_name=f"safecite-answer-{key}.md", mime="text/markdown", key=f"export-{key}")
 
 
-def stream_answer(run: Callable[[Callable[[str], None]], Answer]) -> Answer:
+def stream_answer(run: Callable[[Callable[[str], None]], Turn]) -> Turn:
     """Run `run(on_token)` in a worker thread and show the tokens as they come
-    (st.write_stream, escaped: model text is never markup). Returns the Answer."""
+    (st.write_stream, escaped: model text is never markup). Returns its Turn."""
     pieces: queue.Queue = queue.Queue()
     result: dict[str, Any] = {}
     done = object()

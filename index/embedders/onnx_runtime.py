@@ -171,25 +171,11 @@ def load_export(model: str, threads: int | None = 1, root: Path | None = None) -
     return OnnxEmbedder(model, source, onnx_file, threads=threads)
 
 
-def export(model: str = DEFAULT_MODEL, root: Path | None = None, force: bool = False) -> dict:
-    """Export `model`, check it against sentence-transformers, keep it only if it agrees."""
-    source = model_path(model)
-    if source is None:
-        raise ConfigError(f"{model!r} is not a local sentence-transformers folder; give its path to export it")
-    _settings(source)  # refuse what cannot be exported before loading torch
-    folder = export_folder(model, root)
-    record_file = folder / EXPORT_FILE
-    if not force and record_file.exists():
-        try:
-            if load_export(model, root=root) is not None:
-                return {**json.loads(record_file.read_text(encoding="utf-8")), "exported": False}
-        except ConfigError:
-            pass  # stale or damaged: export again
+def _export_checked(model: str, source: Path, reference, target: Path) -> float:
+    """Export `reference`'s transformer to ONNX at `target`, only if its vectors
+    agree with sentence-transformers' on the probes; the largest difference."""
     import torch
 
-    from .sbert import SentenceTransformerEmbedder
-
-    reference = SentenceTransformerEmbedder(model)
     transformer = reference.model[0].auto_model.eval()
     features = reference.model.tokenize(["a question", "a longer passage of text"])
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in features]
@@ -203,10 +189,8 @@ def export(model: str = DEFAULT_MODEL, root: Path | None = None, force: bool = F
             extra = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
             return self.inner(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
 
-    folder.mkdir(parents=True, exist_ok=True)
-    record_file.unlink(missing_ok=True)  # the old export is invalid from here until the new one is checked
     batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq", max=reference.max_tokens)
-    handle, tmp = tempfile.mkstemp(dir=folder, suffix=".onnx.tmp")
+    handle, tmp = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
     os.close(handle)
     try:
         with torch.no_grad(), warnings.catch_warnings():
@@ -222,11 +206,35 @@ def export(model: str = DEFAULT_MODEL, root: Path | None = None, force: bool = F
             raise ConfigError(f"the ONNX export of {model!r} gives other vectors than sentence-transformers "
                               f"(max abs difference {diff:.2e} > {MAX_DIFF}); not kept")
         os.chmod(tmp, 0o644)
-        os.replace(tmp, folder / ONNX_FILE)
+        os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
-    import onnxruntime
+    return diff
 
+
+def export(model: str = DEFAULT_MODEL, root: Path | None = None, force: bool = False) -> dict:
+    """Export `model`, check it against sentence-transformers, keep it only if it agrees."""
+    source = model_path(model)
+    if source is None:
+        raise ConfigError(f"{model!r} is not a local sentence-transformers folder; give its path to export it")
+    _settings(source)  # refuse what cannot be exported before loading torch
+    folder = export_folder(model, root)
+    record_file = folder / EXPORT_FILE
+    if not force and record_file.exists():
+        try:
+            if load_export(model, root=root) is not None:
+                return {**json.loads(record_file.read_text(encoding="utf-8")), "exported": False}
+        except ConfigError:
+            pass  # stale or damaged: export again
+    import onnxruntime
+    import torch
+
+    from .sbert import SentenceTransformerEmbedder
+
+    reference = SentenceTransformerEmbedder(model)
+    folder.mkdir(parents=True, exist_ok=True)
+    record_file.unlink(missing_ok=True)  # the old export is invalid from here until the new one is checked
+    diff = _export_checked(model, source, reference, folder / ONNX_FILE)
     record = {"format": FORMAT, "model": model, "source": str(source), "fingerprint": fingerprint(source),
               "onnx_bytes": (folder / ONNX_FILE).stat().st_size, "max_abs_diff": diff, "probes": len(PROBES),
               "torch": torch.__version__, "onnxruntime": onnxruntime.__version__}

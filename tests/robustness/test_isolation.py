@@ -15,7 +15,7 @@ from core.errors import ConfigError
 from core.settings import ENV
 from core.settings import reload as reload_settings
 from ingest import run
-from ingest.__main__ import main as ingest_main
+from service.cli.ingest import main as ingest_main
 from ingest.isolation import _death_reason
 from ingest.limits import Limits, from_env
 

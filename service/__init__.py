@@ -1,0 +1,16 @@
+"""One way in: the page, the CLIs and any API use `SafeCite` (api.py) and the
+types it hands out, never the packages below it."""
+from answer.llm import LLMConfig
+from answer.models import MODES, Answer, Citation
+from core.errors import SafeCiteError
+from core.settings import settings
+from core.text import lang_of
+from index.catalog import DocumentRow
+from index.library import SourceView
+from index.manage import UploadSummary
+from ingest.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES
+
+from .api import SafeCite, Turn, shared_embedder
+
+__all__ = ["MAX_UPLOAD_MB", "MODES", "UPLOAD_TYPES", "Answer", "Citation", "DocumentRow", "LLMConfig", "SafeCite",
+           "SafeCiteError", "SourceView", "Turn", "UploadSummary", "lang_of", "settings", "shared_embedder"]

@@ -1,0 +1,197 @@
+"""SafeCite as one object: an index folder with its embedders, its uploads,
+its audit trail and the optional language model, and the jobs done on it.
+
+The page, the three CLIs (service/cli/) and any API call these methods and
+nothing below them:
+
+    open        SafeCite.open(folder): the index folder (settings by default)
+    ask         a question with its job, filters and the turns before it
+    add_files   uploaded files (name, bytes) into the index
+    ingest      files and folders by path (the CLI), or only re-embedding
+    remove      one document out of the index
+    documents   what the index holds; field_values, overview
+    source_view a cited passage in its whole document
+    export      a session's answers as Markdown; the audit trail as CSV
+
+Embedding models are loaded once per process and shared by every SafeCite and
+every generation of an index; an ingest from anywhere switches the index's
+CURRENT generation and the next call here opens it.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from answer.export import answer_markdown, session_markdown
+from answer.llm import LLMConfig
+from answer.models import Answer
+from answer.service import answer_question
+from audit import AuditLog
+from core.errors import IndexStateError
+from core.settings import settings
+from index import persist
+from index import build
+from index.build import IngestReport
+from index.catalog import DocumentRow
+from index.embedders import Embedder, make_embedder
+from index.embedders import plan as plans
+from index.library import SourceView, field_values, source_view
+from index.manage import UploadSummary, add_uploads, remove_document
+from index.search import Hit, Index
+from ingest.pipeline import Result, run
+from ingest.uploads import UploadFolder
+
+Progress = Callable[[Iterable, str], Iterable]
+
+_models: dict[str, Embedder] = {}
+_models_lock = threading.Lock()
+
+
+def shared_embedder(model: str) -> Embedder:
+    """The embedder of `model`, loaded once per process (serving settings)."""
+    with _models_lock:
+        if model not in _models:
+            _models[model] = make_embedder(model, serving=True)
+        return _models[model]
+
+
+def preview(paths: Sequence[str | Path], **options: Any) -> Result:
+    """Load and chunk files without indexing anything (ingest's dry run)."""
+    return run(paths, **options)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question's answer and the index generation that answered it."""
+
+    answer: Answer
+    generation: str | None
+
+
+class SafeCite:
+    def __init__(self, folder: str | Path, *, uploads: str | Path | None = None, audit: bool | str | Path = False,
+                 llm: LLMConfig | None = None, embedders: Mapping[str, Embedder] | None = None) -> None:
+        """`audit`: False (no trail), True (the settings' path) or a path.
+        `embedders`: model name -> embedder to use instead of loading (tests)."""
+        self.folder = Path(folder)
+        self.uploads = UploadFolder(uploads or settings().uploads_dir(self.folder))
+        if audit is True:
+            audit = settings().audit_path(self.folder)
+        self.audit = AuditLog(audit) if audit else None
+        self.llm = llm
+        self._given = dict(embedders or {})
+        self._open: Index | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, folder: str | Path | None = None, *, audit: bool | str | Path = False,
+             llm: LLMConfig | None | bool = True, **options: Any) -> "SafeCite":
+        """The index `folder` (default: the settings'); `llm=True` reads the
+        language model's settings (None when none is set)."""
+        if llm is True:
+            llm = LLMConfig.from_env()
+        return cls(folder or settings().index, audit=audit, llm=llm or None, **options)
+
+    # -- the index ----------------------------------------------------------
+    def _embedder(self, model: str) -> Embedder:
+        return self._given.get(model) or shared_embedder(model)
+
+    @property
+    def index(self) -> Index | None:
+        """The index's current generation, opened once; None before any ingest."""
+        generation = persist.current(self.folder)
+        if generation is None:
+            return None
+        with self._lock:
+            if self._open is None or self._open.generation.name != generation.name:
+                manifest = persist.read_manifest(generation, verify=False)
+                embedders = {route.model: self._embedder(route.model) for route in plans.from_manifest(manifest)}
+                self._open = Index.open(self.folder, embedders, serving=True)
+            return self._open
+
+    def _ingest_embedders(self) -> dict[str, Embedder] | None:
+        """The open index's embedders, so an ingest does not load them again."""
+        index = self.index
+        return {route.model: index.embedder_for(route.model) for route in index.plan} if index is not None else None
+
+    # -- the jobs -----------------------------------------------------------
+    def ask(self, question: str, job: str = "auto", filters: Mapping[str, Any] | None = None,
+            history: Sequence[Turn] = (), *, k: int = 8, session: str | None = None,
+            on_token: Callable[[str], None] | None = None) -> Turn:
+        """Answer `question` with `job` (auto, howto, rectify, similar, lookup);
+        a follow-up is read against the last turn of `history`. With an audit
+        trail, the answer is recorded under `session`."""
+        index = self._required()
+        previous = history[-1].answer.resolved_question if history else None
+        answer = answer_question(index, question, mode=job, k=k, filters=filters or None, previous=previous,
+                                 llm=self.llm, on_token=on_token)
+        turn = Turn(answer, index.generation.name)
+        if self.audit is not None:
+            self.audit.append(answer, turn.generation, session=session or "", filters=dict(filters or {}))
+        return turn
+
+    def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None, *,
+               mode: str = "hybrid", dedupe: bool = True) -> list[Hit]:
+        index = self._required()
+        return index.search(query, k, filters, mode=mode, dedupe=dedupe)
+
+    def add_files(self, files: Iterable[tuple[str, bytes]], progress: Progress | None = None) -> UploadSummary:
+        """Store uploaded (name, content) pairs and ingest them."""
+        options = {"progress": progress} if progress else {}
+        return add_uploads(files, self.uploads, self.folder, embedder=self._ingest_embedders(), **options)
+
+    def ingest(self, paths: Sequence[str | Path], **options: Any) -> IngestReport:
+        """Files and folders by path, incrementally (see index.build.ingest for
+        the options: model, embedders, reembed, remove, limits, ...)."""
+        return build.ingest(paths, self.folder, **options)
+
+    def remove(self, document: DocumentRow) -> IngestReport:
+        return remove_document(document, self.uploads, self.folder, embedder=self._ingest_embedders())
+
+    # -- what the index holds -------------------------------------------------
+    def documents(self) -> list[DocumentRow]:
+        index = self.index
+        return index.catalog.documents() if index is not None else []
+
+    def field_values(self, name: str) -> list[str]:
+        index = self.index
+        return field_values(index, name) if index is not None else []
+
+    def overview(self) -> dict[str, Any] | None:
+        """The manifest's counts and, per document type and language, documents and chunks."""
+        index = self.index
+        if index is None:
+            return None
+        m = index.manifest
+        return {"documents": m["documents"], "chunks": m["chunks"], "generation": m["generation"],
+                "created": m["created"], "per_type": index.catalog.stats()}
+
+    def upload_names(self) -> dict[str, str]:
+        """Stored upload name -> the name it was uploaded under."""
+        return self.uploads.names()
+
+    def source_view(self, chunk_id: str) -> SourceView | None:
+        index = self.index
+        return source_view(index, chunk_id) if index is not None else None
+
+    # -- exports --------------------------------------------------------------
+    @staticmethod
+    def export(turns: Iterable[Turn], lang: str = "en") -> str:
+        """A session's answers with their citations, as Markdown."""
+        return session_markdown([(t.answer, t.generation) for t in turns], lang)
+
+    @staticmethod
+    def export_answer(turn: Turn) -> str:
+        return answer_markdown(turn.answer, turn.generation)
+
+    def history(self, session: str) -> list[Turn]:
+        """A session's turns from the audit trail (a refreshed page gets them back)."""
+        return [Turn(a, g) for a, g in self.audit.answers(session)] if self.audit is not None else []
+
+    def _required(self) -> Index:
+        index = self.index
+        if index is None:
+            raise IndexStateError(f"{self.folder}: no index yet; ingest documents first (python -m ingest PATH)")
+        return index

@@ -1,0 +1,2 @@
+"""The command-line programs `python -m ingest`, `python -m index` and
+`python -m answer`: each parses its arguments and calls SafeCite (api.py)."""
