@@ -1,0 +1,71 @@
+"""SafeCite, the one way in: the jobs the page and the CLIs do, on a small
+index built with the fake embedder, through the service alone."""
+from __future__ import annotations
+
+import pytest
+from conftest import FakeEmbedder, make_pdf, make_small_corpus
+
+from core.errors import IndexStateError, QueryError
+from service import SafeCite
+
+
+@pytest.fixture
+def safecite(tmp_path):
+    fake = FakeEmbedder()
+    service = SafeCite(tmp_path / "index", uploads=tmp_path / "uploads", audit=tmp_path / "audit.sqlite",
+                       embedders={fake.name: fake})
+    corpus = tmp_path / "corpus"
+    make_small_corpus(corpus)
+    report = service.ingest([corpus], embedder=fake)
+    assert report.chunks > 0
+    return service
+
+
+def test_an_empty_folder_says_to_ingest_first(tmp_path):
+    service = SafeCite(tmp_path / "index")
+    assert service.index is None and service.documents() == [] and service.overview() is None
+    with pytest.raises(IndexStateError, match="ingest documents first"):
+        service.ask("Where shall explosion vents discharge?")
+
+
+def test_ask_answers_with_citations_reads_a_follow_up_and_keeps_the_audit_trail(safecite):
+    first = safecite.ask("Where shall explosion vents discharge?", session="s1")
+    assert first.answer.grounded and first.generation == safecite.index.generation.name
+    assert any(c.title == "Dust Rules" and c.locator == "Article 2" for c in first.answer.citations)
+    follow = safecite.ask("and for the gas holder?", history=[first], session="s1")
+    assert follow.answer.resolved_question != follow.answer.question  # read against the turn before
+    assert [t.answer.question for t in safecite.history("s1")] == [first.answer.question, follow.answer.question]
+    assert safecite.history("other") == []
+    markdown = safecite.export([first, follow])
+    assert first.answer.question in markdown and "Article 2" in markdown
+    assert "Article 2" in safecite.export_answer(first)
+
+
+def test_jobs_and_filters_narrow_what_is_asked(safecite):
+    similar = safecite.ask("collector not grounded", "similar", {"city": ["Riverton"]})
+    assert similar.answer.mode == "similar"
+    assert similar.answer.records and all(r["city"] == "Riverton" for r in similar.answer.records)
+    assert safecite.field_values("city") == ["Eastbridge", "Lakeport", "Riverton"]
+    with pytest.raises(QueryError, match="unknown filter"):
+        safecite.ask("collector not grounded", "similar", {"town": ["Riverton"]})
+    with pytest.raises(QueryError, match="field must be one of"):
+        safecite.field_values("text")
+
+
+def test_files_added_viewed_and_removed(safecite, tmp_path):
+    pdf = make_pdf(tmp_path / "ladle.pdf", ["Ladle Rules\nArticle 1 These rules cover ladles.",
+                                            "Article 2 Ladle trunnions shall be tested once a year."],
+                   title="Ladle Rules")
+    before = safecite.overview()["documents"]
+    summary = safecite.add_files([("ladle.pdf", pdf.read_bytes()), ("notes.exe", b"MZ")])
+    assert summary.added == ["ladle.pdf"] and [s.source for s in summary.skipped] == ["notes.exe"]
+    assert safecite.overview()["documents"] == before + 1
+    hit = safecite.search("trunnions tested once a year", 1)[0]
+    view = safecite.source_view(hit.chunk.chunk_id)
+    assert view.from_file and view.is_pdf and view.text[view.start:view.end] == hit.chunk.text
+    assert safecite.source_view("no-such-chunk") is None
+    ladle = next(d for d in safecite.documents() if d.title == "Ladle Rules")
+    assert safecite.upload_names()[ladle.source] == "ladle.pdf"
+    safecite.remove(ladle)
+    assert "Ladle Rules" not in {d.title for d in safecite.documents()}
+    assert safecite.overview()["documents"] == before
