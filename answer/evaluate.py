@@ -6,10 +6,15 @@
   (must be 100 %), and the share of statements passing the citation check.
 
     python -m answer.evaluate --index DIR --questions dev.jsonl [--out docs/quality.md]
+
+`--record FILE` instead writes every question's answer in every job (job,
+grounded, citations in order with locator, page and quote, a hash of the
+text): two such files compare a change that must not change any answer.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import sys
@@ -20,6 +25,8 @@ from index.search import Index
 
 from . import answerability
 from .extractive import Answerer
+from .models import MODES
+from .service import answer_question
 from .verify import check_answer, statements
 
 
@@ -110,6 +117,21 @@ def compare(setups: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def record(index: Index, questions: list[dict], path: str) -> int:
+    """Write each question's answer in each job, one JSON line per pair."""
+    with open(path, "w", encoding="utf-8") as out:
+        for q in questions:
+            for job in ("auto", *MODES):
+                a = answer_question(index, q["question"], mode=job)
+                out.write(json.dumps({
+                    "id": q.get("id"), "job": job, "mode": a.mode, "grounded": a.grounded,
+                    "citations": [[c.chunk_id, c.locator, c.page, c.quote] for c in a.citations],
+                    "nearest": [c.chunk_id for c in a.nearest], "records": len(a.records),
+                    "answer": hashlib.sha1(a.answer.encode("utf-8")).hexdigest()[:12],
+                }, ensure_ascii=False) + "\n")
+    return len(questions)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m answer.evaluate")
     parser.add_argument("--index", required=True)
@@ -117,8 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", required=True)
     parser.add_argument("--out", help="append the tables to this Markdown file")
     parser.add_argument("--show-misses", action="store_true", help="list the tune split's misses (never check's)")
+    parser.add_argument("--record", metavar="FILE", help="write every answer in every job to FILE (JSONL) and stop")
     args = parser.parse_args(argv)
     questions = [json.loads(line) for line in open(args.questions, encoding="utf-8") if line.strip()]
+    if args.record:
+        n = record(Index.open(args.index, serving=True), questions, args.record)
+        print(f"{n} questions x {1 + len(MODES)} jobs -> {args.record}")
+        return 0
     folders = {"default": args.index}
     if args.baseline_index:
         folders = {"MiniLM only": args.baseline_index, **folders}
