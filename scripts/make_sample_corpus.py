@@ -8,7 +8,7 @@ A source is named after the file it becomes: corpus-src/guidance/x.pdf.md is
 written to corpus/guidance/x.pdf (or DIR/guidance/x.pdf). Markdown becomes PDF
 (fpdf2) or DOCX (python-docx); CSV becomes XLSX (openpyxl). Timestamps inside
 the files and their zip entries are fixed, so unchanged sources give the same
-bytes; tests/test_sample_corpus.py holds the committed files to their sources.
+bytes; tests/e2e/test_sample_corpus.py holds the committed files to their sources.
 
 Before writing, every finding in the two registers must cite a document title
 and an article that exist in the corpus. The builder only converts: the text

@@ -24,7 +24,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import make_docx, make_pdf, make_xlsx, write_text
+from support import make_docx, make_pdf, make_xlsx, write_text
 
 SEED = 6
 CREATED = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)

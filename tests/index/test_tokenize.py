@@ -4,14 +4,14 @@ stemmed, and "第三十八条" and "Article 38" meet on the same token."""
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
+from support import PROJECT_ROOT
 
 from core.text import split_sentences
 from index.tokenize import _IDENTIFIER_SHAPE, TokenFinder, identifiers, normalise, tokenize
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS = PROJECT_ROOT / "corpus"
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,13 @@
 scripts/make_sample_corpus.py must rebuild every committed file byte for byte, so
 the sources and the files cannot drift, and every finding in the two registers
 must cite an article that exists. What the files give once ingested is
-tests/test_corpus.py's business."""
+tests/e2e/test_corpus.py's business."""
 from __future__ import annotations
 
 import importlib.util
 
 import pytest
-from conftest import PROJECT_ROOT
+from support import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "corpus"
 BUILT_SUFFIXES = {".pdf", ".docx", ".xlsx"}

@@ -15,9 +15,20 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+def own_peak_mib() -> float:
+    """This process's peak resident memory. Not ru_maxrss: Linux carries it over
+    from the parent through fork and exec, so a runner started by a pytest that
+    had already loaded the models would report their memory as its own."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
-    sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]  # tests/ (FakeEmbedder), the project
-    from conftest import FakeEmbedder
+    sys.path[:0] = [str(HERE.parents[1]), str(HERE.parents[2])]  # tests/ (FakeEmbedder), the project
+    from support import FakeEmbedder
 
     from index.build import ingest
     from ingest.limits import Limits
@@ -29,7 +40,7 @@ def main() -> None:
         "skipped": {s.source: s.reason for s in report.skipped},
         "stats": [{"source": s.source, "seconds": s.seconds, "peak_mib": s.peak_mib} for s in report.stats],
         "chunks": report.chunks,
-        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mib": own_peak_mib(),
     }, ensure_ascii=False))
 
 

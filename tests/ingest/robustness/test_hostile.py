@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, FakeEmbedder, all_chunks
+from support import PROJECT_ROOT, FakeEmbedder, all_chunks
 
 from hostile import build, good_files
 

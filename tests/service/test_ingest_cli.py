@@ -1,5 +1,6 @@
-"""ingest.run and `python -m ingest`: one bad file never stops a batch, and the
-index folder keeps what earlier runs wrote.
+"""`python -m ingest` (service/cli/ingest.py): one bad file never stops a batch,
+and the index folder keeps what earlier runs wrote. (ingest.run, the batch it
+runs, is tested in tests/ingest/test_pipeline.py.)
 
 `python -m ingest PATH --index DIR` builds a real index (DIR/CURRENT naming a
 generation with catalog.sqlite, vectors.faiss and bm25/). One test runs it as a
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, FakeEmbedder, make_docx, make_pdf, write_text
+from support import PROJECT_ROOT, FakeEmbedder, four_good_files, truncated_pdf, write_text
 
 import index.build
 from core.settings import reload as reload_settings
@@ -24,30 +25,9 @@ from index.catalog import Catalog
 from index.embedders import DEFAULT_MODEL
 from index.embedders.plan import DEFAULT_PLAN
 from index.search import Index
-from ingest import run
 from service.cli.ingest import main as ingest_main
 
 JSON_KEYS = {"chunk_id", "doc_id", "source", "title", "doc_type", "lang", "heading_path", "locator", "page", "text"}
-
-
-def _good_files(folder: Path, tag: str = "a") -> dict[str, int]:
-    """A few good files; returns source -> expected chunk count."""
-    write_text(folder / "regulations" / f"rules-{tag}.md",
-               f"# Rules {tag}\n\nArticle 1 Collectors shall be grounded.\n\nArticle 2 Dust shall be removed.\n")
-    write_text(folder / "records" / f"findings-{tag}.csv",
-               "Company,Date,Finding\nAcme,2024-01-02,Dust on beams\nBeta,2024-01-03,Gas leak\nGamma,2024-01-04,No permit\n")
-    make_pdf(folder / "guidance" / f"guide-{tag}.pdf", ["Guide\nArticle 1 Keep doors shut.", "Article 2 Test alarms weekly."])
-    make_docx(folder / "plans" / f"plan-{tag}.docx", [("h1", "Goals"), ("p", "Reduce dust."), ("h1", "Tasks"), ("p", "Inspect.")])
-    return {f"regulations/rules-{tag}.md": 2, f"records/findings-{tag}.csv": 3,
-            f"guidance/guide-{tag}.pdf": 3, f"plans/plan-{tag}.docx": 2}
-
-
-def _truncated_pdf(path: Path) -> Path:
-    whole_path = make_pdf(path.with_name("whole.pdf"), ["Article 1 Text that will be cut off."])
-    whole = whole_path.read_bytes()
-    whole_path.unlink()
-    path.write_bytes(whole[: len(whole) // 3])
-    return path
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -56,40 +36,6 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env.pop("SAFECITE_MODEL", None)
     return subprocess.run([sys.executable, "-m", "ingest", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
-
-
-def test_run_skips_bad_files_and_keeps_the_rest(tmp_path):
-    expected = _good_files(tmp_path)
-    _truncated_pdf(tmp_path / "regulations" / "broken.pdf")
-    write_text(tmp_path / "notes" / "photo.png", "not really an image")
-    write_text(tmp_path / "README.md", "# About this folder\n")
-    write_text(tmp_path / ".hidden.md", "# Hidden\n\nArticle 1 Not ingested.\n")
-
-    result = run([tmp_path])
-    counts: dict[str, int] = {}
-    for chunk in result.chunks:
-        counts[chunk.source] = counts.get(chunk.source, 0) + 1
-    assert counts == expected
-    skipped = {s.source: s.reason for s in result.skipped}
-    assert set(skipped) == {"regulations/broken.pdf", "notes/photo.png", "README.md"}
-    assert skipped["regulations/broken.pdf"] == "truncated PDF (no %%EOF marker at the end)"
-    assert "unsupported file type '.png'" in skipped["notes/photo.png"]
-    assert "describes the corpus" in skipped["README.md"]
-    assert result.files == 6  # README is not counted as a source file
-    assert len(result.documents) == 4
-    assert all(d.content_hash and len(d.content_hash) == 64 for d in result.documents)
-    assert "regulations/broken.pdf" in result.summary()
-
-
-def test_run_names_a_missing_path():
-    result = run(["/definitely/not/here"])
-    assert [(s.source, s.reason) for s in result.skipped] == [("/definitely/not/here", "no such file or folder")]
-
-
-def test_run_on_a_single_file_uses_its_name(tmp_path):
-    path = write_text(tmp_path / "sub" / "rules.md", "# Rules\n\nArticle 1 Text.\n")
-    result = run([path])
-    assert [c.source for c in result.chunks] == ["rules.md"]
 
 
 def _catalog(index_dir: Path) -> Catalog:
@@ -124,8 +70,8 @@ def fake_cli(monkeypatch):
 def test_cli_writes_the_index(tmp_path):
     """The real CLI with the bundled model (a subprocess: loads the model once)."""
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
-    expected = _good_files(corpus)
-    _truncated_pdf(corpus / "regulations" / "broken.pdf")
+    expected = four_good_files(corpus)
+    truncated_pdf(corpus / "regulations" / "broken.pdf")
     proc = _cli(str(corpus), "--index", str(index_dir), "--quiet", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "regulations/broken.pdf" in proc.stderr  # the skipped file is named
@@ -152,7 +98,7 @@ def test_cli_writes_the_index(tmp_path):
 
 def test_cli_exits_2_when_nothing_could_be_ingested(tmp_path):
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
-    _truncated_pdf(corpus / "broken.pdf")
+    truncated_pdf(corpus / "broken.pdf")
     write_text(corpus / "empty.md", "")
     write_text(corpus / "fake.docx", "plain text")
     proc = _cli(str(corpus), "--index", str(index_dir), "--quiet", cwd=tmp_path)  # nothing to embed: no model
@@ -172,7 +118,7 @@ def test_cli_needs_a_path_or_remove(capsys):
 
 def test_cli_dry_run_json_prints_chunks_and_writes_nothing(tmp_path):
     corpus = tmp_path / "corpus"
-    expected = _good_files(corpus)
+    expected = four_good_files(corpus)
     proc = _cli(str(corpus), "--dry-run", "--json", "--quiet", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
@@ -201,8 +147,8 @@ def test_cli_default_index_comes_from_the_environment(tmp_path, monkeypatch, fak
 
 def test_cli_ingests_into_one_index_incrementally(tmp_path, fake_cli, capsys):
     index_dir = tmp_path / "index"
-    a_expected = _good_files(tmp_path / "A", "a")
-    b_expected = _good_files(tmp_path / "B", "b")
+    a_expected = four_good_files(tmp_path / "A", "a")
+    b_expected = four_good_files(tmp_path / "B", "b")
 
     def cli(*paths: Path, extra: tuple[str, ...] = ()) -> str:
         capsys.readouterr()

@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import FakeEmbedder, all_chunks, index_state, make_docx, make_small_corpus, write_text
+from support import FakeEmbedder, all_chunks, index_state, make_docx, make_small_corpus, write_text
 
 from core.errors import IndexStateError, IngestLockedError
 from index import persist

@@ -7,7 +7,7 @@ from __future__ import annotations
 import signal
 
 import pytest
-from conftest import PROJECT_ROOT, make_pdf, write_text
+from support import PROJECT_ROOT, make_pdf, write_text
 
 from hostile import big_xlsx
 

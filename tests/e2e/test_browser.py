@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, write_text
+from support import PROJECT_ROOT, write_text
 
 pytestmark = pytest.mark.corpus
 

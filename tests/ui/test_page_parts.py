@@ -10,7 +10,7 @@ import json
 import re
 
 import pytest
-from conftest import FakeEmbedder, make_pdf, make_small_corpus, write_text
+from support import FakeEmbedder, make_pdf, make_small_corpus, write_text
 
 from answer.export import answer_markdown as export_answer, session_markdown
 from answer.models import REFUSAL, Answer, Citation

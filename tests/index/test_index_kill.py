@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, FakeEmbedder, SMALL_QUERIES, index_state, make_small_corpus, write_text
+from support import PROJECT_ROOT, FakeEmbedder, SMALL_QUERIES, index_state, make_small_corpus, write_text
 
 from index import persist
 from index.build import ingest
@@ -32,7 +32,7 @@ import os, sys, time
 from pathlib import Path
 
 sys.path.insert(0, sys.argv[1])  # tests/, for the FakeEmbedder
-from conftest import FakeEmbedder
+from support import FakeEmbedder
 
 import index.build as build
 import index.persist as persist

@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import FakeEmbedder, all_chunks, make_small_corpus, write_text
+from support import FakeEmbedder, all_chunks, make_small_corpus, write_text
 
 from core.errors import ConfigError, IndexStateError
 from core.settings import reload as reload_settings

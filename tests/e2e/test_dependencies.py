@@ -8,7 +8,7 @@ import re
 from importlib.metadata import PackageNotFoundError, version
 
 import pytest
-from conftest import PROJECT_ROOT
+from support import PROJECT_ROOT
 from packaging.version import Version
 
 # pypdf 7: fixes for infinite loops (circular xref /Prev, cyclic outlines) and

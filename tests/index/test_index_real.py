@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import PROJECT_ROOT, all_chunks
+from support import PROJECT_ROOT, all_chunks
 
 from index.build import IngestReport, ingest
 from index.embedders import DEFAULT_MODEL, make_embedder

@@ -4,7 +4,7 @@ from __future__ import annotations
 import codecs
 
 import pytest
-from conftest import chunks_of, load_one
+from support import chunks_of, load_one
 
 from ingest import LoadError
 from ingest.encoding import decode_bytes

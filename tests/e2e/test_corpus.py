@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
+from support import PROJECT_ROOT
 
 from ingest import run
 from ingest.chunking import DEFAULT_MAX_TOKENS, estimate_tokens

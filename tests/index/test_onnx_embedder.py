@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import PROJECT_ROOT
 
 from core.errors import ConfigError
 from core.settings import reload as reload_settings
@@ -21,7 +22,6 @@ from index.embedders import DEFAULT_MODEL, make_embedder
 from index.embedders.onnx_runtime import EXPORT_FILE, ONNX_FILE, OnnxEmbedder, export, export_folder, load_export
 from index.search import Index
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [
     "How often must fixed carbon monoxide detectors be calibrated?",
     "What must be done before entering a confined space?",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
+from support import PROJECT_ROOT
 
 from core.settings import reload as reload_settings
 from answer.extractive import Answerer

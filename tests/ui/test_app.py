@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
+from support import PROJECT_ROOT
 from streamlit.testing.v1 import AppTest
 
 from core.settings import reload as reload_settings

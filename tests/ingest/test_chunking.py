@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from conftest import assert_chunks_are_slices, load_one, write_text
+from support import assert_chunks_are_slices, load_one, write_text
 
 from ingest import Block, Chunk, Document, chunk_document, estimate_tokens
 from ingest.chunking import DEFAULT_MAX_TOKENS

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FakeEmbedder, write_text
+from support import FakeEmbedder, write_text
 
 from answer.clauses import references, resolve
 from index.build import ingest

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from conftest import FakeEmbedder, make_small_corpus
+from support import FakeEmbedder, make_small_corpus
 
 from bench import scale
 from bench.report import write_report

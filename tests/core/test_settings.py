@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
+from support import PROJECT_ROOT
 
 from core.errors import ConfigError
 from core.settings import ENV, Settings, from_environ

@@ -3,9 +3,9 @@ follow-up, what it asks for), sentence boundaries, and the citation check."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from support import PROJECT_ROOT
 
 from answer import grounding
 from answer.extractive import Sentence
@@ -333,7 +333,7 @@ def test_every_failing_statement_is_listed():
 def test_quick_period_and_quantity_checks_agree_with_the_full_patterns():
     # states_a_period and _has_quantity look for a word first and run the full
     # pattern only where it occurs: they must decide as the full patterns do.
-    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    corpus = PROJECT_ROOT / "corpus"
     sentences = [s for p in sorted(corpus.rglob("*.md")) for s in split_sentences(p.read_text(encoding="utf-8"))]
     sentences += ["每班清扫一次", "within 15 calendar days", "annually", "保存三年", "10 mA", "1 May", "25 m", "85 dB",
                   "不超过30毫克/立方米", "at 1.2 cal/cm2", "40 lb", "每季度检测", "two weeks", "两周内", "3个月", "5个工作日"]

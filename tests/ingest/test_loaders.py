@@ -5,7 +5,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import assert_chunks_are_slices, chunks_of, load_one, make_docx, make_pdf, make_xlsx, write_text
+from support import assert_chunks_are_slices, chunks_of, load_one, make_docx, make_pdf, make_xlsx, write_text
 
 from ingest import LoadError, chunk_document, load_file
 from ingest.loaders import SUPPORTED

@@ -1,0 +1,68 @@
+"""The answerability decision (answer/answerability.py, answer/calibrate.py):
+the model on made-up signals, its JSON round trip, the shipped model's
+weights, and a fit that keeps wrong refusals within the allowance."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from answer import answerability, calibrate
+from answer.answerability import FEATURES, Model, Signals
+
+
+def _model(threshold: float = 0.5) -> Model:
+    # The dense signal is standardised per list first (dense_norm), then like the rest.
+    mean = {**{f: 0.5 for f in FEATURES}, "dense": 0.0}
+    scale = {**{f: 0.25 for f in FEATURES}, "dense": 1.0}
+    return Model(FEATURES, mean, scale, {f: 1.0 for f in FEATURES}, 0.0, threshold, {"dense_en": (0.5, 0.1)})
+
+
+def _signals(**values) -> Signals:
+    base = {"holds": 0.5, "names": 1.0, "kind": 1.0, "dense": 0.5, "coverage": 0.5}
+    return Signals({**base, **values}, lists={"dense": "dense_en"})
+
+
+def test_more_evidence_means_more_confidence_and_a_missing_specific_refuses():
+    model = _model()
+    weak, strong = model.probability(_signals(holds=0.1)), model.probability(_signals(holds=0.9))
+    assert weak < strong
+    assert model.answers(_signals(kind=0.0)) == (False, 0.0)  # a quantity asked and not stated
+    answered, confidence = model.answers(_signals(holds=0.9, dense=0.7))
+    assert answered and confidence == pytest.approx(model.probability(_signals(holds=0.9, dense=0.7)))
+
+
+def test_an_unread_signal_counts_for_nothing():
+    model = _model()
+    unread = Signals({"holds": 0.5, "names": 1.0, "kind": 1.0, "dense": float("nan")})
+    at_mean = Signals({"holds": 0.5, "names": 1.0, "kind": 1.0, "dense": 0.5}, lists={"dense": "dense_en"})
+    assert model.standardised(unread)["dense"] == 0.0 == model.standardised(at_mean)["dense"]
+
+
+def test_the_model_round_trips_through_json():
+    model = _model(0.42)
+    assert Model.from_dict(json.loads(json.dumps(model.to_dict()))) == model
+
+
+def test_the_shipped_model_weighs_every_signal_the_right_way():
+    model = answerability.load()
+    assert model.features == FEATURES and 0.0 < model.threshold < 1.0
+    assert all(model.coef[f] > 0 for f in FEATURES), model.coef  # more evidence never lowers confidence
+
+
+def test_fit_separates_and_keeps_wrong_refusals_within_the_allowance():
+    rng = np.random.default_rng(3)
+    rows = []
+    for label in [True] * 80 + [False] * 20:
+        centre = 0.7 if label else 0.3
+        values = {f: float(np.clip(rng.normal(centre, 0.15), 0, 1)) for f in FEATURES}
+        values.update(names=1.0, kind=1.0, coverage=values["holds"])
+        values["dense"] = 0.5 + (values["dense"] - 0.5) * 0.2
+        rows.append((Signals(values, lists={"dense": "dense_en"}), label))
+    model = calibrate.fit(rows, max_wrong=0.05)
+    refused = [not model.answers(s)[0] for s, label in rows]
+    wrong = sum(r for r, (_, label) in zip(refused, rows) if label) / 80
+    caught = sum(r for r, (_, label) in zip(refused, rows) if not label) / 20
+    assert wrong <= 0.05 and caught >= 0.7
+    assert model.coef["holds"] > 0 and model.dense_norm["dense_en"][1] < 0.05
