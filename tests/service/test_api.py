@@ -3,7 +3,7 @@ index built with the fake embedder, through the service alone."""
 from __future__ import annotations
 
 import pytest
-from conftest import FakeEmbedder, make_pdf, make_small_corpus
+from support import FakeEmbedder, make_pdf, make_small_corpus
 
 from core.errors import IndexStateError, QueryError
 from service import SafeCite
