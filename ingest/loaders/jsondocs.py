@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import LoadError
-from core.text import CJK
+from core.text import lang_of
 
 from ..models import Block, Document
 from ..structure import classify
@@ -176,11 +176,12 @@ def _hazards(objects: list[dict], source: str, path: Path) -> list[Document]:
             "regulation_cited": "；".join(dict.fromkeys(c for c in cited if c)),
         }
         title = _text(obj.get("title"))
+        zh = lang_of(fields["finding"][:50]) == "zh"
         lines = [title] if title else []
         lines += [f"{label}: {fields[key]}" for key, label in (
-            ("finding", "隐患描述" if _is_zh(fields["finding"]) else "Finding"),
-            ("rectification_required", "整改措施" if _is_zh(fields["finding"]) else "Measures"),
-            ("regulation_cited", "依据" if _is_zh(fields["finding"]) else "Basis"),
+            ("finding", "隐患描述" if zh else "Finding"),
+            ("rectification_required", "整改措施" if zh else "Measures"),
+            ("regulation_cited", "依据" if zh else "Basis"),
         ) if fields[key]]
         fields = {k: v for k, v in fields.items() if v}
         if title:
@@ -190,10 +191,6 @@ def _hazards(objects: list[dict], source: str, path: Path) -> list[Document]:
     if not blocks:
         return []
     return [make_document(source, blocks, {}, doc_type="record")]
-
-
-def _is_zh(text: str) -> bool:
-    return CJK.search(text[:50]) is not None
 
 
 def _laws(objects: list[dict], source: str) -> list[Document]:
