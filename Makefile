@@ -14,7 +14,7 @@ PORT ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test ingest eval bench clean browser models
+.PHONY: run test ingest eval bench clean browser models ocr
 
 # The browser tests drive the page in headless Chromium (Debian packages).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -35,7 +35,7 @@ models: $(MODEL_EXPORT)
 
 # Ingest is incremental: unchanged files are skipped by their hash, so this
 # costs seconds when the index is current and rebuilds what is stale.
-ingest: $(VENV)/.installed
+ingest: $(VENV)/.installed ocr
 	$(PY) -m ingest $(CORPUS) --index $(INDEX)
 
 run: ingest $(MODEL_EXPORT)
@@ -68,7 +68,15 @@ browser:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver)
 
-test: $(VENV)/.installed $(MODEL_EXPORT) browser
+# OCR of scanned pages and photos: Tesseract with its Chinese and English
+# models (Debian packages); the CJK font sets our own test scans.
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng fonts-noto-cjk
+ocr:
+	command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx chi_sim && \
+		[ -n "$$(ls /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc 2>/dev/null)" ] || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y $(OCR_PACKAGES))
+
+test: $(VENV)/.installed $(MODEL_EXPORT) browser ocr
 	$(PY) -m pytest tests -q
 
 clean:

@@ -35,6 +35,9 @@ ENV = {
     "max_chars": "SAFECITE_MAX_CHARS",
     "max_rows": "SAFECITE_MAX_ROWS",
     "parse_workers": "SAFECITE_PARSE_WORKERS",
+    "ocr_max_pages": "SAFECITE_OCR_MAX_PAGES",
+    "ocr_max_pixels": "SAFECITE_OCR_MAX_PIXELS",
+    "ocr_timeout": "SAFECITE_OCR_TIMEOUT",
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +64,9 @@ class Settings:
     max_chars: int | None = None
     max_rows: int | None = None
     parse_workers: int | None = None
+    ocr_max_pages: int | None = None
+    ocr_max_pixels: int | None = None
+    ocr_timeout: float | None = None
 
     def uploads_dir(self, index: Path | None = None) -> Path:
         return self.uploads or Path(index or self.index) / "uploads"
@@ -70,7 +76,8 @@ class Settings:
 
 
 _NUMBERS = {"parse_timeout": float, "parse_memory_mib": int, "max_pages": int, "max_chars": int,
-            "max_rows": int, "parse_workers": int}
+            "max_rows": int, "parse_workers": int, "ocr_max_pages": int, "ocr_max_pixels": int,
+            "ocr_timeout": float}
 _PATHS = {"index", "uploads", "audit_log", "model_cache"}
 
 

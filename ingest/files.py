@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -95,10 +95,20 @@ def load_and_chunk(item: SourceFile, max_tokens: int = DEFAULT_MAX_TOKENS) -> tu
         raise LoadError(item.source, f"more than {max_chars:,} characters of text")
     digest = file_hash(item.path)
     documents = [Document(**{**_fields(d), "content_hash": digest}) for d in documents]
-    chunks = [c for d in documents for c in chunk_document(d, max_tokens)]
+    chunks = [c for d in documents for c in _marked_ocr(d, chunk_document(d, max_tokens))]
     if not chunks:
         raise LoadError(item.source, "no text to index")
     return documents, chunks
+
+
+def _marked_ocr(doc: Document, chunks: list[Chunk]) -> list[Chunk]:
+    """Chunks on pages read by OCR carry `ocr` (the engine) in their fields, so
+    a citation of recognised text says so."""
+    pages = {int(p) for p in str(doc.metadata.get("ocr_pages") or "").split(",") if p.strip().isdigit()}
+    if not pages:
+        return chunks
+    return [replace(c, fields={**c.fields, "ocr": str(doc.metadata.get("ocr", "ocr"))})
+            if pages & set(range(c.page_start or 0, (c.page_end or c.page_start or 0) + 1)) else c for c in chunks]
 
 
 def _fields(doc: Document) -> dict:

@@ -35,7 +35,7 @@ from .limits import Limits
 from .models import Chunk, Document
 
 # Imported once by the server process, inherited by every parser process.
-PRELOAD = ["ingest.files", "pypdf", "docx", "openpyxl", "bs4", "charset_normalizer", "yaml"]
+PRELOAD = ["ingest.files", "pypdf", "docx", "openpyxl", "bs4", "charset_normalizer", "yaml", "PIL.Image", "pypdfium2", "pytesseract"]
 _PR_SET_PDEATHSIG = 1
 
 
@@ -73,6 +73,8 @@ def _serve(conn: Connection, limits: Limits, max_tokens: int) -> None:
     cap = limits.memory_mib * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     limits_mod.activate(limits, memory_enforced=True)
+    # A page read by OCR moves this file's deadline on (the parent keeps the clock).
+    limits_mod.on_more_time(lambda seconds: conn.send((("more", seconds), None)))
     while True:
         try:
             task = conn.recv()
@@ -140,9 +142,10 @@ class _Worker:
         child.close()
         self.task: int | None = None
         self.started = 0.0
+        self.allowed = 0.0  # seconds this task may take: the file's limit, plus OCR'd pages
 
-    def send(self, index: int, item) -> None:
-        self.task, self.started = index, time.monotonic()
+    def send(self, index: int, item, allowed: float) -> None:
+        self.task, self.started, self.allowed = index, time.monotonic(), allowed
         self.conn.send((item.path, item.source, item.root))
 
     def kill(self) -> None:
@@ -179,10 +182,10 @@ def parse_isolated(items: Sequence, max_tokens: int, limits: Limits) -> Iterator
     done: dict[int, Parsed] = {}
     next_out = 0
     try:
-        busy = _start(workers, queue, items)
+        busy = _start(workers, queue, items, limits)
         while busy or queue:
             now = time.monotonic()
-            timeout = min(w.started + limits.timeout_s for w in busy) - now
+            timeout = min(w.started + w.allowed for w in busy) - now
             ready = wait([w.conn for w in busy], timeout=max(0.0, timeout))
             for worker in list(busy):
                 index = worker.task
@@ -195,18 +198,21 @@ def parse_isolated(items: Sequence, max_tokens: int, limits: Limits) -> Iterator
                         parsed = Parsed(index, None, None, _death_reason(worker.process.exitcode, limits), elapsed, None)
                         _replace(workers, worker, ctx, limits, max_tokens)
                     else:
+                        if message[0] == "more":
+                            worker.allowed += message[1]
+                            continue
                         if message[0] == "ok":
                             parsed = Parsed(index, message[1], message[2], None, elapsed, peak)
                         else:
                             parsed = Parsed(index, None, None, message[1], elapsed, peak)
                         worker.task = None
-                elif elapsed >= limits.timeout_s:
-                    parsed = Parsed(index, None, None, f"timed out after {limits.timeout_text()}", elapsed, None)
+                elif elapsed >= worker.allowed:
+                    parsed = Parsed(index, None, None, f"timed out after {worker.allowed:g} s", elapsed, None)
                     _replace(workers, worker, ctx, limits, max_tokens)
                 else:
                     continue
                 done[index] = parsed
-            busy = _start(workers, queue, items)
+            busy = _start(workers, queue, items, limits)
             while next_out in done:
                 yield done.pop(next_out)
                 next_out += 1
@@ -215,12 +221,12 @@ def parse_isolated(items: Sequence, max_tokens: int, limits: Limits) -> Iterator
             worker.stop()
 
 
-def _start(workers: list[_Worker], queue: list[int], items: Sequence) -> list[_Worker]:
+def _start(workers: list[_Worker], queue: list[int], items: Sequence, limits: Limits) -> list[_Worker]:
     """Give every idle worker the next file; returns the busy workers."""
     for worker in workers:
         if worker.task is None and queue:
             index = queue.pop()
-            worker.send(index, items[index])
+            worker.send(index, items[index], limits.timeout_s)
     return [w for w in workers if w.task is not None]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from typing import Callable
 
 from core.errors import ConfigError
 from core.settings import settings
@@ -23,6 +24,9 @@ SETTING = {
     "max_chars": "max_chars",
     "max_rows": "max_rows",
     "workers": "parse_workers",
+    "ocr_pages": "ocr_max_pages",
+    "ocr_pixels": "ocr_max_pixels",
+    "ocr_page_s": "ocr_timeout",
 }
 
 
@@ -34,6 +38,9 @@ class Limits:
     max_chars: int = 20_000_000  # extracted characters per file
     max_rows: int = 100_000  # CSV/XLSX data rows per file
     workers: int = 0  # parser processes; 0: one per CPU, at most 4
+    ocr_pages: int = 200  # pages without a text layer read by OCR, per file
+    ocr_pixels: int = 50_000_000  # pixels of one page image or photo given to OCR
+    ocr_page_s: float = 60.0  # wall clock per OCR'd page, added to the file's time
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -84,6 +91,21 @@ def activate(limits: Limits, memory_enforced: bool = False) -> None:
     global _active, _enforced_memory
     _active = limits
     _enforced_memory = memory_enforced
+
+
+_more_time: Callable[[float], None] | None = None  # set in a parser process (isolation.py)
+
+
+def allow_more_time(seconds: float) -> None:
+    """A slow step (one page read by OCR) asks for `seconds` more than the
+    file's wall-clock limit; outside a parser process there is no clock to move."""
+    if _more_time is not None:
+        _more_time(seconds)
+
+
+def on_more_time(callback: Callable[[float], None] | None) -> None:
+    global _more_time
+    _more_time = callback
 
 
 def memory_reason() -> str:

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from core.errors import LoadError
 
 
-UPLOAD_TYPES = (".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm", ".csv", ".xlsx")
+UPLOAD_TYPES = (".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm", ".csv", ".xlsx", ".png", ".jpg", ".jpeg")
 MAX_UPLOAD_MB = 50  # also server.maxUploadSize in .streamlit/config.toml
 NAMES = ".names.json"  # a dot file: the ingest walk skips it
 

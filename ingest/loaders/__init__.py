@@ -10,6 +10,7 @@ from core.errors import LoadError
 
 from ..models import Document
 from .html import load_html
+from .image import load_image
 from .jsondocs import load_json
 from .ooxml import check_ooxml
 from .pdf import load_pdf
@@ -33,6 +34,9 @@ LOADERS: dict[str, Loader] = {
     ".xlsx": load_xlsx,
     ".json": load_json,
     ".jsonl": load_json,
+    ".png": load_image,
+    ".jpg": load_image,
+    ".jpeg": load_image,
 }
 SUPPORTED = tuple(sorted(LOADERS))
 
@@ -66,7 +70,8 @@ def load_file(path: Path, source: str) -> list[Document]:
     if not head:
         raise LoadError(source, "empty file")
     found = sniff(head)
-    expected = {"pdf": "PDF", "docx": "ZIP (Office document)", "xlsx": "ZIP (Office document)"}.get(suffix[1:])
+    expected = {"pdf": "PDF", "docx": "ZIP (Office document)", "xlsx": "ZIP (Office document)",
+                "png": "image", "jpg": "image", "jpeg": "image"}.get(suffix[1:])
     if expected and found != expected:
         raise LoadError(source, f"content is not {suffix[1:].upper()} (looks like {found or 'text or unknown data'})")
     if not expected and found:

@@ -2,8 +2,10 @@
 
 Encrypted files are opened with the empty password when that works (many
 "protected" PDFs only restrict printing); otherwise they are reported as
-password protected. A PDF whose pages yield no text is reported as scanned,
-never indexed as an empty document; one cut short (no %%EOF at its end) is
+password protected. A page with no text layer (a scan) is rendered and read
+by OCR (ingest/ocr.py), up to `limits.ocr_pages` pages; the document lists
+those pages in its metadata (`ocr_pages`), so their citations say so. A PDF
+that yields no text even so is reported, never indexed as an empty document; one cut short (no %%EOF at its end) is
 reported as truncated. Past `limits.max_pages` pages or `max_chars` characters
 the file is refused.
 """
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from core.errors import LoadError
 
-from .. import limits
+from .. import limits, ocr
 from ..models import Block, Document
 from .common import clean_text, make_document
 
@@ -49,8 +51,14 @@ def load_pdf(path: Path, source: str) -> list[Document]:
             raise LoadError(source, f"more than {caps.max_pages:,} pages ({len(reader.pages):,})")
         blocks: list[Block] = []
         characters = 0
+        ocr_pages: list[int] = []
         for number, page in enumerate(reader.pages, start=1):
             raw = page.extract_text() or ""
+            if not raw.strip():
+                if len(ocr_pages) >= caps.ocr_pages:
+                    raise LoadError(source, f"more than {caps.ocr_pages:,} pages without a text layer to read by OCR")
+                raw = ocr.read_image(ocr.render_pdf_page(path, number - 1, source), source, number)
+                ocr_pages.append(number)
             characters += len(raw)
             if characters > caps.max_chars:
                 raise LoadError(source, f"more than {caps.max_chars:,} characters of text")
@@ -65,5 +73,6 @@ def load_pdf(path: Path, source: str) -> list[Document]:
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, LimitReachedError) as exc:
         raise LoadError(source, f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
     if not blocks:
-        raise LoadError(source, "no extractable text (scanned?)")
-    return [make_document(source, blocks, {"pages": len(reader.pages)}, title=title)]
+        raise LoadError(source, "no extractable text, not even by OCR")
+    metadata = {"pages": len(reader.pages), **({"ocr_pages": ",".join(map(str, ocr_pages)), "ocr": ocr.ENGINE} if ocr_pages else {})}
+    return [make_document(source, blocks, metadata, title=title)]

@@ -397,7 +397,7 @@ def test_binary_content_with_text_extension_is_reported(tmp_path):
         load_file(fake, "rules.md")
 
 
-@pytest.mark.parametrize("name", ["scan.png", "old.doc", "Makefile"])
+@pytest.mark.parametrize("name", ["scan.tiff", "old.doc", "Makefile"])
 def test_unsupported_extension_lists_supported_types(tmp_path, name):
     path = write_text(tmp_path / name, "x")
     with pytest.raises(LoadError) as info:

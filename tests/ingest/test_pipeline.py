@@ -11,7 +11,7 @@ from ingest import run
 def test_run_skips_bad_files_and_keeps_the_rest(tmp_path):
     expected = four_good_files(tmp_path)
     truncated_pdf(tmp_path / "regulations" / "broken.pdf")
-    write_text(tmp_path / "notes" / "photo.png", "not really an image")
+    write_text(tmp_path / "notes" / "photo.png", "not really an image")  # named as a photo: refused by its content
     write_text(tmp_path / "README.md", "# About this folder\n")
     write_text(tmp_path / ".hidden.md", "# Hidden\n\nArticle 1 Not ingested.\n")
 
@@ -23,7 +23,7 @@ def test_run_skips_bad_files_and_keeps_the_rest(tmp_path):
     skipped = {s.source: s.reason for s in result.skipped}
     assert set(skipped) == {"regulations/broken.pdf", "notes/photo.png", "README.md"}
     assert skipped["regulations/broken.pdf"] == "truncated PDF (no %%EOF marker at the end)"
-    assert "unsupported file type '.png'" in skipped["notes/photo.png"]
+    assert "content is not PNG" in skipped["notes/photo.png"]
     assert "describes the corpus" in skipped["README.md"]
     assert result.files == 6  # README is not counted as a source file
     assert len(result.documents) == 4
