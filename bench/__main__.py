@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .common import ROOT, commit, loadavg, machine, run_json
 
-PARTS = ("ingest", "ceiling", "embed", "peer", "scale", "query", "cold")
+PARTS = ("ingest", "ceiling", "embed", "peer", "scale", "query", "cold", "ocr")
 # These run at the same time, each in its own process(es): on a shared machine
 # they then meet the same outside load, which keeps their ratios fair (and the
 # whole run shorter). Query latency and cold start run afterwards, alone.
@@ -194,6 +194,13 @@ def part_cold(args, work: Path, ready=None) -> dict:
             "torch_imported": torch_imported == "True"}
 
 
+def part_ocr(args, work: Path, ready=None) -> dict:
+    """OCR accuracy on our own scans, and the same articles found in scanned and text versions (ocr_bench.py)."""
+    from .ocr_bench import run
+
+    return run(work)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of: {', '.join(PARTS)}")
@@ -234,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         results["invocations"] = [c for c in results.get("invocations", []) if c != command] + [command]
         results["subset"] = args.subset.split(",") if args.subset else None
         functions = {"ingest": part_ingest, "ceiling": part_ceiling, "embed": part_embed, "peer": part_peer,
-                     "scale": part_scale, "query": part_query, "cold": part_cold}
+                     "scale": part_scale, "query": part_query, "cold": part_cold, "ocr": part_ocr}
         if "ingest" in parts or not (work / "corpus").exists():
             _copy_corpus(Path(args.corpus), work / "corpus", args.subset)
         if "ingest" in parts:

@@ -86,3 +86,29 @@ def render_pdf_page(path, index: int, source: str):
             pdf.close()
     except pypdfium2.PdfiumError as exc:
         raise LoadError(source, f"page {index + 1} could not be rendered for OCR ({exc})") from exc
+
+
+def page_png(path, page: int, dpi: int = 110) -> bytes:
+    """Page `page` (1-based) of a scanned PDF, or a photo, as PNG bytes for
+    display beside its recognised text (an indexed file whose hash still
+    matches: it was read under the limits before)."""
+    import io
+
+    from PIL import Image, ImageOps
+
+    path_str = str(path)
+    if path_str.lower().endswith(".pdf"):
+        import pypdfium2
+
+        pdf = pypdfium2.PdfDocument(path_str)
+        try:
+            image = pdf[page - 1].render(scale=dpi / 72).to_pil()
+        finally:
+            pdf.close()
+    else:
+        with Image.open(path_str) as opened:
+            image = ImageOps.exif_transpose(opened)
+            image.thumbnail((int(8.27 * dpi), int(11.69 * dpi)))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()

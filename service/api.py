@@ -40,6 +40,7 @@ from index.embedders import plan as plans
 from index.library import SourceView, field_values, source_view
 from index.manage import UploadSummary, add_uploads, remove_document
 from index.search import Hit, Index
+from ingest.ocr import page_png
 from ingest.pipeline import Result, run
 from ingest.uploads import UploadFolder
 
@@ -175,6 +176,15 @@ class SafeCite:
     def source_view(self, chunk_id: str) -> SourceView | None:
         index = self.index
         return source_view(index, chunk_id) if index is not None else None
+
+    def page_image(self, chunk_id: str, dpi: int = 110) -> bytes | None:
+        """The page a passage read by OCR was recognised from, as PNG, to show
+        beside its text; None for text that was not read by OCR, or a file that
+        changed since it was indexed."""
+        view = self.source_view(chunk_id)
+        if view is None or not view.chunk.fields.get("ocr") or view.path is None or not view.from_file:
+            return None
+        return page_png(view.path, view.chunk.page_start or 1, dpi)
 
     # -- exports --------------------------------------------------------------
     @staticmethod

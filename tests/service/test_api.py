@@ -69,3 +69,18 @@ def test_files_added_viewed_and_removed(safecite, tmp_path):
     safecite.remove(ladle)
     assert "Ladle Rules" not in {d.title for d in safecite.documents()}
     assert safecite.overview()["documents"] == before
+
+
+def test_a_scan_uploaded_is_answerable_with_its_page_and_shows_the_page_image(safecite, tmp_path):
+    from bench.scans import scanned_pdf
+
+    scan = scanned_pdf(tmp_path / "ladle-scan.pdf", [["Ladle Rules"],
+                                                     ["Article 4 Ladle trunnions shall be tested once a year."]], dpi=200)
+    summary = safecite.add_files([("ladle-scan.pdf", scan.read_bytes())])
+    assert summary.added == ["ladle-scan.pdf"]
+    hit = safecite.search("trunnions tested once a year", 1)[0]
+    assert hit.chunk.page_start == 2 and hit.chunk.fields.get("ocr") == "tesseract"
+    image = safecite.page_image(hit.chunk.chunk_id)
+    assert image is not None and image.startswith(b"\x89PNG")
+    text_hit = safecite.search("explosion vents discharge", 1)[0]
+    assert "ocr" not in text_hit.chunk.fields and safecite.page_image(text_hit.chunk.chunk_id) is None
