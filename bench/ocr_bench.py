@@ -99,7 +99,7 @@ def retrieval(work: Path) -> dict:
     out = {}
     for name, folder in folders.items():
         t0 = time.perf_counter()
-        ingest([folder / "corpus"], folder / "index", model="all-MiniLM-L6-v2")
+        report = ingest([folder / "corpus"], folder / "index", model="all-MiniLM-L6-v2")
         seconds = time.perf_counter() - t0
         index = Index.open(folder / "index", serving=True)
         found = []
@@ -109,7 +109,8 @@ def retrieval(work: Path) -> dict:
             found.append(any(Path(h.chunk.source).stem == stem and h.chunk.locator.split(" ›")[0].split("(")[0].strip() == article
                              for h in hits))
         index.close()
-        out[name] = {"hit_at_5": round(sum(found) / len(found), 3), "found": found, "ingest_s": round(seconds, 1)}
+        out[name] = {"hit_at_5": round(sum(found) / len(found), 3), "found": found, "ingest_s": round(seconds, 1),
+                     "skipped": [f"{s.source}: {s.reason}" for s in report.skipped]}
     return out
 
 

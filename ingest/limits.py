@@ -40,7 +40,7 @@ class Limits:
     workers: int = 0  # parser processes; 0: one per CPU, at most 4
     ocr_pages: int = 200  # pages without a text layer read by OCR, per file
     ocr_pixels: int = 50_000_000  # pixels of one page image or photo given to OCR
-    ocr_page_s: float = 60.0  # wall clock per OCR'd page, added to the file's time
+    ocr_page_s: float = 120.0  # wall clock per OCR'd page, added to the file's time
 
     def __post_init__(self) -> None:
         for f in fields(self):

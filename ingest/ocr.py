@@ -1,11 +1,12 @@
 """Text from page images (scanned PDF pages, photos) with Tesseract.
 
-Each page is read in the language its script asks for: Tesseract's script
-detection (OSD) says Han or Latin, and a Han page is read with Chinese and
-English together (Chinese regulations carry Latin numbers and abbreviations),
-a Latin page with English alone (the Chinese model costs English words). OSD
-also gives the page's rotation in quarter turns, which is undone first; small
-skews are Tesseract's own business.
+Each page is read with Chinese and English together (Chinese regulations
+carry Latin numbers and abbreviations); a page that turns out English
+(core.text.lang_of) is read again with English alone, which reads English
+words better than the two models together. Tesseract's script detection is not
+used for the language: on Chinese pages its script guess is often unsure and
+sometimes Latin. Its orientation detection (OSD) turns a page scanned sideways
+or upside down, when it is sure; small skews are Tesseract's own business.
 
 Limits (limits.py): pixels per image (a larger one is refused, not shrunk: its
 text would be too small to read), pages per file, and seconds per page, which
@@ -14,15 +15,20 @@ are added to the file's wall-clock limit in a parser process.
 from __future__ import annotations
 
 import os
+import re
 
 from core.errors import LoadError
+from core.text import CJK_RANGE, lang_of
 
 from . import limits
 
+_CJK_OR_MARK = f"[{CJK_RANGE}\u3000-\u303f\uff00-\uffef]"
+_CJK_GAP = re.compile(f"(?<={_CJK_OR_MARK})[ \t]+(?={_CJK_OR_MARK})")
+
 ENGINE = "tesseract"
-LANG_BY_SCRIPT = {"Han": "chi_sim+eng", "Latin": "eng"}
-DEFAULT_LANG = "chi_sim+eng"
+BOTH, ENGLISH = "chi_sim+eng", "eng"
 RENDER_DPI = 300
+SURE_ORIENTATION = 2.0  # OSD's orientation confidence above which a page is turned
 
 
 def _tesseract():
@@ -33,14 +39,14 @@ def _tesseract():
     return pytesseract
 
 
-def _script_and_rotation(pytesseract, image) -> tuple[str, int]:
-    """('Han' | 'Latin' | '', degrees to rotate clockwise) from Tesseract's OSD;
-    ('', 0) when the page has too little text for it to tell."""
+def _rotation(pytesseract, image) -> int:
+    """Degrees to turn the page clockwise, from Tesseract's OSD; 0 when it is
+    unsure or the page has too little text for it to tell."""
     try:
         osd = pytesseract.image_to_osd(image, output_type=pytesseract.Output.DICT, config="--psm 0")
     except pytesseract.TesseractError:
-        return "", 0
-    return str(osd.get("script", "")), int(osd.get("rotate", 0) or 0)
+        return 0
+    return int(osd.get("rotate", 0) or 0) if float(osd.get("orientation_conf", 0) or 0) >= SURE_ORIENTATION else 0
 
 
 def read_image(image, source: str, page: int) -> str:
@@ -54,17 +60,26 @@ def read_image(image, source: str, page: int) -> str:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one thread per parser process: Tesseract's own threads only contend
     image = image.convert("L")
     try:
-        script, rotate = _script_and_rotation(pytesseract, image)
+        rotate = _rotation(pytesseract, image)
         if rotate:
             image = image.rotate(-rotate, expand=True, fillcolor=255)
-        lang = LANG_BY_SCRIPT.get(script, DEFAULT_LANG)
-        return pytesseract.image_to_string(image, lang=lang, timeout=caps.ocr_page_s)
+        text = pytesseract.image_to_string(image, lang=BOTH, timeout=caps.ocr_page_s)
+        if lang_of(text) == "en":
+            text = pytesseract.image_to_string(image, lang=ENGLISH, timeout=caps.ocr_page_s)
+        return _joined(text)
     except RuntimeError as exc:  # pytesseract's timeout
         raise LoadError(source, f"OCR of page {page} took more than {caps.ocr_page_s:g} s") from exc
     except pytesseract.TesseractNotFoundError as exc:
         raise LoadError(source, "OCR needs Tesseract (Debian: tesseract-ocr, tesseract-ocr-chi-sim)") from exc
     except pytesseract.TesseractError as exc:
         raise LoadError(source, f"OCR of page {page} failed ({exc})") from exc
+
+
+def _joined(text: str) -> str:
+    """Tesseract sets a space between Chinese characters, and between a Chinese
+    character and Chinese punctuation: a reader sees none, and 第十条 must stay
+    one word for the article to be recognised."""
+    return _CJK_GAP.sub("", text)
 
 
 def render_pdf_page(path, index: int, source: str):
