@@ -163,7 +163,7 @@ class Answerer:
         sentences = self.score_sentences(hits, weights, asked)
         chosen = self._choose(sentences, mode, asked, hits)
         if not hits or not chosen:
-            grounded, reason, confidence = False, "no passage matches the question", 0.0
+            grounded, reason, confidence = False, answerability.no_match(lang), 0.0
         else:
             grounded, confidence, reason = self.judge(resolved, lang, hits, scores or {}, asked)
         base["confidence"] = round(confidence, 4)
