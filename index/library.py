@@ -87,11 +87,19 @@ class SourceView:
 _LINE_END = re.compile(r"[。；;.!?！？:：]\s*$")
 _CJK_EDGE = re.compile(f"[{CJK_RANGE}\u3000-\u303f\uff00-\uffef]")
 _HEADINGS = ("part", "chapter", "section", "clause_heading")  # lines that are whole in themselves
+# A page's running footer ("Ladle Rules - page 2", "第 3 页") is not the end of the paragraph above it.
+_FOOTER = re.compile(r"(?:\bpage\s+\d+|第\s*\d+\s*页)\s*$", re.I)
 WRAP_SHARE = 0.6  # a line this share as wide as the widest of its page was wrapped, not ended
 
 
 def _width(line: str) -> int:
     return len(line) + len(CJK.findall(line))  # a Chinese character is about two Latin ones wide
+
+
+def _page_footer(lines: list[str], i: int) -> bool:
+    """Whether lines[i] is the last line of its page and reads as a running footer."""
+    last = i + 1 == len(lines) or not lines[i + 1].strip()
+    return last and bool(_FOOTER.search(lines[i]))
 
 
 def join_wrapped_lines(text: str) -> tuple[str, Callable[[int], int]]:
@@ -119,7 +127,7 @@ def join_wrapped_lines(text: str) -> tuple[str, Callable[[int], int]]:
         after = lines[i + 1]
         wrapped = (line.strip() and after.strip() and _width(line.rstrip()) >= WRAP_SHARE * widest[i]
                    and not _LINE_END.search(line) and classify(line).kind not in _HEADINGS
-                   and classify(after).kind == "text")
+                   and classify(after).kind == "text" and not _page_footer(lines, i + 1))
         if not wrapped:
             out.append("\n")
         elif _CJK_EDGE.match(line.rstrip()[-1:]) and _CJK_EDGE.match(after.lstrip()[:1]):
