@@ -94,18 +94,19 @@ def quote_lang(text: str) -> str | None:
 
 def answer_markdown(answer: str, labels: Mapping[str, str] | None = None) -> str:
     """An answer's Markdown (quotes from documents, `[n]` markers, `- ` items,
-    `#### ` record labels) with the quotes escaped: each line keeps its `- `
+    `###`/`#### ` headings and record labels) with the quotes escaped: each line keeps its `- `
     bullet, labels and markers are shown in bold; nothing else in it is markup.
     A record label is a paragraph of its own (after a blank line: a line right
     after a list item would join that item). `labels` marks quotes in another
     language than the page's (language -> label, e.g. {"en": "原文（英文）"})."""
     out: list[str] = []
     for line in answer.split("\n"):
-        if line.startswith("#### "):
-            # A label made of a record's fields (similar findings), shown in bold.
+        if line.startswith(("### ", "#### ")):
+            # A label made of a record's fields, or a heading over the records
+            # (similar findings), shown in bold.
             if out:
                 out.append("")
-            out.append(f"**{_inline(line[5:])}**")
+            out.append(f"**{_inline(line.lstrip('#').strip())}**")
             continue
         bullet = bool(_BULLET.match(line))
         out.append(("- " if bullet else "") + _statements(line[2:] if bullet else line, labels or {}))

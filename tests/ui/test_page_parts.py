@@ -81,6 +81,9 @@ def test_record_labels_are_paragraphs_of_their_own():
     items = re.findall(r"<li>(.*?)</li>", html, re.S)
     assert len(items) == 3 and not any("Eastbridge" in item for item in items)
     assert plain(shown).replace("\n\n", "\n") == answer.replace("#### ", "")
+    # A heading over the records is a paragraph of its own too.
+    html = rendered(answer_markdown("### 2 findings, 1 overdue\n" + answer))
+    assert html.startswith("<p><strong>2 findings, 1 overdue</strong></p>")
 
 
 def test_a_quote_in_the_other_language_is_labelled():
