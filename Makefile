@@ -16,7 +16,8 @@ export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: run test ingest eval bench clean browser models ocr
 
-# The browser tests drive the page in headless Chromium (Debian packages).
+# The browser tests drive the page in headless Chromium (Debian packages), with
+# a CJK font so that a Chinese page renders (and its screenshots show) Chinese.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(VENV)/.installed: requirements.txt
@@ -67,6 +68,8 @@ bench: $(VENV)/.installed $(VENV)/.bench-installed $(MODEL_EXPORT)
 browser:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver)
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y fonts-noto-cjk)
 
 # OCR of scanned pages and photos: Tesseract with its Chinese and English
 # models (Debian packages); the CJK font sets our own test scans.

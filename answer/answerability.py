@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -165,14 +166,56 @@ def question_weights(index, question: str) -> tuple[dict[str, float], dict[str, 
     return own, index.lexical.idf([t for t in dict.fromkeys(translated) if t not in own])
 
 
-def explain(model: Model, signals: Signals, lang: str) -> str:
-    """Why a refusal: the specific thing missing, else the weakest signal."""
-    if signals.missing:
-        return signals.missing[0]
-    weakest = model.weakest(signals)
-    return {
+# Why a refusal, by the signal that pulled the decision down most.
+WEAKEST = {
+    "en": {
         "names": "the passages found do not mention what the question names",
         "kind": "the passages found do not state what the question asks for",
         "holds": "no passage found holds both the question's subject and what it asks for",
         "dense": "the passages found are not close in meaning to the question",
-    }[weakest]
+        "none": "no passage matches the question",
+    },
+    "zh": {
+        "names": "检索到的段落没有提到问题中点名的对象",
+        "kind": "检索到的段落没有给出问题所问的内容",
+        "holds": "没有一个检索到的段落同时涉及问题的对象和所问的内容",
+        "dense": "检索到的段落与问题的意思不接近",
+        "none": "没有与问题相符的段落",
+    },
+}
+# grounding.specifics' sentences (what is missing) in Chinese: pattern -> template.
+_MISSING_ZH = (
+    (re.compile(r"the passages found do not mention (.+)"), "检索到的段落没有提到{0}"),
+    (re.compile(r"the passages found give no quantity in (.+)"), "检索到的段落没有给出以{0}计的数值"),
+    (re.compile(r"the passages found state no period in (.+) for (.+)"), "检索到的段落没有说明{1}的周期（以{0}计）"),
+    (re.compile(r"the passages found state no period in (.+)"), "检索到的段落没有说明以{0}计的周期"),
+    (re.compile(r"the passages found state no period for (.+)"), "检索到的段落没有说明{0}的周期"),
+    (re.compile(r"the passages found state no period"), "检索到的段落没有说明周期或期限"),
+    (re.compile(r"the passages found state no proportion"), "检索到的段落没有给出比例"),
+    (re.compile(r"the passages found state no number"), "检索到的段落没有给出数字"),
+)
+
+
+def no_match(lang: str) -> str:
+    """Why a refusal when no passage matched at all, in `lang`."""
+    return WEAKEST.get(lang, WEAKEST["en"])["none"]
+
+
+def missing_in(reason: str, lang: str) -> str:
+    """One of grounding's why-not sentences in `lang` (they are written in
+    English); one not known here becomes the general "not stated" reason,
+    never English on a Chinese page."""
+    if lang != "zh":
+        return reason
+    for pattern, template in _MISSING_ZH:
+        match = pattern.fullmatch(reason)
+        if match:
+            return template.format(*match.groups())
+    return WEAKEST["zh"]["kind"]
+
+
+def explain(model: Model, signals: Signals, lang: str) -> str:
+    """Why a refusal, in `lang`: the specific thing missing, else the weakest signal."""
+    if signals.missing:
+        return missing_in(signals.missing[0], lang)
+    return WEAKEST.get(lang, WEAKEST["en"])[model.weakest(signals)]

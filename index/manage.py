@@ -54,8 +54,8 @@ def add_uploads(files: Iterable[tuple[str, bytes]], uploads: UploadFolder, index
             summary.skipped.append(Skipped(exc.path, exc.reason))
     if not stored:
         return summary
-    report = ingest([uploads.folder], index_dir, embedder=embedder, progress=progress)
     names = uploads.names()
+    report = ingest([uploads.folder], index_dir, embedder=embedder, progress=progress, names=names)
     failed = {s.source for s in report.skipped}
     for skipped in report.skipped:
         summary.skipped.append(Skipped(_label(skipped.source, names), skipped.reason))
@@ -75,7 +75,7 @@ def add_uploads(files: Iterable[tuple[str, bytes]], uploads: UploadFolder, index
     if superseded:
         for old in superseded:
             uploads.delete(old)
-        report = ingest([uploads.folder], index_dir, embedder=embedder, progress=progress)
+        report = ingest([uploads.folder], index_dir, embedder=embedder, progress=progress, names=uploads.names())
     summary.generation = report.generation
     return summary
 

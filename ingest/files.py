@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
 from core.errors import LoadError
@@ -26,6 +26,9 @@ class SourceFile:
     path: Path
     source: str  # path relative to the ingested root, with '/' separators
     root: str = ""  # the folder that was ingested (absolute), so vanished files can be found
+    # The name the file was uploaded under, when it is stored under another
+    # (ingest/uploads.py): its documents' title when the file itself gives none.
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def load_and_chunk(item: SourceFile, max_tokens: int = DEFAULT_MAX_TOKENS) -> tu
     if sum(len(d.text) for d in documents) > max_chars:
         raise LoadError(item.source, f"more than {max_chars:,} characters of text")
     digest = file_hash(item.path)
-    documents = [Document(**{**_fields(d), "content_hash": digest}) for d in documents]
+    documents = [Document(**{**_fields(d), "title": _title(d, item), "content_hash": digest}) for d in documents]
     chunks = [c for d in documents for c in _marked_ocr(d, chunk_document(d, max_tokens))]
     if not chunks:
         raise LoadError(item.source, "no text to index")
@@ -109,6 +112,14 @@ def _marked_ocr(doc: Document, chunks: list[Chunk]) -> list[Chunk]:
         return chunks
     return [replace(c, fields={**c.fields, "ocr": str(doc.metadata.get("ocr", "ocr"))})
             if pages & set(range(c.page_start or 0, (c.page_end or c.page_start or 0) + 1)) else c for c in chunks]
+
+
+def _title(doc: Document, item: SourceFile) -> str:
+    """The document's title; an upload's own name (without its extension) where
+    the title only fell back to the stored file's name."""
+    if item.name and doc.title == PurePosixPath(item.source).stem:
+        return PurePosixPath(item.name).stem or doc.title
+    return doc.title
 
 
 def _fields(doc: Document) -> dict:

@@ -82,9 +82,8 @@ def _serve(conn: Connection, limits: Limits, max_tokens: int) -> None:
             return
         if task is None:
             return
-        path, source, root = task
         try:
-            documents, chunks = load_and_chunk(SourceFile(path, source, root), max_tokens)
+            documents, chunks = load_and_chunk(SourceFile(*task), max_tokens)
             message = ("ok", documents, chunks)
         except LoadError as exc:
             message = ("skip", exc.reason)
@@ -146,7 +145,7 @@ class _Worker:
 
     def send(self, index: int, item, allowed: float) -> None:
         self.task, self.started, self.allowed = index, time.monotonic(), allowed
-        self.conn.send((item.path, item.source, item.root))
+        self.conn.send((item.path, item.source, item.root, item.name))
 
     def kill(self) -> None:
         if self.process.is_alive():

@@ -6,11 +6,12 @@ from core.errors import SafeCiteError
 from core.settings import settings
 from core.text import lang_of
 from index.catalog import DocumentRow
-from index.library import SourceView
+from index.library import SourceView, join_wrapped_lines
 from index.manage import UploadSummary
 from ingest.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES
 
 from .api import SafeCite, Turn, shared_embedder
 
 __all__ = ["MAX_UPLOAD_MB", "MODES", "UPLOAD_TYPES", "Answer", "Citation", "DocumentRow", "LLMConfig", "SafeCite",
-           "SafeCiteError", "SourceView", "Turn", "UploadSummary", "lang_of", "settings", "shared_embedder"]
+           "SafeCiteError", "SourceView", "Turn", "UploadSummary", "join_wrapped_lines", "lang_of", "settings",
+           "shared_embedder"]

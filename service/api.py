@@ -19,8 +19,9 @@ CURRENT generation and the next call here opens it.
 """
 from __future__ import annotations
 
+import datetime as dt
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -65,10 +66,13 @@ def preview(paths: Sequence[str | Path], **options: Any) -> Result:
 
 @dataclass(frozen=True)
 class Turn:
-    """One question's answer and the index generation that answered it."""
+    """One question's answer, the index generation that answered it, when it
+    was asked (ISO time, UTC) and the filters it was asked with."""
 
     answer: Answer
     generation: str | None
+    asked_at: str = ""
+    filters: dict[str, Any] = field(default_factory=dict)
 
 
 class SafeCite:
@@ -128,9 +132,10 @@ class SafeCite:
         previous = history[-1].answer.resolved_question if history else None
         answer = answer_question(index, question, mode=job, k=k, filters=filters or None, previous=previous,
                                  llm=self.llm, on_token=on_token)
-        turn = Turn(answer, index.generation.name)
+        turn = Turn(answer, index.generation.name, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    dict(filters or {}))
         if self.audit is not None:
-            self.audit.append(answer, turn.generation, session=session or "", filters=dict(filters or {}))
+            self.audit.append(answer, turn.generation, session=session or "", filters=turn.filters, at=turn.asked_at)
         return turn
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None, *,
@@ -173,6 +178,10 @@ class SafeCite:
         """Stored upload name -> the name it was uploaded under."""
         return self.uploads.names()
 
+    def is_upload(self, document: DocumentRow) -> bool:
+        """Whether `document` came from the page's uploads (removing it deletes the file)."""
+        return Path(document.root).resolve() == self.uploads.folder.resolve()
+
     def source_view(self, chunk_id: str) -> SourceView | None:
         index = self.index
         return source_view(index, chunk_id) if index is not None else None
@@ -187,21 +196,32 @@ class SafeCite:
         return page_png(view.path, view.chunk.page_start or 1, dpi)
 
     # -- exports --------------------------------------------------------------
-    @staticmethod
-    def export(turns: Iterable[Turn], lang: str = "en") -> str:
-        """A session's answers with their citations, as Markdown."""
-        return session_markdown([(t.answer, t.generation) for t in turns], lang)
+    def export(self, turns: Iterable[Turn], lang: str = "en") -> str:
+        """A session's answers with their citations, as Markdown labelled in `lang`."""
+        return session_markdown([_export_values(t) for t in turns], lang, names=self.upload_names())
 
-    @staticmethod
-    def export_answer(turn: Turn) -> str:
-        return answer_markdown(turn.answer, turn.generation)
+    def export_answer(self, turn: Turn, lang: str | None = None) -> str:
+        """One answer as Markdown, labelled in `lang` (default: the answer's language)."""
+        return answer_markdown(lang=lang, names=self.upload_names(), **_export_values(turn))
+
+    def audit_csv(self, headers: Mapping[str, str] | None = None) -> bytes:
+        """The audit trail as CSV for Excel (UTF-8 with a BOM); `headers` names columns."""
+        if self.audit is None:
+            raise IndexStateError("no audit trail is kept (SafeCite opened with audit=False)")
+        return self.audit.to_csv(headers=headers)
 
     def history(self, session: str) -> list[Turn]:
         """A session's turns from the audit trail (a refreshed page gets them back)."""
-        return [Turn(a, g) for a, g in self.audit.answers(session)] if self.audit is not None else []
+        if self.audit is None:
+            return []
+        return [Turn(e.answer, e.generation, e.at, e.filters) for e in self.audit.turns(session)]
 
     def _required(self) -> Index:
         index = self.index
         if index is None:
             raise IndexStateError(f"{self.folder}: no index yet; ingest documents first (python -m ingest PATH)")
         return index
+
+
+def _export_values(turn: Turn) -> dict[str, Any]:
+    return {"answer": turn.answer, "generation": turn.generation, "asked_at": turn.asked_at, "filters": turn.filters}

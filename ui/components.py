@@ -1,12 +1,17 @@
 """The Streamlit pieces of the page: one answer with its citations, a cited
-passage in its document, the records table, the documents panel's ingest, and
-the streamed language-model text. `app.py` calls these top to bottom.
+passage in its document, the records, documents and audit tables, the
+documents panel's ingest, and the streamed language-model text. `app.py` calls
+these top to bottom. Every word of the page's own is in the page's language
+(i18n.py); what documents say stays in theirs, a quote in the other language
+labelled as the original.
 
 Every string that comes from a document or a model goes through
 `ui.markdown` (escaped) or into a dataframe cell; nothing is rendered as HTML.
+The one stylesheet (`localise_uploader`) is a constant of this module.
 """
 from __future__ import annotations
 
+import json
 import queue
 import threading
 from pathlib import Path
@@ -14,10 +19,11 @@ from typing import Any, Callable, Iterable, Iterator
 
 import streamlit as st
 
-from service import Citation, SafeCite, Turn
+from service import Citation, DocumentRow, SafeCite, Turn, join_wrapped_lines
 
-from .i18n import text
-from .markdown import answer_markdown, escape, highlight, highlight_quote
+from .i18n import (TEXT, doc_type_name, generator_name, lang_name, locator_name, mode_name, reason_text, text,
+                   when)
+from .markdown import answer_markdown, escape, highlight, highlight_quote, quote_lang
 from .static import pdf_page_url
 
 RECORD_COLUMNS = (("n", "col.n"), ("enterprise", "col.enterprise"), ("city", "col.city"), ("date", "col.date"),
@@ -26,11 +32,58 @@ RECORD_COLUMNS = (("n", "col.n"), ("enterprise", "col.enterprise"), ("city", "co
 
 
 def citation_label(c: Citation, lang: str, nearest: bool = False) -> str:
-    parts = [escape(c.title), escape(c.locator)]
+    parts = [escape(c.title), escape(locator_name(lang, c.locator))]
     if c.page is not None:
         parts.append(text(lang, "page", page=c.page))
     head = "" if nearest else f"\\[{c.n}\\] "
-    return head + " — ".join(parts[:2]) + "".join(f" · {p}" for p in parts[2:]) + f" · _{c.doc_type}_"
+    return head + " — ".join(parts[:2]) + "".join(f" · {p}" for p in parts[2:]) + \
+        f" · _{escape(doc_type_name(lang, c.doc_type))}_"
+
+
+def quote_labels(lang: str) -> dict[str, str]:
+    """{language of a quote: its label} for quotes not in the page's language."""
+    return {text(lang, "quote_other_lang"): text(lang, "quote_other")}
+
+
+# The documents and audit tables' columns with their widths in pixels: every
+# column in view on a laptop's page, the title and the question widest. (The
+# audit CSV has all the log's columns.)
+DOCUMENT_COLUMNS = {"title": 330, "type": 90, "lang": 60, "chunks": 60, "source": 250, "ingested": 140}
+AUDIT_COLUMNS = {"at": 140, "question": 300, "grounded": 70, "mode": 90, "citations": 50, "generator": 170,
+                 "generation": 100}
+
+
+def column_widths(lang: str, prefix: str, columns: dict[str, int]) -> dict[str, Any]:
+    """st.dataframe's column_config: each column's width, by its header in the page's language."""
+    return {text(lang, f"{prefix}.{k}"): st.column_config.Column(width=w) for k, w in columns.items()}
+
+
+def documents_table(docs: Iterable[DocumentRow], names: dict[str, str], lang: str) -> list[dict[str, Any]]:
+    """The documents' rows, headed and typed in the page's language; an upload
+    by the name it was uploaded under."""
+    rows = []
+    for d in docs:
+        values = {"title": d.title, "type": doc_type_name(lang, d.doc_type), "lang": lang_name(lang, d.lang),
+                  "chunks": d.chunks, "source": names.get(d.source, d.source), "ingested": when(d.ingested_at)}
+        rows.append({text(lang, f"doc.{k}"): values[k] for k in DOCUMENT_COLUMNS})
+    return rows
+
+
+def audit_table(entries: Iterable[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The audit trail's rows (newest first), headed and worded in the page's language."""
+    rows = []
+    for e in entries:
+        values = {"at": when(e["at"]), "question": e["question"],
+                  "grounded": text(lang, "yes" if e["grounded"] else "no"), "mode": mode_name(lang, e["mode"]),
+                  "citations": len(json.loads(e.get("citations") or "[]")), "generation": e["generation"],
+                  "generator": generator_name(lang, e["generator"])}
+        rows.append({text(lang, f"audit.{k}"): values[k] for k in AUDIT_COLUMNS})
+    return rows
+
+
+def audit_headers(lang: str) -> dict[str, str]:
+    """The audit CSV's column names in the page's language (audit.<column> texts)."""
+    return {key[len("audit."):]: value for key, value in TEXT[lang].items() if key.startswith("audit.")}
 
 
 def records_table(records: Iterable[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
@@ -44,9 +97,11 @@ def records_table(records: Iterable[dict[str, Any]], lang: str) -> list[dict[str
     return rows
 
 
-def render_source(safecite: SafeCite, chunk_id: str, lang: str, key: str) -> None:
-    """The cited passage in its whole document, the passage at the top of the
-    view and highlighted; for a PDF, the page(s) it is on."""
+def render_source(safecite: SafeCite, chunk_id: str, lang: str, key: str, names: dict[str, str]) -> None:
+    """The cited passage in its whole document, from the start of its article
+    (an article split in several passages is shown whole) with the passage
+    highlighted; a PDF's lines joined into paragraphs, for a PDF the page(s)
+    the article is on."""
     view = safecite.source_view(chunk_id)
     if view is None:
         st.warning(text(lang, "passage_gone"))
@@ -58,35 +113,50 @@ def render_source(safecite: SafeCite, chunk_id: str, lang: str, key: str) -> Non
                                 number=meta.get("number") or unknown, effective=meta.get("effective") or unknown)))
     if not view.from_file:
         st.caption(text(lang, "source_missing"))
-    start, end, body = view.start, view.end, view.text
+    view = view.for_display()
+    start, end, article, body = view.start, view.end, view.article, view.text
     span = view.page_span() if view.is_pdf else None
     if span:
         st.caption(text(lang, "pdf_page", page=view.chunk.page_start))
-        body, start, end = body[span[0]:span[1]], start - span[0], end - span[0]
-    before = body[:start]
+        body, start, end, article = body[span[0]:span[1]], start - span[0], end - span[0], article - span[0]
+    before = body[:article]
     with st.container(height=420, key=f"doc-{key}"):
         if before.strip() and st.toggle(text(lang, "before", chars=len(before)), key=f"before-{key}"):
             st.markdown(escape(before))
-        st.markdown(highlight(body[start:], 0, end - start))
+        st.markdown(highlight(body[article:], start - article, end - article))
     if view.is_pdf and view.path is not None and view.from_file:
         # The page itself, in the browser's PDF viewer.
         url = pdf_page_url(view.path, view.document.content_hash, view.chunk.page_start)
         st.markdown(f"[{text(lang, 'open_pdf_page', page=view.chunk.page_start or 1)}]({url})")
     if view.path is not None:
-        st.download_button(text(lang, "download_source"), data=view.path.read_bytes(),
-                           file_name=Path(view.document.source).name, key=f"file-{key}")
+        name = names.get(view.document.source) or Path(view.document.source).name
+        st.download_button(text(lang, "download_source"), data=view.path.read_bytes(), file_name=name,
+                           key=f"file-{key}")
 
 
-def render_citation(safecite: SafeCite, c: Citation, lang: str, key: str, nearest: bool = False) -> None:
+def passage_markdown(c: Citation) -> str:
+    """A citation's passage with its quote highlighted; a PDF's hard line wraps joined."""
+    at = c.text.find(c.quote) if c.quote else -1
+    if not c.source.lower().endswith(".pdf"):
+        return highlight_quote(c.text, c.quote)
+    joined, moved = join_wrapped_lines(c.text)
+    return highlight(joined, moved(at), moved(at + len(c.quote))) if at >= 0 else escape(joined)
+
+
+def render_citation(safecite: SafeCite, c: Citation, lang: str, key: str, names: dict[str, str],
+                    nearest: bool = False) -> None:
     with st.expander(citation_label(c, lang, nearest)):
-        st.markdown(highlight_quote(c.text, c.quote))
-        st.caption(escape(c.source))
+        if quote_lang(c.quote or c.text) in quote_labels(lang):
+            st.caption(text(lang, "quote_other"))
+        st.markdown(passage_markdown(c))
+        st.caption(escape(names.get(c.source, c.source)))
         if st.toggle(text(lang, "open_source"), key=f"open-{key}"):
-            render_source(safecite, c.chunk_id, lang, key)
+            render_source(safecite, c.chunk_id, lang, key, names)
 
 
 def render_answer(turn: Turn, safecite: SafeCite, lang: str, key: str) -> None:
     answer = turn.answer
+    names = safecite.upload_names()
     if answer.resolved_question and answer.resolved_question != answer.question:
         st.caption(escape(text(lang, "resolved", question=answer.resolved_question)))
     if not answer.grounded:
@@ -96,19 +166,56 @@ def render_answer(turn: Turn, safecite: SafeCite, lang: str, key: str) -> None:
         if answer.nearest:
             st.markdown(text(lang, "nearest"))
             for i, c in enumerate(answer.nearest):
-                render_citation(safecite, c, lang, f"{key}-near{i}", nearest=True)
+                render_citation(safecite, c, lang, f"{key}-near{i}", names, nearest=True)
     else:
         if answer.notice:
             st.info(escape(answer.notice))
-        st.markdown(answer_markdown(answer.answer))
+        st.markdown(answer_markdown(answer.answer, quote_labels(lang)))
         if answer.records:
             st.markdown(f"**{text(lang, 'records')}**")
             st.dataframe(records_table(answer.records, lang), hide_index=True, key=f"records-{key}")
         st.markdown(f"**{text(lang, 'citations')}**")
         for c in answer.citations:
-            render_citation(safecite, c, lang, f"{key}-c{c.n}")
-    st.download_button(text(lang, "export_answer"), data=safecite.export_answer(turn),
+            render_citation(safecite, c, lang, f"{key}-c{c.n}", names)
+    st.download_button(text(lang, "export_answer"), data=safecite.export_answer(turn, lang),
                        file_name=f"safecite-answer-{key}.md", mime="text/markdown", key=f"export-{key}")
+
+
+def document_notice(notice: tuple[str, Any] | None, lang: str) -> None:
+    """What the last upload or removal did, until the next one or the next question."""
+    if not notice:
+        return
+    kind, value = notice
+    if kind == "upload":
+        for label, names in (("added", value.added), ("replaced", value.replaced), ("unchanged", value.unchanged),
+                             ("removed", value.removed)):
+            if names:
+                st.success(escape(text(lang, label, names=", ".join(names))))
+        for skipped in value.skipped:
+            st.warning(escape(text(lang, "skipped", name=skipped.source, reason=reason_text(lang, skipped.reason))))
+        if not (value.changed or value.unchanged or value.skipped):
+            st.info(text(lang, "nothing"))
+    elif kind == "removed":
+        st.success(escape(text(lang, "removed", names=", ".join(value) or "-")))
+    elif kind == "cancelled":
+        st.info(text(lang, "remove_cancelled"))
+    else:
+        st.error(text(lang, "error", message=escape(str(value))))
+
+
+# Streamlit's file uploader has no setting for its own words (its button and
+# the size line under it): on a Chinese page they are hidden and the button
+# shows the page's word instead; the caption under it states types and size.
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{ content: "{label}"; }}
+</style>"""
+
+
+def localise_uploader(lang: str) -> None:
+    if lang != "en":
+        st.html(_UPLOADER_CSS.format(label=text(lang, "upload_button")))
 
 
 def stream_answer(run: Callable[[Callable[[str], None]], Turn]) -> Turn:

@@ -6,6 +6,9 @@ language is an error at import time (see the check at the bottom), not a blank
 label on the page."""
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 LANGS = ("en", "zh")
 LANG_NAMES = {"en": "English", "zh": "中文"}
 
@@ -37,7 +40,7 @@ TEXT: dict[str, dict[str, str]] = {
         "open_source": "Show the whole document",
         "source_meta": "Issuer: {issuer} · Number: {number} · Effective: {effective}",
         "unknown": "not stated",
-        "before": "Text before the passage ({chars} characters)",
+        "before": "Earlier text of the document ({chars} characters)",
         "pdf_page": "Page {page} of the PDF, as indexed",
         "download_source": "Download the source file",
         "open_pdf_page": "Open page {page} of the PDF",
@@ -75,6 +78,34 @@ TEXT: dict[str, dict[str, str]] = {
         "llm_streaming": "The language model is writing; the verified answer replaces this text.",
         "error": "Error: {message}",
         "no_index": "No index yet. Run `make run` (it ingests corpus/) or add documents below.",
+        "doc_type.regulation": "regulation", "doc_type.standard": "standard", "doc_type.guidance": "guidance",
+        "doc_type.plan": "plan", "doc_type.record": "inspection record", "doc_type.note": "note",
+        "lang.en": "English", "lang.zh": "Chinese",
+        "row": "row {n}",
+        "mode.lookup": "Question",
+        "quote_other": "Original (Chinese)",
+        "tab.chat": "Questions and answers", "tab.documents": "Indexed documents",
+        "choose": "Choose…",
+        "quote_other_lang": "zh",
+        "upload_button": "Upload",
+        "remove_confirm": "Remove “{name}” from the index? Questions will no longer be answered from it.",
+        "remove_confirm_upload": "Remove “{name}” from the index? The uploaded file is deleted.",
+        "remove_yes": "Yes, remove it",
+        "remove_no": "Cancel",
+        "remove_cancelled": "Nothing was removed.",
+        "doc.title": "Title", "doc.type": "Type", "doc.lang": "Language", "doc.chunks": "Passages",
+        "doc.source": "File", "doc.ingested": "Ingested",
+        "audit.id": "No.", "audit.at": "Time", "audit.session": "Session", "audit.question": "Question",
+        "audit.resolved_question": "Read as", "audit.mode": "Job", "audit.lang": "Language",
+        "audit.grounded": "Answered", "audit.answer": "Answer", "audit.citations": "Citations",
+        "audit.generator": "Answered by", "audit.generation": "Index version", "audit.filters": "Filters",
+        "yes": "yes", "no": "no",
+        "generator.extractive": "quotes, no language model",
+        "generator.llm": "language model {model}",
+        "reason.empty": "empty file",
+        "reason.type": "unsupported file type {suffix} (allowed: {allowed})",
+        "reason.size": "{size} is over the {mb} MB limit",
+        "reason.unreadable": "the file could not be read ({detail})",
     },
     "zh": {
         "title": "SafeCite",
@@ -100,7 +131,7 @@ TEXT: dict[str, dict[str, str]] = {
         "open_source": "显示整份文件",
         "source_meta": "发布机关：{issuer} · 文号：{number} · 施行日期：{effective}",
         "unknown": "未注明",
-        "before": "该段落之前的内容（{chars}字）",
+        "before": "文件中此前的内容（{chars}字）",
         "pdf_page": "PDF第{page}页（索引文本）",
         "download_source": "下载原文件",
         "open_pdf_page": "打开PDF原文第{page}页",
@@ -138,6 +169,34 @@ TEXT: dict[str, dict[str, str]] = {
         "llm_streaming": "语言模型正在作答；核验后的回答将替换这段文字。",
         "error": "错误：{message}",
         "no_index": "还没有索引。运行`make run`（会导入corpus/）或在下方添加文件。",
+        "doc_type.regulation": "法规", "doc_type.standard": "标准", "doc_type.guidance": "指南",
+        "doc_type.plan": "方案", "doc_type.record": "检查记录", "doc_type.note": "其他文件",
+        "lang.en": "英文", "lang.zh": "中文",
+        "row": "第{n}行",
+        "mode.lookup": "问答",
+        "quote_other": "原文（英文）",
+        "tab.chat": "问答", "tab.documents": "已索引的文件",
+        "choose": "请选择……",
+        "quote_other_lang": "en",
+        "upload_button": "上传",
+        "remove_confirm": "确定从索引中删除“{name}”吗？删除后将不再依据它作答。",
+        "remove_confirm_upload": "确定从索引中删除“{name}”吗？上传的文件将被删除。",
+        "remove_yes": "确认删除",
+        "remove_no": "取消",
+        "remove_cancelled": "没有删除任何文件。",
+        "doc.title": "标题", "doc.type": "类型", "doc.lang": "语言", "doc.chunks": "段落数",
+        "doc.source": "文件", "doc.ingested": "导入时间",
+        "audit.id": "序号", "audit.at": "时间", "audit.session": "会话", "audit.question": "问题",
+        "audit.resolved_question": "理解为", "audit.mode": "任务", "audit.lang": "语言",
+        "audit.grounded": "是否作答", "audit.answer": "回答", "audit.citations": "引用",
+        "audit.generator": "作答方式", "audit.generation": "索引版本", "audit.filters": "筛选条件",
+        "yes": "是", "no": "否",
+        "generator.extractive": "原文引用，未用语言模型",
+        "generator.llm": "语言模型 {model}",
+        "reason.empty": "空文件",
+        "reason.type": "不支持的文件类型{suffix}（允许：{allowed}）",
+        "reason.size": "{size}超过{mb} MB的上限",
+        "reason.unreadable": "无法读取该文件（{detail}）",
     },
 }
 
@@ -145,6 +204,69 @@ TEXT: dict[str, dict[str, str]] = {
 def text(lang: str, key: str, **values: object) -> str:
     table = TEXT.get(lang, TEXT["en"])
     return table[key].format(**values) if values else table[key]
+
+
+def doc_type_name(lang: str, doc_type: str) -> str:
+    key = f"doc_type.{doc_type}"
+    return text(lang, key) if key in TEXT["en"] else doc_type
+
+
+def lang_name(lang: str, code: str) -> str:
+    """The name of a document's language in the page's language (英文, Chinese)."""
+    key = f"lang.{code}"
+    return text(lang, key) if key in TEXT["en"] else code
+
+
+_ROW = re.compile(r"(?:(.+) )?row (\d+)")
+
+
+def locator_name(lang: str, locator: str) -> str:
+    """A table row's locator in the page's language ('row 6' -> '第6行'); an
+    article's locator is the document's own words and stays as it is."""
+    match = _ROW.fullmatch(locator)
+    if not match:
+        return locator
+    row = text(lang, "row", n=match.group(2))
+    return f"{match.group(1)} {row}" if match.group(1) else row
+
+
+def when(iso: str) -> str:
+    """An ISO time as 'YYYY-MM-DD HH:MM UTC' (as given when it is not one)."""
+    try:
+        moment = dt.datetime.fromisoformat(str(iso))
+    except ValueError:
+        return str(iso)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M") + " UTC"
+
+
+_REASONS = (
+    (re.compile(r"empty file"), "reason.empty"),
+    (re.compile(r"unsupported file type '(?P<suffix>[^']*)' \(allowed: (?P<allowed>.*)\)"), "reason.type"),
+    (re.compile(r"(?P<size>[\d.]+ MB) is over the (?P<mb>\d+) MB limit"), "reason.size"),
+)
+
+
+def reason_text(lang: str, reason: str) -> str:
+    """Why a file was refused, in the page's language: the upload checks' own
+    reasons translated; a parser's reason follows in brackets as it was given."""
+    for pattern, key in _REASONS:
+        match = pattern.fullmatch(reason)
+        if match:
+            return text(lang, key, **match.groupdict())
+    return reason if lang == "en" else text(lang, "reason.unreadable", detail=reason)
+
+
+def mode_name(lang: str, mode: str) -> str:
+    key = f"mode.{mode}"
+    return text(lang, key) if key in TEXT["en"] else mode
+
+
+def generator_name(lang: str, generator: str) -> str:
+    if generator.startswith("llm:"):
+        return text(lang, "generator.llm", model=generator[4:])
+    return text(lang, "generator.extractive") if generator == "extractive" else generator
 
 
 def browser_lang(locale: str | None) -> str | None:

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import re
 import string
+from typing import Mapping
+
+from service import lang_of
 
 _SPECIAL = re.compile("([" + re.escape(string.punctuation) + "])")
-_MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
+_MARKERS = re.compile(r"((?:\[\d{1,3}\])+)")  # a run of citation markers, in unescaped text
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _BULLET = re.compile(r"^- ")
 
 
@@ -31,17 +35,31 @@ def _inline(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
+def _piece(text: str) -> str:
+    """Part of one line, escaped, its spaces kept (the caller strips the line's ends)."""
+    return _SPECIAL.sub(r"\\\1", text)
+
+
 def highlight(text: str, start: int, end: int) -> str:
-    """`text` with text[start:end] highlighted, everything escaped."""
+    """`text` with text[start:end] highlighted, everything escaped. Each line
+    keeps its own break (a clause's items stay on their lines); a highlighted
+    span over several lines is highlighted line by line, since a directive
+    cannot hold a line break."""
     start, end = max(0, start), min(len(text), end)
     if end <= start:
         return escape(text)
-    before, span, after = text[:start], text[start:end], text[end:]
-    marked = f":orange-background[**{_inline(span)}**]"
-    # The highlight joins the lines around it: the text before keeps its breaks
-    # up to its last line, which runs on into the highlight.
-    return escape(before).rstrip() + (" " if before[-1:].isspace() else "") + marked + \
-        (" " if after[:1].isspace() else "") + escape(after).lstrip()
+    lines, at = [], 0
+    for line in text.split("\n"):
+        a, b = max(start - at, 0), min(end - at, len(line))
+        if a < b and line[a:b].strip():
+            span = line[a:b]
+            lead, trail = span[:len(span) - len(span.lstrip())], span[len(span.rstrip()):]
+            marked = f":orange-background[**{_inline(span)}**]"
+            lines.append((_piece(line[:a] + lead).lstrip() + marked + _piece(trail + line[b:]).rstrip()).strip())
+        else:
+            lines.append(_piece(line.strip()))
+        at += len(line) + 1
+    return "  \n".join(lines)
 
 
 def highlight_quote(text: str, quote: str) -> str:
@@ -50,19 +68,48 @@ def highlight_quote(text: str, quote: str) -> str:
     return highlight(text, at, at + len(quote)) if at >= 0 else escape(text)
 
 
-def answer_markdown(answer: str) -> str:
-    """An answer's Markdown (quotes from documents, `[n]` markers, `- ` items,
-    `#### ` record labels) with the quotes escaped: each line keeps its `- `
-    bullet, labels and markers are shown in bold; nothing else in it is markup."""
+def _statements(line: str, labels: Mapping[str, str]) -> str:
+    """One line of an answer: its quotes escaped, each run of markers ([1][2])
+    in one bold span, and a quote in a language named in `labels` (language ->
+    label) preceded by its label."""
+    parts = _MARKERS.split(line)  # text, markers, text, markers, ..., text
     out = []
+    for i in range(0, len(parts), 2):
+        quote, marks = parts[i], parts[i + 1] if i + 1 < len(parts) else ""
+        label = labels.get(quote_lang(quote)) if labels and quote.strip() else None
+        piece = _inline(quote)
+        if label:
+            piece = f":gray-badge[{_inline(label)}] {piece}"
+        out += [piece, f"**{_piece(marks)}**" if marks else ""]
+    return " ".join(p for p in out if p)
+
+
+def quote_lang(text: str) -> str | None:
+    """'zh' or 'en' for a quote in that language; None for one without words (a number)."""
+    lang = lang_of(text)
+    if lang == "en" and not _LATIN_WORD.search(text):
+        return None
+    return lang
+
+
+def answer_markdown(answer: str, labels: Mapping[str, str] | None = None) -> str:
+    """An answer's Markdown (quotes from documents, `[n]` markers, `- ` items,
+    `###`/`#### ` headings and record labels) with the quotes escaped: each line keeps its `- `
+    bullet, labels and markers are shown in bold; nothing else in it is markup.
+    A record label is a paragraph of its own (after a blank line: a line right
+    after a list item would join that item). `labels` marks quotes in another
+    language than the page's (language -> label, e.g. {"en": "原文（英文）"})."""
+    out: list[str] = []
     for line in answer.split("\n"):
-        if line.startswith("#### "):
-            # A label made of a record's fields (similar findings), shown in bold.
-            out.append(f"**{_inline(line[5:])}**")
+        if line.startswith(("### ", "#### ")):
+            # A label made of a record's fields, or a heading over the records
+            # (similar findings), shown in bold.
+            if out:
+                out.append("")
+            out.append(f"**{_inline(line.lstrip('#').strip())}**")
             continue
         bullet = bool(_BULLET.match(line))
-        body = _MARKER.sub(r"**\\[\1\\]**", _inline(line[2:] if bullet else line))
-        out.append(("- " if bullet else "") + body)
+        out.append(("- " if bullet else "") + _statements(line[2:] if bullet else line, labels or {}))
     return "\n".join(out)
 
 
@@ -70,5 +117,6 @@ def plain(markdown: str) -> str:
     """What an escaped string shows: backslash escapes, highlight and bold removed
     (for tests and for exports that need the visible text)."""
     text = re.sub(r":orange-background\[\*\*(.*?)\*\*\]", r"\1", markdown, flags=re.S)
+    text = re.sub(r":gray-badge\[(.*?)\]", r"\1", text)
     text = text.replace("**", "").replace("  \n", "\n")
     return re.sub(r"\\([" + re.escape(string.punctuation) + "])", r"\1", text)

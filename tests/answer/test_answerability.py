@@ -4,6 +4,7 @@ weights, and a fit that keeps wrong refusals within the allowance."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -66,3 +67,32 @@ def test_fit_separates_and_keeps_wrong_refusals_within_the_allowance():
     caught = sum(r for r, (_, label) in zip(refused, rows) if not label) / 20
     assert wrong <= 0.05 and caught >= 0.7
     assert model.coef["holds"] > 0 and model.dense_norm["dense_en"][1] < 0.05
+
+
+@pytest.mark.parametrize("question", [
+    "除尘器接地电阻不得超过多少欧姆？",  # a quantity in a unit
+    "湿式除尘器的泥浆多久清理一次？",  # a period
+    "铝粉尘浓度超过爆炸下限的百分之几时必须停止作业？",  # a proportion
+    "What is the earthing resistance limit in ohms under GB 15577?",  # a named standard, in English
+    "How often is the settled slurry of a wet scrubber cleared out?",
+])
+def test_a_refusal_says_why_in_the_questions_language(question):
+    from answer.grounding import specifics
+    from answer.question import asked_for
+
+    asked = asked_for(question)
+    reasons = [why for _, ok, why in specifics(question, asked, [], []) if not ok]
+    assert reasons, "the question asks for something specific"
+    english_words = re.compile(r"\b(passages?|found|state|mention|quantity|period|proportion|number|no|in|for)\b")
+    for reason in reasons:
+        signals = Signals({"holds": 0.5, "names": 1.0, "kind": 0.0, "dense": 0.5}, missing=(reason,))
+        zh = answerability.explain(_model(), signals, "zh")
+        assert re.search("[\u4e00-\u9fff]", zh) and not english_words.search(zh), (reason, zh)
+        assert answerability.explain(_model(), signals, "en") == reason
+    # Without a specific missing, the weakest signal, in each language.
+    weak = _signals(holds=0.0)
+    assert answerability.explain(_model(), weak, "zh") == answerability.WEAKEST["zh"]["holds"]
+    assert answerability.explain(_model(), weak, "en") == answerability.WEAKEST["en"]["holds"]
+    assert answerability.no_match("zh") == "没有与问题相符的段落"
+    # A why-not sentence this module does not know is never shown in English on a Chinese page.
+    assert answerability.missing_in("the passages found lack something new", "zh") == answerability.WEAKEST["zh"]["kind"]

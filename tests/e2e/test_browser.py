@@ -9,6 +9,7 @@ Screenshots go to var/screenshots/ (ignored by git)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -60,8 +61,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(real_corpus_index, tmp_path_factory):
-    """The page served over the corpus index plus the hostile document."""
+def served(real_corpus_index, tmp_path_factory):
+    """The page served over the corpus index plus the hostile document:
+    (its URL, the audit log's path)."""
     _require_chromium()
     from index.build import ingest
 
@@ -93,7 +95,7 @@ def server(real_corpus_index, tmp_path_factory):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the server did not start: {(base / 'server.log').read_text(errors='replace')[-2000:]}")
             time.sleep(0.5)
-        yield url
+        yield url, base / "audit.sqlite"
     finally:
         process.terminate()
         try:
@@ -101,6 +103,11 @@ def server(real_corpus_index, tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture
+def server(served) -> str:
+    return served[0]
 
 
 @pytest.fixture
@@ -167,7 +174,7 @@ def test_a_question_in_the_browser_and_its_citation_opened(server, browser):
     assert shot.stat().st_size > 10_000
     # The whole document, from the passage on: the next article follows it.
     expander.find_element("css selector", "[data-testid='stCheckbox'] label").click()
-    wait.until(lambda d: "Text before the passage" in expander.text and "Article 22 Signals" in expander.text)
+    wait.until(lambda d: "Earlier text of the document" in expander.text and "Article 22 Signals" in expander.text)
     assert "Download the source file" in expander.text
     browser.save_screenshot(str(SCREENSHOTS / "browser-source.png"))
 
@@ -195,3 +202,319 @@ def test_html_and_script_in_a_document_are_shown_as_text(server, browser):
     assert browser.execute_script("return window.__xss === undefined")
     assert not browser.find_elements("css selector", "[data-testid='stChatMessage'] img[src='x']")
     assert not browser.find_elements("css selector", "[data-testid='stChatMessage'] script")
+
+
+# -- the page's own words in one language, rendering, refresh, upload -----------
+
+# The visible text of the page: text nodes shown on screen (not icon ligatures,
+# not visually hidden helpers) and the placeholders of visible fields.
+VISIBLE_TEXT = """
+const out = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+let node;
+while ((node = walker.nextNode())) {
+  const el = node.parentElement;
+  if (!el || el.closest('[data-testid="stIconMaterial"], [translate="no"], script, style, noscript')) continue;
+  if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
+  const box = el.getBoundingClientRect();
+  if (box.width <= 1 || box.height <= 1) continue;
+  const text = node.textContent.trim();
+  if (text) out.push(text);
+}
+for (const field of document.querySelectorAll('input[placeholder], textarea[placeholder]')) {
+  if (field.checkVisibility() && field.placeholder) out.push(field.placeholder);
+}
+return out;
+"""
+LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9'’.\-/_]*(?:[ ,;:()&]+[A-Za-z0-9][A-Za-z0-9'’.\-/_]*)*")
+# Names that stay as they are on a Chinese page: the product, file formats and
+# units, the name of the English language in English (the language switch),
+# and the date fields' format hint (yyyy-mm-dd, drawn by Streamlit, not settable).
+IDS = {"SafeCite", "PDF", "DOCX", "MD", "TXT", "HTML", "CSV", "XLSX", "MB", "KB", "UTC", "Markdown", "English",
+       "yyyy", "mm", "dd"}
+GENERATION = re.compile(r"gen-\d+")
+
+
+@pytest.fixture(scope="module")
+def document_words(real_corpus_index) -> str:
+    """Everything documents say: titles, sources, locators, metadata and text of
+    the indexed corpus (as the source view reads it) and the hostile document,
+    whitespace collapsed. Latin text on a Chinese page must come from here."""
+    from ingest import run
+
+    _, index = real_corpus_index
+    parts = [HOSTILE]
+    for d in index.catalog.documents():
+        parts += [d.title, d.source, *(str(v) for v in d.metadata.values())]
+    for chunk in index.catalog.chunks(list(range(index.catalog.count()))):
+        parts += [chunk.text, chunk.locator, chunk.title]
+    parts += [doc.text for doc in run([PROJECT_ROOT / "corpus"]).documents]
+    return " ".join(" ".join(parts).split())
+
+
+def untranslated(texts, document_words: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    """The runs of Latin text in `texts` that are neither an id nor words of a document."""
+    out = []
+    for text in texts:
+        for allowed_text in allowed:
+            text = text.replace(allowed_text, " ")
+        for run in LATIN_RUN.findall(text):
+            run = run.strip(" ,;:()&.")
+            if len(run) < 2 or run in IDS or GENERATION.fullmatch(run):
+                continue
+            if " ".join(run.split()) not in document_words:
+                out.append(run)
+    return out
+
+
+def _idle(driver, wait) -> None:
+    """Wait until the page has finished its run (Streamlit's running indicator gone)."""
+    from selenium.webdriver.common.by import By
+
+    time.sleep(0.5)
+    wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"))
+    time.sleep(0.5)
+
+
+def _click(driver, element, wait=None) -> None:
+    """Scroll `element` into view and click it, once it takes clicks (an
+    expander that is still opening does not)."""
+    from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def clicked(d) -> bool:
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        try:
+            element.click()
+        except (ElementNotInteractableException, ElementClickInterceptedException):
+            return False
+        return True
+
+    (wait or WebDriverWait(driver, 10)).until(clicked)
+
+
+def _toggle(driver, wait, expander):
+    """Click the (displayed) switch inside `expander`: "Show the whole document"."""
+    from selenium.webdriver.common.by import By
+
+    switch = wait.until(lambda d: next((t for t in expander.find_elements(
+        By.CSS_SELECTOR, "[data-testid='stCheckbox'] label") if t.is_displayed()), False))
+    _click(driver, switch, wait)
+
+
+def _choose(driver, wait, typed: str, option: str, seen: list[str] | None = None) -> None:
+    """In the sidebar's removal panel, choose the document whose option holds
+    `option` (typing `typed` to find it); `seen` gets the panel's text first."""
+    from selenium.webdriver.common.by import By
+
+    sidebar = driver.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']")
+    _click(driver, sidebar.find_element(By.CSS_SELECTOR, "[data-testid='stExpander'] summary"), wait)
+    select = wait.until(lambda d: next((i for i in sidebar.find_elements(
+        By.CSS_SELECTOR, "[data-testid='stSelectbox'] input") if i.is_displayed()), False))
+    _idle(driver, wait)
+    if seen is not None:
+        seen += _visible(driver)  # the empty choice's placeholder
+    _click(driver, select, wait)
+    select.send_keys(typed)
+    choice = wait.until(lambda d: next((o for o in d.find_elements(By.CSS_SELECTOR, "[role='option']")
+                                        if option in o.text), False))
+    _click(driver, choice, wait)
+    _idle(driver, wait)
+
+
+def _visible(driver) -> list[str]:
+    return driver.execute_script(VISIBLE_TEXT)
+
+
+def _shot(driver, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    assert driver.save_screenshot(str(path)) and path.stat().st_size > 10_000
+    return path
+
+
+def _answered(driver, wait, messages: int = 2, words: tuple[str, ...] = ("Download this answer", "下载此回答")):
+    """The last assistant message once there are `messages` and it is drawn
+    whole (its download button is its last part)."""
+    from selenium.webdriver.common.by import By
+
+    def done(d):
+        shown = d.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")
+        return shown[-1] if len(shown) >= messages and any(w in shown[-1].text for w in words) else False
+
+    message = wait.until(done)
+    _idle(driver, wait)
+    return message
+
+
+def test_a_chinese_page_shows_no_english_words_of_its_own(served, browser, document_words):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, audit = served
+    browser.get(f"{url}/?lang=zh")
+    wait = WebDriverWait(browser, WAIT_S)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']"))
+    _idle(browser, wait)
+    seen = _visible(browser)
+    # The job's example: a cited answer; its first citation, then the whole document.
+    browser.find_element(By.CSS_SELECTOR, ".st-key-example-auto button").click()
+    message = _answered(browser, wait)
+    expander = message.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander']")[0]
+    _click(browser, expander.find_element(By.TAG_NAME, "summary"))
+    _toggle(browser, wait, expander)
+    wait.until(lambda d: "下载原文件" in expander.text)
+    _idle(browser, wait)
+    seen += _visible(browser)
+    _shot(browser, "browser-zh-answer-and-document.png")
+    # A question the documents do not answer: the refusal and its reason.
+    box = browser.find_element(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")
+    box.send_keys("除尘器泄爆板的螺栓拧紧力矩应为多少牛·米？")
+    box.send_keys(Keys.ENTER)
+    refusal = _answered(browser, wait, messages=4)
+    assert "已索引的文件没有回答这个问题" in refusal.text
+    seen += _visible(browser)
+    # The sidebar's removal panel up to its question, then cancelled.
+    _choose(browser, wait, "粉尘防爆", "粉尘防爆", seen)
+    _click(browser, wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".st-key-remove button")), wait)
+    wait.until(lambda d: "确定从索引中删除" in d.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text)
+    seen += _visible(browser)
+    browser.find_element(By.CSS_SELECTOR, ".st-key-remove-no button").click()
+    _idle(browser, wait)
+    # The similar-findings job with its filters open.
+    browser.find_elements(By.CSS_SELECTOR, "[data-testid='stButtonGroup'] button")[3].click()
+    _idle(browser, wait)
+    filters = browser.find_elements(By.CSS_SELECTOR, "[data-testid='stMain'] [data-testid='stExpander'] summary")
+    next(f for f in filters if "类似隐患筛选" in f.text).click()
+    _idle(browser, wait)
+    seen += _visible(browser)
+    # The documents and the audit trail.
+    for tab in browser.find_elements(By.CSS_SELECTOR, "[data-testid='stTab']")[1:]:
+        tab.click()
+        _idle(browser, wait)
+        seen += _visible(browser)
+    _shot(browser, "browser-zh-audit-trail.png")
+    offending = untranslated(seen, document_words, allowed=(str(audit),))
+    assert not offending, sorted(set(offending))
+    # The checks above can fail: the same walk's English words are caught.
+    assert untranslated(["下载此回答 Download", "原文 Show the whole document"], document_words) == [
+        "Download", "Show the whole document"]
+
+
+def test_the_language_survives_a_refresh(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server)
+    wait = WebDriverWait(browser, WAIT_S)
+    wait.until(lambda d: "Questions and answers" in d.find_element(By.TAG_NAME, "body").text)
+    options = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebar'] [data-testid='stRadioOption']"))
+    next(o for o in options if o.text == "中文").click()
+    wait.until(lambda d: "问答" in d.find_element(By.TAG_NAME, "body").text and "lang=zh" in d.current_url)
+    browser.refresh()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']"))
+    _idle(browser, wait)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "问答" in body and "已索引的文件" in body and "Questions and answers" not in body
+    assert browser.find_element(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']").get_attribute(
+        "placeholder").startswith("询问")
+    _shot(browser, "browser-zh-after-refresh.png")
+
+
+def test_adjacent_markers_and_record_labels_render(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server}/?lang=en")
+    wait = WebDriverWait(browser, WAIT_S)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stButtonGroup'] button"))
+    browser.find_elements(By.CSS_SELECTOR, "[data-testid='stButtonGroup'] button")[3].click()
+    _idle(browser, wait)
+    browser.find_element(By.CSS_SELECTOR, ".st-key-example-similar button").click()
+    message = _answered(browser, wait)
+    answer = message.find_element(By.CSS_SELECTOR, "[data-testid='stMarkdownContainer']")
+    assert "****" not in answer.text and "**" not in answer.text
+    bold = [b.text for b in answer.find_elements(By.TAG_NAME, "strong")]
+    assert any(re.fullmatch(r"(\[\d+\]){2,}", b) for b in bold), bold  # [1][2] as one bold run
+    # Record labels are paragraphs of their own, never inside the bullet before them.
+    labels = [b for b in answer.find_elements(By.CSS_SELECTOR, "p > strong") if " · " in b.text]
+    assert len(labels) >= 2
+    assert not [li.text for li in answer.find_elements(By.TAG_NAME, "li") if " · " in li.text]
+    _shot(browser, "browser-similar-markers-and-labels.png")
+
+
+def test_the_whole_document_starts_at_the_article_and_keeps_its_items(server, browser):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = _ask(browser, f"{server}/?lang=en",
+                "What methods may be used to clean dust off floors and hoods in a polishing room at shift end?")
+    _answered(browser, wait)
+    expander = _open_citation(browser, wait, "Article 23")
+    _toggle(browser, wait, expander)
+    wait.until(lambda d: "Download the source file" in expander.text)
+    _idle(browser, WebDriverWait(browser, WAIT_S))
+    lines = expander.find_element("css selector", "[data-testid='stVerticalBlockBorderWrapper'], "
+                                                  "[data-testid='stVerticalBlock']").text.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("Article 23 Enterprises conducting"))
+    items = [next(i for i, line in enumerate(lines) if line.startswith(f"({n}) ")) for n in range(1, 9)]
+    assert start < items[0] and items == sorted(items) and len(set(items)) == 8  # the article whole, each item a line
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", expander)
+    _shot(browser, "browser-whole-article.png")
+
+
+def test_a_pdf_is_shown_in_paragraphs(server, browser):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = _ask(browser, f"{server}/?lang=en", "How often must ladle trunnions be tested?")
+    _answered(browser, wait)
+    expander = _open_citation(browser, wait, "Ladle")
+    _toggle(browser, wait, expander)
+    wait.until(lambda d: "Open page" in expander.text)
+    _idle(browser, WebDriverWait(browser, WAIT_S))
+    text = expander.text
+    # A sentence the PDF wraps over two lines is one line here.
+    wrapped = [line for line in text.split("\n") if len(line) > 120]
+    assert wrapped, "no paragraph longer than a PDF line"
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", expander)
+    _shot(browser, "browser-pdf-paragraphs.png")
+
+
+UPLOAD_NAME = "叉车充电间规定.txt"
+
+
+def test_an_upload_by_its_name_counts_at_once_and_removal_asks_first(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server}/?lang=zh")
+    wait = WebDriverWait(browser, WAIT_S)
+    sidebar = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']"))
+    wait.until(lambda d: re.search(r"(\d+)份文件", sidebar.text))
+
+    def count() -> int:
+        return int(re.search(r"(\d+)份文件，", sidebar.text).group(1))
+
+    before = count()
+    upload = tmp_path / UPLOAD_NAME
+    upload.write_text("叉车蓄电池应当在通风良好的专用充电间内充电，充电间内严禁烟火。", encoding="utf-8")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stFileUploaderDropzoneInput']"))[0].send_keys(
+        str(upload))
+    button = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".st-key-ingest button"))[0]
+    button.click()
+    wait.until(lambda d: f"已添加：{UPLOAD_NAME}" in sidebar.text)
+    _idle(browser, wait)
+    assert count() == before + 1  # at once, without another click
+    assert "正在导入" not in sidebar.text  # no progress bar left behind
+    _shot(browser, "browser-upload-added.png")
+    # Removal names the document by its uploaded name and asks first.
+    _choose(browser, wait, "叉车充电间规定", UPLOAD_NAME)
+    _click(browser, wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".st-key-remove button")), wait)
+    wait.until(lambda d: "确定从索引中删除" in sidebar.text)
+    assert f"叉车充电间规定 ({UPLOAD_NAME})" in sidebar.text and count() == before + 1
+    _shot(browser, "browser-remove-confirm.png")
+    _click(browser, sidebar.find_element(By.CSS_SELECTOR, ".st-key-remove-yes button"), wait)
+    wait.until(lambda d: f"已删除：{UPLOAD_NAME}" in sidebar.text)
+    _idle(browser, wait)
+    assert count() == before and f"已添加：{UPLOAD_NAME}" not in sidebar.text  # the upload's message is gone

@@ -39,6 +39,12 @@ def test_ask_answers_with_citations_reads_a_follow_up_and_keeps_the_audit_trail(
     markdown = safecite.export([first, follow])
     assert first.answer.question in markdown and "Article 2" in markdown
     assert "Article 2" in safecite.export_answer(first)
+    # Each turn keeps when it was asked and with which filters; a refreshed page gets them back.
+    assert first.asked_at and safecite.history("s1")[0].asked_at == first.asked_at
+    zh = safecite.export_answer(first, "zh")
+    assert zh.startswith("## 问题: ") and "提问时间: " in zh and "筛选条件: 无" in zh
+    data = safecite.audit_csv({"question": "问题"})
+    assert data.startswith(b"\xef\xbb\xbf") and "问题" in data.decode("utf-8-sig").splitlines()[0]
 
 
 def test_jobs_and_filters_narrow_what_is_asked(safecite):

@@ -81,7 +81,7 @@ def test_a_question_gets_a_cited_answer_and_the_citation_opens_its_passage(page,
     at.run()
     shown = [m.value for m in at.main.expander[0].markdown]
     assert any(v.startswith(":orange-background[**Article 21") and "Article 22" in v for v in shown), shown[-1][:200]
-    assert at.main.expander[0].toggle(key="before-0-c1").label.startswith("Text before the passage")
+    assert at.main.expander[0].toggle(key="before-0-c1").label.startswith("Earlier text of the document")
     # The question is in the audit trail with the index generation it was answered from.
     db = sqlite3.connect(tmp_path / "audit.sqlite")
     rows = db.execute("SELECT question, grounded, generation, citations FROM entries").fetchall()
@@ -129,7 +129,7 @@ def test_similar_findings_are_a_table_and_filters_apply(page):
     at.segmented_control(key="mode").set_value("similar").run()
     at.button(key="example-similar").click().run()
     assert not at.exception, at.exception
-    table = at.main.dataframe[0].value
+    table = at.main.chat_message[-1].dataframe[0].value
     assert list(table.columns) == ["#", "Enterprise", "City", "Date", "Hazard", "Status", "Deadline", "Cited clause",
                                    "Finding"]
     assert "The water level switch of the wet collector is disconnected" in table["Finding"].iloc[0]
@@ -137,7 +137,7 @@ def test_similar_findings_are_a_table_and_filters_apply(page):
     # Only Eastbridge, asked again.
     at.multiselect(key="filter-city").set_value(["Eastbridge"]).run()
     at.button(key="example-similar").click().run()
-    table = at.main.dataframe[-1].value
+    table = at.main.chat_message[-1].dataframe[0].value
     assert set(table["City"]) == {"Eastbridge"}
     assert len(table) >= 2
 
@@ -201,11 +201,30 @@ Article 2 Smoking and open flames are prohibited within five metres of a chargin
 """
 
 
+def documents_count(at: AppTest) -> int:
+    """The document count the sidebar states ("38 documents, …" / "38份文件，…")."""
+    caption = next(plain(c.value) for c in at.sidebar.caption if re.match(r"\d+ ?(documents|份文件)", plain(c.value)))
+    return int(re.match(r"\d+", caption).group(0))
+
+
+def remove_select(at: AppTest, name: str):
+    box = next(s for s in at.sidebar.selectbox if s.key and s.key.startswith("remove-doc"))
+    return box.select_index(next(i for i, o in enumerate(box.options) if name in o)).run()
+
+
+def remove(at: AppTest, name: str) -> AppTest:
+    """Remove the document `name` from the documents panel, confirming when asked."""
+    remove_select(at, name)
+    at.sidebar.button(key="remove").click().run()
+    return at.sidebar.button(key="remove-yes").click().run()
+
+
 def test_upload_ingests_with_a_summary_and_the_document_answers(page, real_corpus_index, tmp_path):
     folder, _ = real_corpus_index
     index_dir = tmp_path / "index"
     shutil.copytree(folder, index_dir)
     at = page(index_dir)
+    before = documents_count(at)
     at.sidebar.file_uploader[0].set_value([("forklift-rules.md", FORKLIFT.encode(), "text/markdown"),
                                            ("empty.txt", b"", "text/plain")])
     at.run()
@@ -217,16 +236,19 @@ def test_upload_ingests_with_a_summary_and_the_document_answers(page, real_corpu
     assert "Skipped empty.txt: empty file" in warnings
     stored = sorted(p.name for p in (tmp_path / "uploads").iterdir() if not p.name.startswith("."))
     assert len(stored) == 1 and re.fullmatch(r"[0-9a-f]{64}\.md", stored[0])  # by content hash, not by name
+    # The counts are those of the new index at once, and the uploader is empty again.
+    assert documents_count(at) == before + 1
+    assert not at.sidebar.file_uploader[0].value and not at.sidebar.get("progress")
     ask(at, "How many air changes per hour must a forklift battery charging room have?")
     assert "four air changes per hour" in answer_text(at)
     assert citation_labels(at)[0].startswith("[1] Forklift Battery Charging Rules — Article 1")
+    assert "forklift-rules.md" in [plain(c.value) for c in at.main.chat_message[-1].expander[0].caption]
+    assert not at.sidebar.success  # the upload's messages are gone once a question is asked
     # The documents panel lists it, and removing it takes it out of the index.
-    at.sidebar.selectbox(key="remove_doc").select_index(
-        [o for o in at.sidebar.selectbox(key="remove_doc").options].index(
-            next(o for o in at.sidebar.selectbox(key="remove_doc").options if "forklift-rules.md" in o))).run()
-    at.sidebar.button(key="remove").click().run()
+    remove(at, "forklift-rules.md")
     assert not at.exception, at.exception
     assert "Removed: forklift-rules.md" in [plain(s.value) for s in at.sidebar.success]
+    assert documents_count(at) == before
     assert not [p for p in (tmp_path / "uploads").iterdir() if not p.name.startswith(".")]
     ask(at, "How many air changes per hour must a forklift battery charging room have?")
     assert not any("Forklift" in label for label in citation_labels(at))
@@ -274,3 +296,110 @@ def test_a_refreshed_page_gets_its_sessions_answers_back(page):
     other = AppTest.from_file(APP, default_timeout=TIMEOUT)
     other.run()
     assert not other.main.chat_message  # a new session starts empty
+
+
+def test_removing_a_document_asks_first_and_can_be_cancelled(page, real_corpus_index, tmp_path):
+    folder, _ = real_corpus_index
+    index_dir = tmp_path / "index"
+    shutil.copytree(folder, index_dir)
+    at = page(index_dir)
+    at.sidebar.radio(key="ui_lang").set_value("zh").run()
+    before = documents_count(at)
+    # An upload with no title of its own is listed under the name it was uploaded under.
+    at.sidebar.file_uploader[0].set_value([("叉车充电间规定.txt", "叉车蓄电池应当在通风良好的充电间内充电。".encode(), "text/plain")])
+    at.run()
+    at.sidebar.button(key="ingest").click().run()
+    assert not at.exception, at.exception
+    assert "已添加：叉车充电间规定.txt" in [plain(s.value) for s in at.sidebar.success]
+    assert documents_count(at) == before + 1
+    box = next(s for s in at.sidebar.selectbox if s.key.startswith("remove-doc"))
+    assert "叉车充电间规定 (叉车充电间规定.txt)" in box.options
+    remove_select(at, "叉车充电间规定.txt")
+    at.sidebar.button(key="remove").click().run()
+    # Asked first: nothing removed yet, the question names the document.
+    assert any("叉车充电间规定" in plain(w.value) and "上传的文件将被删除" in plain(w.value) for w in at.sidebar.warning)
+    assert documents_count(at) == before + 1
+    at.sidebar.button(key="remove-no").click().run()
+    assert "没有删除任何文件。" in [plain(i.value) for i in at.sidebar.info]
+    assert documents_count(at) == before + 1 and not at.sidebar.warning
+    remove(at, "叉车充电间规定.txt")
+    assert "已删除：叉车充电间规定.txt" in [plain(s.value) for s in at.sidebar.success]
+    assert documents_count(at) == before
+    assert not [p for p in (tmp_path / "uploads").iterdir() if not p.name.startswith(".")]
+
+
+def chinese_page_words(at: AppTest) -> list[str]:
+    """The page's own words in the sidebar and around the answers: labels,
+    captions, headers, table columns (what is not a document's or a user's text)."""
+    words = [at.sidebar.radio(key="ui_lang").label, *(h.value for h in at.sidebar.header)]
+    words += [c.value for c in at.sidebar.caption] + [m.value for m in at.sidebar.markdown]
+    words += [e.label for e in at.sidebar.expander] + [b.label for b in at.sidebar.button]
+    words += [b.proto.label for b in at.get("download_button")]
+    words += [t.label for t in at.tabs] + [c.value for t in at.tabs[1:] for c in t.caption]
+    for tab in at.tabs[1:]:
+        words += [str(v) for frame in tab.dataframe for column in ("类型", "语言", "是否作答", "任务", "作答方式")
+                  if column in frame.value.columns for v in frame.value[column]]
+    words += [at.segmented_control(key="mode").label, *at.segmented_control(key="mode").options]
+    return [plain(str(w)) for w in words]
+
+
+ENGLISH_UI = re.compile(r"\b(?:Documents|documents|chunks|regulation|standard|guidance|plan|record|note|English|"
+                        r"Chinese|Title|Type|Language|File|Remove|Upload|Download|Audit|Question|Answered|Citations|"
+                        r"row|Time|Job|yes|no|extractive)\b")
+
+
+def test_a_chinese_page_has_no_english_words_of_its_own(page, tmp_path):
+    at = page()
+    at.sidebar.radio(key="ui_lang").set_value("zh").run()
+    assert at.query_params["lang"] in (["zh"], "zh")
+    ask(at, "除尘器泄爆板的螺栓拧紧力矩应为多少牛·米？")  # refused: the documents state no torque
+    errors = [plain(e.value) for e in at.main.error]
+    assert errors and errors[0].startswith("已索引的文件没有回答这个问题")
+    reason = plain(at.main.chat_message[-1].caption[0].value)
+    assert re.search("[\u4e00-\u9fff]", reason) and not re.search("[A-Za-z]{3,}", reason), reason
+    ask(at, "一氧化碳检测报警装置的一级报警值设定为多少？")
+    words = [w.replace(str(tmp_path), "") for w in chinese_page_words(at)]  # the audit log's path
+    assert any("法规（中文）" in w for w in words), words  # document types and languages, in Chinese
+    offending = [w for w in words if ENGLISH_UI.search(w)]
+    assert not offending, offending
+    # The tables are headed in Chinese: documents, then the audit trail.
+    assert [t.label for t in at.tabs] == ["问答", "已索引的文件", "审计记录"]
+    documents, audit = at.tabs[1].dataframe[0].value, at.tabs[2].dataframe[0].value
+    assert list(documents.columns) == ["标题", "类型", "语言", "段落数", "文件", "导入时间"]
+    assert set(documents["类型"]) == {"法规", "标准", "指南", "方案", "检查记录"} and set(documents["语言"]) == {"中文", "英文"}
+    assert list(audit.columns) == ["时间", "问题", "是否作答", "任务", "引用", "作答方式", "索引版本"]
+    assert list(audit["是否作答"]) == ["是", "否"] and list(audit["任务"]) == ["问答", "问答"]  # newest first
+    labels = [plain(e.label) for e in at.main.chat_message[-1].expander]
+    assert labels and all(re.search(r" · _(法规|标准|指南|方案|检查记录)_$", label) for label in labels), labels
+
+
+def test_the_language_survives_a_refresh(page):
+    at = page()
+    at.sidebar.radio(key="ui_lang").set_value("zh").run()
+    ask(at, CO_QUESTION)  # a question in English does not switch a chosen language
+    assert at.sidebar.radio(key="ui_lang").value == "zh"
+    again = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    again.query_params["session"] = at.session_state["sid"]
+    again.query_params["lang"] = "zh"
+    again.run()
+    assert not again.exception, again.exception
+    assert again.sidebar.radio(key="ui_lang").value == "zh"
+    assert again.segmented_control(key="mode").options[0] == "提问"
+    assert plain(again.main.chat_message[0].markdown[0].value) == CO_QUESTION  # and its answers are back
+    english = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    english.query_params["lang"] = "en"
+    english.run()
+    assert english.sidebar.radio(key="ui_lang").value == "en"
+
+
+def test_adjacent_markers_and_record_labels_render_as_markup(page):
+    at = page()
+    at.segmented_control(key="mode").set_value("similar").run()
+    at.button(key="example-similar").click().run()
+    assert not at.exception, at.exception
+    shown = at.main.chat_message[-1].markdown[0].value
+    assert "****" not in shown and re.search(r"\*\*(\\\[\d+\\\]){2,}\*\*", shown), shown[:400]
+    # Every record label is a paragraph of its own, after a blank line.
+    lines = shown.split("\n")
+    labels = [i for i, line in enumerate(lines) if line.startswith("**") and not line.startswith("**\\[")]
+    assert len(labels) >= 2 and all(lines[i - 1] == "" for i in labels[1:])

@@ -10,7 +10,7 @@ import json
 import re
 
 import pytest
-from support import FakeEmbedder, make_pdf, make_small_corpus, write_text
+from support import FINDINGS_CSV, FakeEmbedder, make_pdf, make_small_corpus, write_text
 
 from answer.export import answer_markdown as export_answer, session_markdown
 from answer.models import REFUSAL, Answer, Citation
@@ -18,7 +18,7 @@ from audit import AuditLog, answer_from_dict
 from core.errors import LoadError
 from core.settings import reload as reload_settings
 from index.build import ingest
-from index.library import field_values, source_view
+from index.library import field_values, join_wrapped_lines, source_view
 from index.manage import add_uploads, remove_document
 from index.search import Index
 from ingest.uploads import UploadFolder
@@ -45,20 +45,74 @@ def test_highlight_marks_exactly_the_span():
     assert highlight(text, 5, 5) == escape(text)
 
 
+def rendered(markdown: str) -> str:
+    """The HTML a CommonMark renderer makes of `markdown` (Streamlit's is one too)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").render(markdown)
+
+
 def test_answer_markdown_keeps_bullets_and_markers_only():
     answer = "- Vents <script>x</script> shall face outdoors. [1][2]\n- Beams *cleaned* weekly. [3]"
     shown = answer_markdown(answer)
     lines = shown.split("\n")
-    assert lines[0].startswith("- Vents \\<script\\>") and lines[0].endswith("**\\[1\\]****\\[2\\]**")
+    assert lines[0].startswith("- Vents \\<script\\>") and lines[0].endswith(" **\\[1\\]\\[2\\]**")
     assert "\\*cleaned\\*" in lines[1]
     assert plain(shown) == answer
+    # Adjacent markers are one bold run, not "[1]****[2]".
+    html = rendered(shown)
+    assert "<strong>[1][2]</strong>" in html and "<strong>[3]</strong>" in html
+    assert "**" not in html and "<script>" not in html and "&lt;script&gt;" in html
+    # The same in a paragraph of statements (a lookup answer), and in Chinese.
+    html = rendered(answer_markdown("检测报警装置每半年校准一次。[1][2][3] 报警值为24 ppm。[4]"))
+    assert "<strong>[1][2][3]</strong>" in html and "<strong>[4]</strong>" in html and "*" not in html
 
 
-def test_record_labels_are_bold_and_escaped():
-    answer = "#### Riverton <b>Co.</b> · 2024-07-15 · Overdue\n- The vent faces the walkway. [1]"
-    lines = answer_markdown(answer).split("\n")
+def test_record_labels_are_paragraphs_of_their_own():
+    answer = ("#### Riverton <b>Co.</b> · 2024-07-15 · Overdue\n- The vent faces the walkway. [1]\n"
+              "- Cited: Article 14. [1][2]\n#### Eastbridge Casting · 2024-08-02\n- The hopper is open. [3]")
+    shown = answer_markdown(answer)
+    lines = shown.split("\n")
     assert lines[0] == "**Riverton \\<b\\>Co\\.\\<\\/b\\> · 2024\\-07\\-15 · Overdue**"
     assert lines[1].startswith("- The vent")
+    html = rendered(shown)
+    # The second label is not glued into the bullet before it.
+    assert "<p><strong>Eastbridge Casting · 2024-08-02</strong></p>" in html
+    items = re.findall(r"<li>(.*?)</li>", html, re.S)
+    assert len(items) == 3 and not any("Eastbridge" in item for item in items)
+    assert plain(shown).replace("\n\n", "\n") == answer.replace("#### ", "")
+    # A heading over the records is a paragraph of its own too.
+    html = rendered(answer_markdown("### 2 findings, 1 overdue\n" + answer))
+    assert html.startswith("<p><strong>2 findings, 1 overdue</strong></p>")
+
+
+def test_a_quote_in_the_other_language_is_labelled():
+    answer = ("- 除尘器应当可靠接地。 [1]\n- Collectors shall be earthed; resistance shall not exceed 100 ohms. [2]\n"
+              "- 24 [3]")
+    zh = answer_markdown(answer, {"en": "原文（英文）"})
+    lines = zh.split("\n")
+    assert lines[1].startswith("- :gray-badge[原文（英文）] Collectors shall be earthed")
+    assert "原文" not in lines[0] and "原文" not in lines[2]  # a Chinese quote, a bare number
+    en = answer_markdown(answer, {"zh": "Original (Chinese)"})
+    assert plain(en.split("\n")[0]).startswith("- Original (Chinese) 除尘器") and "badge" not in en.split("\n")[1]
+    assert answer_markdown(answer) == answer_markdown(answer, {})  # no labels asked, none added
+
+
+def test_a_highlight_over_several_items_keeps_them_on_their_lines():
+    text = ("Article 23 Polishing shops shall meet the following:\n(6) dust shall be cleaned every shift;\n"
+            "(7) workers shall not exceed the stations;\n(8) dust shall be removed daily.\nArticle 24 Interlocks.")
+    start, end = text.index("(6)"), text.index("daily.") + len("daily.")
+    marked = highlight(text, start, end)
+    assert plain(marked) == text
+    html = rendered(marked)
+    # Each item is its own line (a hard break between them), each highlighted.
+    assert html.count("<br />") == 4
+    assert [line for line in marked.split("  \n")][1:4] == [
+        ":orange-background[**\\(6\\) dust shall be cleaned every shift\\;**]",
+        ":orange-background[**\\(7\\) workers shall not exceed the stations\\;**]",
+        ":orange-background[**\\(8\\) dust shall be removed daily\\.**]"]
+    # A highlight that starts at a line's start does not run into the line before.
+    assert marked.split("  \n")[0] == "Article 23 Polishing shops shall meet the following\\:"
 
 
 def test_the_clause_column_names_the_clause_citation():
@@ -109,8 +163,17 @@ def test_audit_log_appends_and_gives_a_session_back(tmp_path):
     assert json.loads(entries[1]["filters"]) == {"city": ["Riverton"]}
     [(answer, generation)] = AuditLog(tmp_path / "a" / "audit.sqlite").answers("s1")
     assert answer == _answer() and generation == "gen-000003"
-    rows = list(csv.DictReader(io.StringIO(log.to_csv())))
+    data = log.to_csv()
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM: Excel opens Chinese as Chinese
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert [r["generation"] for r in rows] == ["gen-000003", "gen-000004"]
+    log.append(_answer(question="除尘器多久检查一次？", lang="zh"), "gen-000005", session="s1", at="2025-03-04T05:06:07+00:00")
+    named = log.to_csv(headers={"question": "问题", "at": "时间"}).decode("utf-8-sig")
+    header, *lines = list(csv.reader(io.StringIO(named)))
+    assert header[:4] == ["id", "时间", "session", "问题"] and lines[-1][1:4] == ["2025-03-04T05:06:07+00:00", "s1",
+                                                                                  "除尘器多久检查一次？"]
+    turns = log.turns("s1")
+    assert [(t.at[:4], t.filters) for t in turns] == [(turns[0].at[:4], {"city": ["Riverton"]}), ("2025", {})]
     assert answer_from_dict(_answer().to_dict()) == _answer()
 
 
@@ -231,3 +294,141 @@ def test_a_cited_pdf_is_served_under_its_hash_at_its_page(tmp_path, monkeypatch)
     assert static.pdf_page_url(pdf, digest, None) == f"app/static/{digest}.pdf"
     with pytest.raises(ValueError):
         static.pdf_page_url(pdf, "../../etc/passwd", 1)
+
+
+LONG_ARTICLE = """---
+title: Polishing Rules
+doc_type: regulation
+language: en
+---
+
+# Polishing Rules
+
+Article 1 These rules apply to aluminium and magnesium polishing shops.
+
+Article 2 Polishing shops shall meet the following requirements:
+(1) each polishing station shall have a local exhaust hood that captures dust where it is generated and the capture velocity shall be verified every quarter;
+(2) no more than ten polishing stations shall be connected to one dry dust collector, and stations in different rooms shall not share one collector;
+(3) the dust collector shall be started before the polishing machines and stopped no earlier than ten minutes after the last machine stops;
+(4) workers shall wear anti-static clothing, and no iron tools that strike sparks shall be kept at the stations;
+(5) polishing of light metals shall not be combined in one booth with grinding of steel, to prevent thermite sparks;
+(6) dust on floors, machines and hoods shall be cleaned at the end of every shift by wet methods or explosion-proof vacuum cleaners;
+(7) the number of workers in a polishing room shall not exceed the number of stations in operation;
+(8) collected dust shall be removed from the workshop daily and kept in closed metal containers.
+
+Article 3 Records of cleaning shall be kept for one year.
+"""
+
+
+def test_the_whole_document_starts_at_the_article_of_a_later_part(tmp_path):
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    write_text(corpus / "regulations" / "polishing.md", LONG_ARTICLE)
+    ingest([corpus], index_dir, embedder=FakeEmbedder(), max_tokens=80)
+    index = Index.open(index_dir, FakeEmbedder())
+    parts = [c for c in index.catalog.chunks(list(range(index.catalog.count()))) if c.locator == "Article 2"]
+    assert len(parts) >= 2, "the article is split into several chunks"
+    later = max(parts, key=lambda c: c.start)
+    assert not later.text.startswith("Article 2")
+    view = source_view(index, later.chunk_id)
+    assert view.text[view.start:view.end] == later.text  # the passage is still exactly where it was
+    assert view.article < view.start and view.text[view.article:].startswith("Article 2 Polishing shops")
+    assert source_view(index, min(parts, key=lambda c: c.start).chunk_id).article == view.article
+    # Rebuilt from the chunks (the file has gone), the article start holds too.
+    (corpus / "regulations" / "polishing.md").unlink()
+    rebuilt = source_view(index, later.chunk_id)
+    assert not rebuilt.from_file and rebuilt.text[rebuilt.article:].startswith("Article 2 Polishing shops")
+    assert rebuilt.text[rebuilt.start:rebuilt.end] == later.text
+    index.close()
+
+
+WRAPPED_PAGE = (
+    "Ladle Rules\n"
+    "Chapter I General Provisions\n"
+    "Article 1 Ladles used for molten iron, steel and slag shall be inspected before each use, and\n"
+    "their trunnions shall be tested once a year by a qualified body; the results shall be kept\n"
+    "for five years.\n"
+    "Article 2 A ladle shall be withdrawn when:\n"
+    "(1) its lining is thinner than the minimum set in the procedure;\n"
+    "(2) a trunnion shows a crack, or its bearing surface is worn by more than ten per cent of its diameter, or\n"
+    "Ladle Rules - page 1\n")
+WRAPPED_ZH = "第三条钢包应当在每次使用前进行检查，耳轴每年由具备资质的机构检测一\n次，检测记录保存五年。\n第四条钢包有下列情形之一的，应当停用：\n（一）内衬厚度低于规定值；"
+
+
+def test_pdf_line_wraps_are_joined_for_display_with_exact_offsets():
+    joined, moved = join_wrapped_lines(WRAPPED_PAGE)
+    assert ("Article 1 Ladles used for molten iron, steel and slag shall be inspected before each use, and their "
+            "trunnions shall be tested once a year by a qualified body; the results shall be kept for five years.\n"
+            ) in joined
+    # Headings, articles and items keep their own lines.
+    assert joined.startswith("Ladle Rules\nChapter I General Provisions\nArticle 1 ")
+    assert "when:\n(1) its lining" in joined and "procedure;\n(2) a trunnion" in joined
+    assert joined.endswith("diameter, or\nLadle Rules - page 1\n")  # a running footer is not joined
+    quote = "tested once a year by a qualified body; the results shall be kept\nfor five years."
+    at = WRAPPED_PAGE.index(quote)
+    assert joined[moved(at):moved(at + len(quote))] == quote.replace("\n", " ")
+    zh, moved_zh = join_wrapped_lines(WRAPPED_ZH)
+    assert "检测一次，检测记录保存五年。\n第四条" in zh  # Chinese lines join with nothing between
+    assert "应当停用：\n（一）" in zh
+    q = "检测一\n次，检测记录"
+    at = WRAPPED_ZH.index(q)
+    assert zh[moved_zh(at):moved_zh(at + len(q))] == q.replace("\n", "")
+    assert moved_zh(len(WRAPPED_ZH)) == len(zh)
+
+
+def test_a_pdf_passage_is_shown_from_its_article_as_paragraphs(tmp_path):
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    make_pdf(corpus / "regulations" / "ladles.pdf", [WRAPPED_PAGE.rstrip("\n")], title="Ladle Rules")
+    ingest([corpus], index_dir, embedder=FakeEmbedder())
+    index = Index.open(index_dir, FakeEmbedder())
+    hit = index.search("trunnions tested once a year", 1)[0]
+    view = source_view(index, hit.chunk.chunk_id)
+    shown = view.for_display()
+    assert "\n" in view.text[view.start:view.end] and "\n" not in shown.text[shown.start:shown.end].strip()
+    assert shown.text[shown.start:shown.end] == join_wrapped_lines(view.text[view.start:view.end])[0]
+    start, end = shown.page_span()
+    assert shown.text[start:end].startswith("Ladle Rules") and shown.text[shown.article:].startswith("Article 1 ")
+    index.close()
+
+
+def test_export_is_in_the_pages_language_with_time_filters_and_the_clause_item():
+    item = Citation(n=2, chunk_id="c2", source="regulations/dust.md", title="Dust Rules", doc_type="regulation",
+                    locator="Article 23", page=None, quote="dust shall be cleaned every shift;",
+                    text="Article 23 Shops shall meet the following:\n(6) dust shall be cleaned every shift;\n(7) next.")
+    upload = Citation(n=3, chunk_id="c3", source="3f" * 32 + ".md", title="Forklift Rules", doc_type="plan",
+                      locator="Article 1", page=None, quote="Charge outdoors.", text="Article 1 Charge outdoors.")
+    answer = _answer(citations=_answer().citations + (item, upload), lang="en",
+                     answer="Vents face outdoors. [1] Dust is cleaned every shift. [2] Charge outdoors. [3]")
+    md = export_answer(answer, "gen-000007", lang="zh", asked_at="2025-03-04T05:06:07+00:00",
+                       filters={"city": ["Eastbridge", "江川市"], "date_from": "2024-01-01"},
+                       names={upload.source: "forklift rules.md"})
+    assert md.startswith("## 问题: Where do vents face?")
+    assert "*提问时间: 2025-03-04 05:06 UTC · 筛选条件: 城市: Eastbridge, 江川市; 起始日期: 2024-01-01*" in md
+    assert "**回答**" in md and "**引用**" in md
+    assert "2. **Dust Rules**, Article 23 (6) (法规; `regulations/dust.md`)" in md  # the item quoted
+    assert "1. **Dust Rules**, Article 2, 第4页 (法规; `regulations/dust.md`)" in md
+    assert "`forklift rules.md`" in md and upload.source not in md  # an upload by its own name
+    assert "引用原文（未使用语言模型） · 索引版本 gen-000007" in md
+    assert "Question" not in md and "Citations" not in md and "regulation;" not in md
+    unfiltered = export_answer(answer, "gen-000007")
+    assert "*Filters: none*" in unfiltered and "(regulation; " in unfiltered
+    session = session_markdown([{"answer": answer, "generation": "gen-1", "asked_at": "2025-03-04T05:06:07+00:00",
+                                 "filters": {}}], "zh", exported_at="2025-03-05T08:00:00+00:00")
+    assert session.startswith("# SafeCite 会话记录\n\n*导出时间: 2025-03-05 08:00 UTC*")
+    assert "## 1. 问题: Where do vents face?" in session and "筛选条件: 无" in session
+
+
+def test_an_upload_without_a_title_is_titled_by_its_own_name(tmp_path):
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    make_small_corpus(corpus)
+    embedder = FakeEmbedder()
+    ingest([corpus], index_dir, embedder=embedder)
+    uploads = UploadFolder(index_dir / "uploads")
+    summary = add_uploads([("叉车充电规定.txt", "叉车蓄电池应当在通风良好的充电间内充电。".encode()),
+                           ("Findings 2025.csv", FINDINGS_CSV.encode())], uploads, index_dir, embedder=embedder)
+    assert sorted(summary.added) == ["Findings 2025.csv", "叉车充电规定.txt"]
+    index = Index.open(index_dir, embedder)
+    titles = {d.source: d.title for d in index.catalog.documents() if d.source in uploads.names()}
+    assert sorted(titles.values()) == ["Findings 2025", "叉车充电规定"]  # not the content hash they are stored as
+    hit = index.search("叉车蓄电池充电", 1, {"source": next(s for s, t in titles.items() if t == "叉车充电规定")})[0]
+    assert hit.chunk.title == "叉车充电规定"
+    index.close()
