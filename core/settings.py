@@ -35,6 +35,8 @@ ENV = {
     "max_chars": "SAFECITE_MAX_CHARS",
     "max_rows": "SAFECITE_MAX_ROWS",
     "parse_workers": "SAFECITE_PARSE_WORKERS",
+    "store": "SAFECITE_STORE",
+    "milvus_token": "SAFECITE_MILVUS_TOKEN",
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +63,10 @@ class Settings:
     max_chars: int | None = None
     max_rows: int | None = None
     parse_workers: int | None = None
+    # Where the dense vectors live (index/stores/factory.py): "faiss" (files in
+    # the index folder), "milvus:PATH.db" (Milvus Lite) or "milvus:http://host:19530".
+    store: str = "faiss"
+    milvus_token: str = ""  # "user:password" or an API key for a Milvus server
 
     def uploads_dir(self, index: Path | None = None) -> Path:
         return self.uploads or Path(index or self.index) / "uploads"
