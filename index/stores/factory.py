@@ -30,7 +30,7 @@ def backend(spec: str | None = None) -> Backend:
     if kind == "milvus" and uri:
         from .milvus_store import MilvusBackend
 
-        return MilvusBackend(uri, settings().milvus_token)
+        return MilvusBackend.get(uri, settings().milvus_token)
     raise ConfigError(f"SAFECITE_STORE must be one of {FORMS}, not {spec!r}")
 
 

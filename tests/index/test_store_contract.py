@@ -84,7 +84,7 @@ def _spec(request, tmp_path: Path) -> str:
     return f"milvus:{request.getfixturevalue('milvus_server')}"
 
 
-@pytest.fixture(params=["faiss"])
+@pytest.fixture(params=["faiss", "milvus-lite", "milvus-server"])
 def made(request, tmp_path):
     """(spec, generation folder, backend, committed store with every vector, its manifest entry)."""
     spec = _spec(request, tmp_path)
@@ -96,8 +96,10 @@ def made(request, tmp_path):
     store.commit()
     yield spec, generation, be, store, be.entry(store)
     store.close()
-    be.drop_generation(generation)
     be.close()
+    cleanup = backend(spec)
+    cleanup.drop_generation(generation)
+    cleanup.close()
 
 
 # -- the contract ---------------------------------------------------------
