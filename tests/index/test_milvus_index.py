@@ -131,3 +131,93 @@ def test_an_index_moves_between_backends_with_its_vectors(indexes, tmp_path):
         index.close()
     back = ingest([corpus], folder, embedder=FakeEmbedder(), store="faiss")
     assert back.embedded == 0 and (persist.current(folder) / "vectors.faiss").exists()
+
+
+KILL_HARNESS = r'''
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from support import FakeEmbedder
+
+import index.build as build
+import index.persist as persist
+from index.stores.milvus_store import MilvusStore
+
+
+def marked(name, original):
+    def wrapper(*args, **kwargs):
+        print(f"AT {name}", flush=True)
+        time.sleep(0.3)
+        return original(*args, **kwargs)
+    return wrapper
+
+
+MilvusStore.add = marked("MilvusStore.add", MilvusStore.add)
+MilvusStore._switch = marked("MilvusStore._switch", MilvusStore._switch)
+persist.write_manifest = marked("write_manifest", persist.write_manifest)
+persist.switch = marked("switch", persist.switch)
+print("START", flush=True)
+report = build.ingest([sys.argv[2]], sys.argv[3], embedder=FakeEmbedder())
+print(f"END {report.generation}", flush=True)
+'''
+# Before the vectors go in, with them in but before the store's version
+# switch, before CURRENT moves (the old index stands at each), and once the
+# ingest has finished. (The fake embedder's index has one dense list.)
+KILLS = [("AT MilvusStore.add", 1), ("AT MilvusStore._switch", 1), ("AT switch", 1), ("END gen-000002", 1)]
+
+
+def test_a_killed_ingest_leaves_the_old_or_the_new_index_on_milvus(tmp_path):
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    from support import PROJECT_ROOT, index_state
+
+    corpus, base = tmp_path / "corpus", tmp_path / "a"
+    make_small_corpus(corpus)
+    spec = f"milvus:{base / 'milvus.db'}"
+    ingest([corpus], base / "index", embedder=FakeEmbedder(), store=spec)
+    state_a = index_state(base / "index")
+    write_text(corpus / "plans/new-plan.md", "# New Plan\n\n## Tasks\n\nInspect every explosion vent before winter.\n")
+    (corpus / "regulations-zh/fenchen.md").unlink()
+    backend(spec).close()  # the embedded folder is one process's at a time
+    harness = tmp_path / "harness.py"
+    harness.write_text(KILL_HARNESS, encoding="utf-8")
+    states = []
+    for n, (marker, count) in enumerate(KILLS):
+        # Each kill in a copy of state A made at the same path, so collection names match.
+        work = tmp_path / "work"
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(base, work)
+        folder, work_spec = work / "index", f"milvus:{work / 'milvus.db'}"
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "SAFECITE_STORE": work_spec, "SAFECITE_PARSE_WORKERS": "1"}
+        proc = subprocess.Popen([sys.executable, str(harness), str(PROJECT_ROOT / "tests"), str(corpus), str(folder)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        seen = 0
+        lines = []
+        for line in proc.stdout:
+            lines.append(line.strip())
+            seen += line.strip() == marker
+            if seen == count:
+                proc.send_signal(signal.SIGKILL)
+                break
+        proc.wait(timeout=120)
+        stderr = proc.stderr.read()
+        proc.stdout.close()
+        proc.stderr.close()
+        assert seen == count, (marker, lines, stderr[-2000:])
+        state = index_state(folder)
+        if n == 0:
+            assert state == {**state_a, "counts": state["counts"]} and state["counts"] == state_a["counts"]
+        states.append("A" if state["hits"] == state_a["hits"] and state["counts"] == state_a["counts"] else "B")
+        if states[-1] == "B":
+            assert state["generation"] == "gen-000002" and state["counts"] != state_a["counts"]
+        # The next ingest cleans up and completes.
+        report = ingest([corpus], folder, embedder=FakeEmbedder(), store=work_spec)
+        assert report.changed == (2 if states[-1] == "A" else 0), (marker, count)
+        after = index_state(folder)
+        assert after["counts"] == (after["counts"][0],) * 3 + (after["counts"][3],)
+        assert backend(work_spec).client.list_collections()  # reachable, then let go for the next child
+        backend(work_spec).close()
+    assert states == ["A", "A", "A", "B"]
