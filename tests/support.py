@@ -336,3 +336,29 @@ def truncated_pdf(path: Path) -> Path:
     whole_path.unlink()
     path.write_bytes(whole[: len(whole) // 3])
     return path
+
+
+def start_milvus_server(data: Path, timeout: float = 60.0):
+    """A `milvus-lite server` over the folder `data` on a free loopback port:
+    (the process, its URI). The caller stops it (terminate, wait)."""
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data),
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"milvus-lite server stopped: {server.stderr.read().decode(errors='replace')[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"milvus-lite server did not listen on 127.0.0.1:{port} within {timeout:.0f} s")

@@ -13,13 +13,22 @@ HNSW (approximate) when asked for or when the store holds more than
 `HNSW_THRESHOLD` vectors, where exact search stops paying for itself. HNSW
 cannot remove vectors, so removals rebuild it from the stored vectors
 (`reconstruct`).
+
+The store lives in memory and is written whole to one file (`commit`, `save`):
+to a temporary name, then `os.replace`d, so a writer killed at any moment
+leaves the file as the last commit wrote it. It keeps no fields beside the
+vectors: searches are filtered by the catalog's mask.
 """
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, Mapping, Sequence
 
 import numpy as np
+
+from .base import Where
 
 HNSW_THRESHOLD = 200_000
 HNSW_M = 32  # graph degree: recall close to exact at moderate memory
@@ -37,6 +46,7 @@ class FaissStore:
         self.index = self._new("flat" if kind == "auto" else kind)
         self._halves: list | None = None
         self._helper: ThreadPoolExecutor | None = None
+        self.path: Path | None = None  # where `commit` writes (set by FaissBackend)
 
     def _new(self, kind: str):
         import faiss
@@ -63,7 +73,7 @@ class FaissStore:
 
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, ids: np.ndarray, vectors: np.ndarray, fields: Sequence[Mapping[str, Any]] | None = None) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[1] != self.dim:
             raise ValueError(f"vectors must have shape (n, {self.dim})")
@@ -94,9 +104,11 @@ class FaissStore:
             self.index = self._new("hnsw")
             self.index.add_with_ids(vectors, ids)
 
-    def search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None,
+               where: Where | None = None) -> list[tuple[int, float]]:
         """Top-k (id, score). `mask[i]` allows id i (ids are rows 0..n-1); the
-        filter is applied inside FAISS, so k results come back when k exist."""
+        filter is applied inside FAISS, so k results come back when k exist.
+        `where` is not read: this store keeps no fields (the mask says the same)."""
         import faiss
 
         if self.size == 0 or k <= 0:
@@ -169,21 +181,58 @@ class FaissStore:
         order = np.lexsort((-ids, -scores))[:k]
         return scores[order][None, :], ids[order][None, :]
 
+    def commit(self) -> None:
+        if self.path is None:
+            raise ValueError("this store has no file to commit to: use save(path)")
+        self.save(self.path)
+
     def save(self, path: str | Path) -> None:
+        """Write the whole store to `path`: a temporary file first, then renamed."""
         import faiss
 
-        faiss.write_index(self.index, str(path))
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        faiss.write_index(self.index, str(tmp))
+        os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: str | Path, kind: str = "auto") -> "FaissStore":
         import faiss
 
-        return cls.wrap(faiss.read_index(str(path)), kind)
+        store = cls.wrap(faiss.read_index(str(path)), kind)
+        store.path = Path(path)
+        return store
 
     @classmethod
     def wrap(cls, index, kind: str = "auto") -> "FaissStore":
         """A store over an existing FAISS index (an IndexIDMap2)."""
         store = cls.__new__(cls)
         store.dim, store.kind, store.index = index.d, kind, index
-        store._halves, store._helper = None, None
+        store._halves, store._helper, store.path = None, None, None
         return store
+
+
+class FaissBackend:
+    """Stores as files in the generation folder (the manifest's "file")."""
+
+    name = "faiss"
+
+    def create(self, generation: Path, file: str, dim: int, kind: str = "auto") -> FaissStore:
+        store = FaissStore(dim, kind)
+        store.path = Path(generation) / file
+        return store
+
+    def entry(self, store: FaissStore) -> dict[str, Any]:
+        return {"file": store.path.name}
+
+    def open(self, generation: Path, entry: Mapping[str, Any]) -> FaissStore:
+        return FaissStore.load(Path(generation) / entry["file"])
+
+    def drop_generation(self, generation: Path) -> None:
+        """Nothing to do: the files go with the generation folder."""
+
+    def close(self) -> None:
+        """Nothing to let go of."""
+
+    def __repr__(self) -> str:
+        return "faiss"
