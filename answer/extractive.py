@@ -20,7 +20,6 @@ from ingest.models import DOC_TYPES, Chunk
 
 from .clauses import resolve as resolve_clause
 from . import answerability
-from .articles import one_per_article
 from .grounding import states_what_is_asked
 from .models import REFUSAL, Answer, Citation
 from .question import Asked, asked_for, detect_mode, resolve_follow_up
@@ -106,7 +105,6 @@ class Answerer:
             result = self._similar(question, resolved, lang, hits)
         else:
             result = self._passages(question, resolved, lang, mode, hits, scores)
-        result = one_per_article(result, self.index)  # an article split in parts is cited once
         timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(**{**result, "timings_ms": {k2: round(v, 1) for k2, v in timings.items()}}), hits
 
