@@ -15,6 +15,7 @@ from support import PROJECT_ROOT
 from streamlit.testing.v1 import AppTest
 
 from core.settings import reload as reload_settings
+from core.text import CJK
 from ui.markdown import plain
 
 pytestmark = pytest.mark.corpus
@@ -356,7 +357,7 @@ def test_a_chinese_page_has_no_english_words_of_its_own(page, tmp_path):
     errors = [plain(e.value) for e in at.main.error]
     assert errors and errors[0].startswith("已索引的文件没有回答这个问题")
     reason = plain(at.main.chat_message[-1].caption[0].value)
-    assert re.search("[\u4e00-\u9fff]", reason) and not re.search("[A-Za-z]{3,}", reason), reason
+    assert CJK.search(reason) and not re.search("[A-Za-z]{3,}", reason), reason
     ask(at, "一氧化碳检测报警装置的一级报警值设定为多少？")
     words = [w.replace(str(tmp_path), "") for w in chinese_page_words(at)]  # the audit log's path
     assert any("法规（中文）" in w for w in words), words  # document types and languages, in Chinese
