@@ -66,20 +66,24 @@ def test_where_and_mask_allow_the_same_rows(indexes, filters):
         index.close()
 
 
-@pytest.mark.parametrize("mode", ["dense", "hybrid"])
-@pytest.mark.parametrize("filters", [None, *FILTERS])
-def test_milvus_answers_as_faiss_does(indexes, filters, mode):
+@pytest.fixture(scope="module")
+def opened(indexes):
     _, faiss_folder, milvus_folder, _ = indexes
     on_faiss, on_milvus = Index.open(faiss_folder, FakeEmbedder()), Index.open(milvus_folder, FakeEmbedder())
-    try:
-        for query in SMALL_QUERIES:
-            a = on_faiss.search(query, 8, filters, mode=mode)
-            b = on_milvus.search(query, 8, filters, mode=mode)
-            assert [h.chunk.chunk_id for h in a] == [h.chunk.chunk_id for h in b], (query, filters)
-            assert np.allclose([h.score for h in a], [h.score for h in b], atol=1e-6)
-    finally:
-        on_faiss.close()
-        on_milvus.close()
+    yield on_faiss, on_milvus
+    on_faiss.close()
+    on_milvus.close()
+
+
+@pytest.mark.parametrize("mode", ["dense", "hybrid"])
+@pytest.mark.parametrize("filters", [None, *FILTERS])
+def test_milvus_answers_as_faiss_does(opened, filters, mode):
+    on_faiss, on_milvus = opened
+    for query in SMALL_QUERIES:
+        a = on_faiss.search(query, 8, filters, mode=mode)
+        b = on_milvus.search(query, 8, filters, mode=mode)
+        assert [h.chunk.chunk_id for h in a] == [h.chunk.chunk_id for h in b], (query, filters)
+        assert np.allclose([h.score for h in a], [h.score for h in b], atol=1e-6)
 
 
 def test_a_new_generation_replaces_the_old_collections(indexes, tmp_path):
