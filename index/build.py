@@ -30,7 +30,7 @@ from ingest.limits import Limits
 from ingest.models import Chunk, Document
 from ingest.pipeline import FileStats, Skipped, SourceFile, discover, file_hash, load_all
 
-from . import persist
+from . import persist, shared
 from .catalog import Catalog, DocumentRow, create as create_catalog
 from .embedders import Embedder, loaded, make_embedder
 from .embedders import plan as plans
@@ -198,6 +198,7 @@ def ingest(
     report = IngestReport()
     started = time.perf_counter()
     with ingest_lock(folder):
+        shared.sync(folder, store, force=True)  # build on the generation every server serves
         persist.discard_unfinished(folder)
         old = _open_old(folder, report)
         try:
@@ -391,6 +392,8 @@ def write_generation(folder: Path, documents: list[DocumentRow], rows, lists, mo
         "store": entries[0]["store"], "embedders": entries,
         "tokenizer_version": TOKENIZER_VERSION, "documents": len(documents), "chunks": len(rows), "created": created,
     })
+    if target.name == "milvus":
+        shared.publish(folder, generation, f"milvus:{target.uri}")  # the switch every server sees
     persist.switch(folder, generation)
     timings["manifest_s"] = time.perf_counter() - t0
     return generation, timings

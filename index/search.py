@@ -35,7 +35,7 @@ from core.errors import IndexStateError, QueryError
 from core.text import CJK, lang_of
 from ingest.models import DOC_TYPES, LANGS, Chunk
 
-from . import persist
+from . import persist, shared
 from .catalog import DATE_FIELDS, FILTER_FIELDS, Catalog
 from .embedders import Embedder, embed_query, loaded, make_embedder
 from .embedders import plan as plans
@@ -190,6 +190,7 @@ class Index:
         `serving` embeds questions on one thread (with the ONNX export when there
         is one) and pins FAISS to one thread: steady single-query latency."""
         folder = Path(folder)
+        shared.sync(folder)  # in Milvus mode, the generation every server serves
         generation, manifest, warnings = persist.usable_generation(folder, verify=verify)
         if generation is None:
             raise IndexStateError(f"no index in {folder}; run: python -m ingest PATH --index {folder}")

@@ -32,7 +32,7 @@ from answer.service import answer_question
 from audit import AuditLog
 from core.errors import IndexStateError
 from core.settings import settings
-from index import persist
+from index import persist, shared
 from index import build
 from index.build import IngestReport
 from index.catalog import DocumentRow
@@ -106,6 +106,7 @@ class SafeCite:
     @property
     def index(self) -> Index | None:
         """The index's current generation, opened once; None before any ingest."""
+        shared.sync(self.folder)  # in Milvus mode, another server may have switched the index
         generation = persist.current(self.folder)
         if generation is None:
             return None

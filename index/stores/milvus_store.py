@@ -22,7 +22,7 @@ Not here: BM25 and the catalog (they stay in the index folder).
 """
 from __future__ import annotations
 
-import hashlib
+import re
 import threading
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -268,9 +268,21 @@ def _record(client, collection: str) -> dict[str, Any]:
     return found[0]
 
 
+def index_name(folder: Path) -> str:
+    """An index's name in Milvus: its folder's name (page servers sharing an
+    index through Milvus use folders of the same name; index/shared.py)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", Path(folder).resolve().name)
+
+
+def generation_prefix(generation: Path) -> str:
+    """What the names of a generation's collections begin with."""
+    return f"safecite_{index_name(Path(generation).parent)}_{Path(generation).name.replace('-', '_')}_"
+
+
 class MilvusBackend:
-    """Stores as Milvus collections named after the index folder, the
-    generation and the dense list (the manifest's "collection")."""
+    """Stores as Milvus collections named after the index folder's name, the
+    generation and the dense list (the manifest's "collection"); dropping a
+    generation drops every collection of its name."""
 
     name = "milvus"
 
@@ -291,8 +303,7 @@ class MilvusBackend:
 
     @staticmethod
     def _prefix(generation: Path) -> str:
-        folder = hashlib.sha1(str(Path(generation).resolve().parent).encode("utf-8")).hexdigest()[:12]
-        return f"safecite_{folder}_{Path(generation).name.replace('-', '_')}_"
+        return generation_prefix(generation)
 
     def create(self, generation: Path, file: str, dim: int, kind: str = "auto") -> MilvusStore:
         from pymilvus import DataType

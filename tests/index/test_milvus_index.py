@@ -66,25 +66,29 @@ def test_where_and_mask_allow_the_same_rows(indexes, filters):
         index.close()
 
 
-@pytest.mark.parametrize("mode", ["dense", "hybrid"])
-@pytest.mark.parametrize("filters", [None, *FILTERS])
-def test_milvus_answers_as_faiss_does(indexes, filters, mode):
+@pytest.fixture(scope="module")
+def opened(indexes):
     _, faiss_folder, milvus_folder, _ = indexes
     on_faiss, on_milvus = Index.open(faiss_folder, FakeEmbedder()), Index.open(milvus_folder, FakeEmbedder())
-    try:
-        for query in SMALL_QUERIES:
-            a = on_faiss.search(query, 8, filters, mode=mode)
-            b = on_milvus.search(query, 8, filters, mode=mode)
-            assert [h.chunk.chunk_id for h in a] == [h.chunk.chunk_id for h in b], (query, filters)
-            assert np.allclose([h.score for h in a], [h.score for h in b], atol=1e-6)
-    finally:
-        on_faiss.close()
-        on_milvus.close()
+    yield on_faiss, on_milvus
+    on_faiss.close()
+    on_milvus.close()
+
+
+@pytest.mark.parametrize("mode", ["dense", "hybrid"])
+@pytest.mark.parametrize("filters", [None, *FILTERS])
+def test_milvus_answers_as_faiss_does(opened, filters, mode):
+    on_faiss, on_milvus = opened
+    for query in SMALL_QUERIES:
+        a = on_faiss.search(query, 8, filters, mode=mode)
+        b = on_milvus.search(query, 8, filters, mode=mode)
+        assert [h.chunk.chunk_id for h in a] == [h.chunk.chunk_id for h in b], (query, filters)
+        assert np.allclose([h.score for h in a], [h.score for h in b], atol=1e-6)
 
 
 def test_a_new_generation_replaces_the_old_collections(indexes, tmp_path):
     corpus, _, _, spec = indexes
-    folder = tmp_path / "index"
+    folder = tmp_path / "generations"  # its name is its name in Milvus
     first = ingest([corpus], folder, embedder=FakeEmbedder(), store=spec)
     prefix = backend(spec)._prefix(folder / first.generation)
     assert [n for n in _collections(spec) if n.startswith(prefix)]
@@ -116,7 +120,7 @@ def test_a_new_generation_replaces_the_old_collections(indexes, tmp_path):
 
 def test_an_index_moves_between_backends_with_its_vectors(indexes, tmp_path):
     corpus, _, _, spec = indexes
-    folder = tmp_path / "index"
+    folder = tmp_path / "moving"
     ingest([corpus], folder, embedder=FakeEmbedder())
     before = Index.open(folder, FakeEmbedder())
     hits = {q: [h.chunk.chunk_id for h in before.search(q, 5, mode="dense")] for q in SMALL_QUERIES}
@@ -153,6 +157,8 @@ def marked(name, original):
 
 MilvusStore.add = marked("MilvusStore.add", MilvusStore.add)
 MilvusStore._switch = marked("MilvusStore._switch", MilvusStore._switch)
+import index.shared as shared
+shared._switch = marked("shared._switch", shared._switch)
 persist.write_manifest = marked("write_manifest", persist.write_manifest)
 persist.switch = marked("switch", persist.switch)
 print("START", flush=True)
@@ -160,9 +166,12 @@ report = build.ingest([sys.argv[2]], sys.argv[3], embedder=FakeEmbedder())
 print(f"END {report.generation}", flush=True)
 '''
 # Before the vectors go in, with them in but before the store's version
-# switch, before CURRENT moves (the old index stands at each), and once the
-# ingest has finished. (The fake embedder's index has one dense list.)
-KILLS = [("AT MilvusStore.add", 1), ("AT MilvusStore._switch", 1), ("AT switch", 1), ("END gen-000002", 1)]
+# switch, before the shared pointer moves (the old index stands at each);
+# before the folder's CURRENT moves and once the ingest has finished (the
+# shared pointer names the new one: the folder follows it). (The fake
+# embedder's index has one dense list.)
+KILLS = [("AT MilvusStore.add", 1), ("AT MilvusStore._switch", 1), ("AT shared._switch", 1), ("AT switch", 1),
+         ("END gen-000002", 1)]
 
 
 def test_a_killed_ingest_leaves_the_old_or_the_new_index_on_milvus(tmp_path):
@@ -207,6 +216,9 @@ def test_a_killed_ingest_leaves_the_old_or_the_new_index_on_milvus(tmp_path):
         proc.stdout.close()
         proc.stderr.close()
         assert seen == count, (marker, lines, stderr[-2000:])
+        from index import shared
+
+        shared.sync(folder, work_spec, force=True)  # what any server sharing the index now serves
         state = index_state(folder)
         if n == 0:
             assert state == {**state_a, "counts": state["counts"]} and state["counts"] == state_a["counts"]
@@ -220,4 +232,4 @@ def test_a_killed_ingest_leaves_the_old_or_the_new_index_on_milvus(tmp_path):
         assert after["counts"] == (after["counts"][0],) * 3 + (after["counts"][3],)
         assert backend(work_spec).client.list_collections()  # reachable, then let go for the next child
         backend(work_spec).close()
-    assert states == ["A", "A", "A", "B"]
+    assert states == ["A", "A", "A", "B", "B"]
