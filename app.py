@@ -142,7 +142,7 @@ with st.container(border=True):
             columns = st.columns(5)
             for column, name in zip(columns[:3], ("city", "sector", "status")):
                 with column:
-                    filters[name] = st.multiselect(text(lang, f"filter.{name}"), safecite.field_values(name),
+                    filters[name] = st.multiselect(text(lang, f"filter.{name}"), safecite.field_values(name, lang),
                                                    key=f"filter-{name}")
             with columns[3]:
                 filters["date_from"] = st.date_input(text(lang, "filter.date_from"), value=None, key="filter-from")

@@ -44,6 +44,7 @@ from .lexical import LexicalIndex
 from .lexicon import Lexicon, default_lexicon
 from .stores import FaissStore
 from .tokenize import place_names, tokenize
+from .values import Vocabulary, default_vocabulary
 
 CANDIDATES = 100  # per retriever, before fusion
 # When the glossary translates at least this share of a question's words, the
@@ -172,6 +173,8 @@ class Index:
         self._doc_sizes: dict[str, int] | None = None
         self._titles: dict[str, str] | None = None
         self._cities: list[str] | None = None
+        self._stored: dict[str, list[str]] = {}  # record field -> its distinct values (read once)
+        self.vocabulary: Vocabulary = default_vocabulary()
         self._executor: ThreadPoolExecutor | None = None
         self._masks: dict[tuple[str, tuple], np.ndarray] = {}  # filter -> rows, least recently used first
         self._masks_lock = threading.Lock()
@@ -276,7 +279,10 @@ class Index:
                 clauses.append(f"{key} IN ({','.join('?' * len(values))})")
                 params.extend(values)
             else:
-                # "riverton" finds Riverton (SQLite folds ASCII letters only).
+                # "riverton" finds Riverton (SQLite folds ASCII letters only);
+                # "Overdue" finds 逾期未整改 too, "Jiangchuan" 江川市 (values.tsv).
+                if key in FILTER_FIELDS:
+                    values = self.vocabulary.equivalents(key, values, self.stored_values(key))
                 clauses.append(f"{key} COLLATE NOCASE IN ({','.join('?' * len(values))})")
                 params.extend(str(v) for v in values)
         if not clauses:
@@ -325,6 +331,17 @@ class Index:
         named = np.zeros(self.size, dtype=bool)
         named[rows] = True
         return named & mask if mask is not None else named
+
+    def stored_values(self, name: str) -> list[str]:
+        """The distinct values of record field `name` (one of FILTER_FIELDS or
+        DATE_FIELDS), sorted; read once per generation."""
+        if name not in FILTER_FIELDS + DATE_FIELDS:
+            raise QueryError(f"field must be one of {', '.join(FILTER_FIELDS + DATE_FIELDS)}, got {name!r}")
+        if name not in self._stored:
+            rows = self.catalog.db.execute(f"SELECT DISTINCT {name} FROM chunks WHERE {name} IS NOT NULL "
+                                           f"AND {name} != '' ORDER BY {name}")
+            self._stored[name] = [str(r[0]) for r in rows]
+        return self._stored[name]
 
     @property
     def titles(self) -> dict[str, str]:
@@ -445,8 +462,10 @@ class Index:
         scores: dict[str, list[float]] = {}
         lists = self.ranked_lists(query, mask, mode, weights=weights, scores=scores,
                                   while_dense=lambda lexical: candidates.rows([r for rows in lexical.values() for r in rows]))
+        ranked = dict(lists)  # each list's rows before the split by language, as `scores` holds them
         if mode == "hybrid" and CROSS_LIST in self.routes:
             lists, weights = self._other_language(query, lists, scores, weights, mask, (filters or {}).get("lang"))
+            ranked.update({name: rows for name, rows in lists.items() if name in scores and name not in ranked})
         hits = self._hits(query, k, lists, weights, dedupe, mode, candidates)
         if len(hits) < k and mode == "hybrid" and "dense" in self.routes and not weights.get("dense"):
             # Fewer than k articles: the dense list fills the places left (the
@@ -454,8 +473,9 @@ class Index:
             found = self._dense("dense", query, CANDIDATES, mask)
             scores["dense"] = [v for _, v in found]
             lists = _in_fusion_order({**lists, "dense": [r for r, _ in found]})
+            ranked["dense"] = lists["dense"]
             hits = self._hits(query, k, lists, {**weights, "dense": FILL_WEIGHT}, dedupe, mode, candidates)
-        return Retrieval(hits, scores)
+        return Retrieval(hits, scores, ranked)
 
     def _other_language(self, query: str, lists: dict[str, list[int]], scores: dict[str, list[float]],
                         weights: Mapping[str, float], mask: np.ndarray | None,
@@ -553,10 +573,18 @@ class Index:
 
 @dataclass(frozen=True)
 class Retrieval:
-    """One search: its hits, and each ranked list's scores, best first."""
+    """One search: its hits, and each ranked list's scores, best first, with
+    the rows they score (`rows[name][i]` scored `scores[name][i]`)."""
 
     hits: list[Hit]
     scores: dict[str, list[float]]
+    rows: dict[str, list[int]] = field(default_factory=dict)
+
+    def scores_of(self, row: int) -> dict[str, float]:
+        """What each list scored one row (cosine for dense lists, BM25 for
+        keyword lists); a list that did not find it is absent."""
+        return {name: self.scores[name][rows.index(row)] for name, rows in self.rows.items()
+                if name in self.scores and row in rows}
 
 
 class _Candidates:
