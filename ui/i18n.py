@@ -75,6 +75,10 @@ TEXT: dict[str, dict[str, str]] = {
         "llm_streaming": "The language model is writing; the verified answer replaces this text.",
         "error": "Error: {message}",
         "no_index": "No index yet. Run `make run` (it ingests corpus/) or add documents below.",
+        # similar findings: the records table and the filters an answer was asked with
+        "col.rank": "Rank", "col.record": "Record", "col.rectification": "Rectification required",
+        "filters_used": "Filters: {filters}",
+        "filter.hazard_category": "Hazard", "filter.enterprise": "Enterprise",
     },
     "zh": {
         "title": "SafeCite",
@@ -138,6 +142,10 @@ TEXT: dict[str, dict[str, str]] = {
         "llm_streaming": "语言模型正在作答；核验后的回答将替换这段文字。",
         "error": "错误：{message}",
         "no_index": "还没有索引。运行`make run`（会导入corpus/）或在下方添加文件。",
+        # 类似隐患：检查记录表和提问时的筛选条件
+        "col.rank": "排名", "col.record": "记录编号", "col.rectification": "整改要求",
+        "filters_used": "筛选条件：{filters}",
+        "filter.hazard_category": "隐患类别", "filter.enterprise": "企业",
     },
 }
 

@@ -52,13 +52,14 @@ def highlight_quote(text: str, quote: str) -> str:
 
 def answer_markdown(answer: str) -> str:
     """An answer's Markdown (quotes from documents, `[n]` markers, `- ` items,
-    `#### ` record labels) with the quotes escaped: each line keeps its `- `
+    `### ` summary and `#### ` record labels) with the quotes escaped: each line keeps its `- `
     bullet, labels and markers are shown in bold; nothing else in it is markup."""
     out = []
     for line in answer.split("\n"):
-        if line.startswith("#### "):
-            # A label made of a record's fields (similar findings), shown in bold.
-            out.append(f"**{_inline(line[5:])}**")
+        if line.startswith(("### ", "#### ")):
+            # A label made of a record's fields, or the count of the records
+            # (similar findings), shown in bold.
+            out.append(f"**{_inline(line.lstrip('#').strip())}**")
             continue
         bullet = bool(_BULLET.match(line))
         body = _MARKER.sub(r"**\\[\1\\]**", _inline(line[2:] if bullet else line))
