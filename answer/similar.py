@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from core.text import sentence_spans
+from core.text import sentence_spans, split_sentences
 from index.search import Hit, Index, Retrieval
 from index.values import STATES
 from ingest.models import Chunk
@@ -179,7 +179,7 @@ def similar_answer(index: Index, question: str, resolved: str, lang: str, found:
         lines = [f"#### {rank}. {_record_head(record, words)}", f"- {quote} [{n}]"]
         required = _line_with(chunk, record["rectification_required"])
         if required:
-            lines.append(f"- {required} [{n}]")
+            lines.append(f"- {_cited(required, f'[{n}]')}")
         reference = record["regulation_cited"]
         cited_line = _line_with(chunk, reference)
         if cited_line:
@@ -191,7 +191,7 @@ def similar_answer(index: Index, question: str, resolved: str, lang: str, found:
                 record["clause"] = {"n": m, "title": clause.title, "locator": clause.locator,
                                     "source": clause.source, "page": clause.page_start,
                                     "text": _whole_clause(index, clause)}
-            lines.append(f"- {cited_line} {markers}")
+            lines.append(f"- {_cited(cited_line, markers)}")
         records.append(record)
         blocks.append("\n".join(lines))
     counts = summary(records, lang)
@@ -216,6 +216,12 @@ def _finding_quote(chunk: Chunk) -> str:
     spans = sentence_spans(finding)
     quote = finding[spans[0][0]:spans[0][1]] if spans else ""
     return quote if quote and quote in chunk.text else _first_sentence(chunk)
+
+
+def _cited(line: str, markers: str) -> str:
+    """A quoted line with its markers after each of its sentences ("A; [1] B. [1]"):
+    every sentence of an answer carries its own citation (answer/verify.py)."""
+    return " ".join(f"{sentence} {markers}" for sentence in split_sentences(line)) or f"{line} {markers}"
 
 
 def _line_with(chunk: Chunk, value: str) -> str:

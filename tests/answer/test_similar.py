@@ -81,7 +81,7 @@ Article 21 Flanges of dust ducts shall be bonded and the earthing resistance mea
 """
 EN_REGISTER = """Record ID,Enterprise,City,Location,Hazard Category,Finding,Regulation Cited,Rectification Required,Deadline,Status
 W-01,Acme Polishing,Jiangchuan,Polishing shop 2,Dust explosion,The water level switch of the wet collector is disconnected so the polishing machines keep running on low water.,"Dust Rules, Article 18",Reconnect the water level interlock and test it weekly.,2024-03-01,Overdue
-W-02,Beta Metals,Riverton,Polishing shop 1,Dust explosion,The water level interlock of the wet collector was bypassed and the polishing machines keep running on low water.,"Dust Rules, Article 18",Remove the bypass and test the interlock before each shift.,2024-04-01,Rectified
+W-02,Beta Metals,Riverton,Polishing shop 1,Dust explosion,The water level interlock of the wet collector was bypassed and the polishing machines keep running on low water.,"Dust Rules, Article 18",Remove the bypass; test the interlock before each shift.,2024-04-01,Rectified
 W-03,Gamma Steel,Riverton,Duct corridor,Electrical,Four flanges of the dust duct have no bonding jumpers.,"Dust Rules, Article 21",Fit bonding jumpers and measure the earthing resistance.,2024-05-01,In progress
 W-04,Delta Foundry,Lakeport,Casting bay,Molten metal,Standing water near the casting pit.,"Dust Rules, Article 18",Dry the floor.,2024-06-01,Rectified
 """
@@ -119,6 +119,10 @@ def test_only_the_similar_records_are_listed_with_what_they_required(answerer):
     assert lines[1] == "" and lines[2].startswith("#### 1. W-01 · Acme Polishing · Jiangchuan")
     # The required rectification is quoted from the record and cited to it.
     assert f"- Rectification Required: {first['rectification_required']} [{first['n']}]" in lines
+    # A line of two sentences carries the marker after each (every sentence is cited).
+    second = answer.records[1]
+    assert f"- Rectification Required: Remove the bypass; [{second['n']}] test the interlock before each shift. " \
+           f"[{second['n']}]" in lines
     # The cited clause resolves to the indexed article, whose whole text the record carries.
     assert first["clause"]["locator"] == "Article 18" and "water level interlock" in first["clause"]["text"]
     assert answer.summary["found"] == len(ids) and answer.summary["overdue"] == 1
