@@ -2,9 +2,9 @@
 with what rectification it required, its status and the clause it cites.
 
 Only records that are really similar are listed (`cut_off`): a record is kept
-when the ranked lists agree on it nearly as well as on the best record, and
-when nothing is close enough the answer is a refusal, not a list of whatever
-came first. The answer opens with how many were found and how many of them are
+when the ranked lists agree on it nearly as well as on the best record and it
+holds nearly as many of the description's words; when nothing is close enough
+(`anything_similar`) the answer is a refusal, not a list of whatever came first. The answer opens with how many were found and how many of them are
 overdue, open or rectified, read from the records' own status values in either
 language (index/values.tsv).
 
