@@ -462,10 +462,8 @@ class Index:
         scores: dict[str, list[float]] = {}
         lists = self.ranked_lists(query, mask, mode, weights=weights, scores=scores,
                                   while_dense=lambda lexical: candidates.rows([r for rows in lexical.values() for r in rows]))
-        ranked = dict(lists)  # each list's rows before the split by language, as `scores` holds them
         if mode == "hybrid" and CROSS_LIST in self.routes:
             lists, weights = self._other_language(query, lists, scores, weights, mask, (filters or {}).get("lang"))
-            ranked.update({name: rows for name, rows in lists.items() if name in scores and name not in ranked})
         hits = self._hits(query, k, lists, weights, dedupe, mode, candidates)
         if len(hits) < k and mode == "hybrid" and "dense" in self.routes and not weights.get("dense"):
             # Fewer than k articles: the dense list fills the places left (the
@@ -473,9 +471,8 @@ class Index:
             found = self._dense("dense", query, CANDIDATES, mask)
             scores["dense"] = [v for _, v in found]
             lists = _in_fusion_order({**lists, "dense": [r for r, _ in found]})
-            ranked["dense"] = lists["dense"]
             hits = self._hits(query, k, lists, {**weights, "dense": FILL_WEIGHT}, dedupe, mode, candidates)
-        return Retrieval(hits, scores, ranked)
+        return Retrieval(hits, scores)
 
     def _other_language(self, query: str, lists: dict[str, list[int]], scores: dict[str, list[float]],
                         weights: Mapping[str, float], mask: np.ndarray | None,
@@ -573,18 +570,10 @@ class Index:
 
 @dataclass(frozen=True)
 class Retrieval:
-    """One search: its hits, and each ranked list's scores, best first, with
-    the rows they score (`rows[name][i]` scored `scores[name][i]`)."""
+    """One search: its hits, and each ranked list's scores, best first."""
 
     hits: list[Hit]
     scores: dict[str, list[float]]
-    rows: dict[str, list[int]] = field(default_factory=dict)
-
-    def scores_of(self, row: int) -> dict[str, float]:
-        """What each list scored one row (cosine for dense lists, BM25 for
-        keyword lists); a list that did not find it is absent."""
-        return {name: self.scores[name][rows.index(row)] for name, rows in self.rows.items()
-                if name in self.scores and row in rows}
 
 
 class _Candidates:
