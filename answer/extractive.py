@@ -18,11 +18,11 @@ from index.search import Hit, Index
 from index.tokenize import TokenFinder, tokenize
 from ingest.models import DOC_TYPES, Chunk
 
-from .clauses import resolve as resolve_clause
 from . import answerability
 from .grounding import states_what_is_asked
 from .models import REFUSAL, Answer, Citation
 from .question import Asked, asked_for, detect_mode, resolve_follow_up
+from .similar import similar_answer
 
 _DEADLINE = re.compile(r"\d+\s*(日|天|个月|小时|工作日)|within|days?\b|hours?\b|months?\b|期限|时限|限期|之日起|以前|before|no later than", re.I)
 _BULLET = re.compile(r"[-*•]\s+")
@@ -30,7 +30,6 @@ _SPACES = re.compile(r"\s+")
 MAX_STATEMENTS = {"howto": 8, "rectify": 7, "lookup": 6, "similar": 5}
 FLOOR_SHARE = 0.25  # a sentence must score this share of the best one to be used as evidence
 TOP_HITS = {"howto": 5, "rectify": 5, "lookup": 5, "similar": 5}  # hits that each contribute their best sentence
-RECORD_FIELDS = ("enterprise", "city", "date", "hazard_category", "status", "deadline", "regulation_cited", "record_id")
 
 
 @dataclass(frozen=True)
@@ -99,14 +98,19 @@ class Answerer:
         lang = lang_of(question)
         mode = detect_mode(resolved) if mode == "auto" else mode
         t0 = time.perf_counter()
-        hits, scores = self.retrieval(resolved, mode, k, filters)
-        timings["search"] = (time.perf_counter() - t0) * 1000
         if mode == "similar":
-            result = self._similar(question, resolved, lang, hits)
+            found = self.index.retrieve(resolved, k, {**(filters or {}), "doc_type": "record"})
+            hits = found.hits
+            timings["search"] = (time.perf_counter() - t0) * 1000
+            result = similar_answer(self.index, question, resolved, lang, found)
         else:
+            hits, scores = self.retrieval(resolved, mode, k, filters)
+            timings["search"] = (time.perf_counter() - t0) * 1000
             result = self._passages(question, resolved, lang, mode, hits, scores)
         timings["total"] = (time.perf_counter() - started) * 1000
-        return Answer(**{**result, "timings_ms": {k2: round(v, 1) for k2, v in timings.items()}}), hits
+        asked = {key: value for key, value in (filters or {}).items() if value not in (None, "", [], ())}
+        return Answer(**{**result, "filters": asked,
+                         "timings_ms": {k2: round(v, 1) for k2, v in timings.items()}}), hits
 
     def retrieve(self, question: str, mode: str, k: int = 8, filters: Mapping[str, Any] | None = None) -> list[Hit]:
         """The hits an answer in `mode` is made from (see `retrieval`)."""
@@ -245,52 +249,6 @@ class Answerer:
         chosen.sort(key=lambda group: (group[0].hit_rank, group[0].part, group[0].start))
         return chosen
 
-    # -- records ---------------------------------------------------------
-    def _similar(self, question: str, resolved: str, lang: str, hits: list[Hit]) -> dict:
-        """Each record with its fields, then the clause it cites: the record's own
-        words, and the indexed clause itself when the reference resolves to one."""
-        base = {"question": question, "resolved_question": resolved, "mode": "similar", "lang": lang}
-        if not hits:
-            return {**base, "grounded": False, "answer": REFUSAL[lang]}
-        records, lines = [], []
-        citations: dict[str, Citation] = {}
-
-        def cite(chunk: Chunk, quote: str, score: float) -> int:
-            if chunk.chunk_id not in citations:
-                citations[chunk.chunk_id] = citation_for(len(citations) + 1, chunk, quote, score)
-            return citations[chunk.chunk_id].n
-
-        for hit in hits:
-            chunk = hit.chunk
-            finding = chunk.fields.get("finding", "")
-            first = sentence_spans(finding)
-            quote = finding[first[0][0]:first[0][1]] if first else ""
-            if not quote or quote not in chunk.text:
-                quote = _first_sentence(chunk)
-            n = cite(chunk, quote, hit.score)
-            record = {name: chunk.fields.get(name, "") for name in RECORD_FIELDS}
-            record.update({"n": n, "source": chunk.source, "locator": chunk.locator, "finding": quote,
-                           "clause": None})
-            # The heading is a label made of the record's fields; the statements
-            # under it quote the record verbatim: the finding, and the line that
-            # names the clause it cites, cited to that clause too when it is indexed.
-            lines.append(f"#### {_record_head(record, lang)}")
-            lines.append(f"- {quote} [{n}]")
-            reference = record.get("regulation_cited", "")
-            cited_line = next((line.strip() for line in chunk.text.splitlines() if reference and reference in line), "")
-            if cited_line:
-                markers = f"[{n}]"
-                clause = resolve_clause(self.index, reference)
-                if clause is not None:
-                    m = cite(clause, _first_sentence(clause), 0.0)
-                    markers += f"[{m}]"
-                    record["clause"] = {"n": m, "title": clause.title, "locator": clause.locator,
-                                        "source": clause.source, "page": clause.page_start}
-                lines.append(f"- {cited_line} {markers}")
-            records.append(record)
-        return {**base, "grounded": True, "answer": "\n".join(lines), "citations": tuple(citations.values()),
-                "records": tuple(records)}
-
 
 def _opening_sentences(hits: list[Hit], scored: set[int]) -> list[Sentence]:
     """The first sentence of each hit none of whose sentences shares a word
@@ -303,14 +261,6 @@ def _opening_sentences(hits: list[Hit], scored: set[int]) -> list[Sentence]:
         if spans:
             out.append(Sentence(hit.chunk, rank, spans[0][0], spans[0][1], 0.0, 0))
     return out
-
-
-def _record_head(record: dict[str, Any], lang: str) -> str:
-    """"Enterprise · City · date · hazard · status · deadline D" from the fields the record has."""
-    parts = [record[name] for name in ("enterprise", "city", "date", "hazard_category", "status") if record.get(name)]
-    if record.get("deadline"):
-        parts.append(("整改期限 " if lang == "zh" else "deadline ") + record["deadline"])
-    return " · ".join(parts) or record.get("record_id", "")
 
 
 def _first_sentence(chunk: Chunk) -> str:

@@ -54,6 +54,11 @@ class Answer:
     # None where it was not asked (similar findings).
     confidence: float | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # The filters the question was asked with (field -> value or values), as given.
+    filters: dict[str, Any] = field(default_factory=dict)
+    # Similar findings: how many records, and how many overdue, open, closed
+    # (answer/similar.py `summary`); empty for the other jobs.
+    summary: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -3,6 +3,7 @@ when an LLM is configured and the evidence answers, the model's answer over the
 same passages, verified (answer/llm.py). Used by the CLI and the page."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable, Mapping
 
 from index.search import Index
@@ -19,5 +20,6 @@ def answer_question(index: Index, question: str, *, mode: str = "auto", k: int =
     if llm is None or not extractive.grounded or extractive.mode == "similar":
         return extractive
     passages = [citation_for(n, hit.chunk, hit.chunk.text, hit.score) for n, hit in enumerate(hits, start=1)]
-    return verified_llm_answer(question, extractive.resolved_question, extractive.lang, extractive.mode,
-                               passages, extractive, LLMClient(llm), on_token=on_token)
+    answer = verified_llm_answer(question, extractive.resolved_question, extractive.lang, extractive.mode,
+                                 passages, extractive, LLMClient(llm), on_token=on_token)
+    return replace(answer, filters=extractive.filters)

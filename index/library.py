@@ -24,14 +24,14 @@ from typing import Any, Callable
 
 from core.text import CJK, CJK_RANGE
 
-from core.errors import LoadError, QueryError
+from core.errors import LoadError
 from ingest.limits import Limits
 from ingest.limits import from_env as limits_from_env
 from ingest.models import Chunk, Document
 from ingest.pipeline import SourceFile, file_hash, load_isolated
 from ingest.structure import classify
 
-from .catalog import DATE_FIELDS, FILTER_FIELDS, DocumentRow
+from .catalog import DocumentRow
 from .search import Index, article_key
 
 METADATA_KEYS = ("issuer", "number", "effective", "repealed")
@@ -166,13 +166,18 @@ def documents(index: Index) -> list[DocumentRow]:
     return index.catalog.documents()
 
 
-def field_values(index: Index, name: str) -> list[str]:
-    """Distinct values of a record field that filters use (city, status, ...)."""
-    if name not in FILTER_FIELDS + DATE_FIELDS:
-        raise QueryError(f"field must be one of {', '.join(FILTER_FIELDS + DATE_FIELDS)}, got {name!r}")
-    rows = index.catalog.db.execute(f"SELECT DISTINCT {name} FROM chunks WHERE {name} IS NOT NULL AND {name} != '' "
-                                    f"ORDER BY {name}")
-    return [str(r[0]) for r in rows]
+def field_values(index: Index, name: str, lang: str | None = None) -> list[str]:
+    """The values a filter on record field `name` (city, status, ...) can take:
+    one per group of equivalent values ("Overdue" and "逾期未整改"), offered
+    under its spelling in `lang` when it has one (values.py). Any of them
+    filters to the whole group."""
+    groups = index.vocabulary.grouped(name, index.stored_values(name))
+    return sorted(index.vocabulary.label(name, group, lang) for group in groups)
+
+
+def field_groups(index: Index, name: str) -> list[list[str]]:
+    """The stored values of record field `name` in groups of equivalent values."""
+    return index.vocabulary.grouped(name, index.stored_values(name))
 
 
 def chunk_by_id(index: Index, chunk_id: str) -> Chunk | None:

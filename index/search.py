@@ -45,6 +45,7 @@ from .lexicon import Lexicon, default_lexicon
 from .stores import Condition, VectorStore, Where, backend_of
 from .stores.base import fold
 from .tokenize import place_names, tokenize
+from .values import Vocabulary, default_vocabulary
 
 CANDIDATES = 100  # per retriever, before fusion
 # When the glossary translates at least this share of a question's words, the
@@ -173,6 +174,8 @@ class Index:
         self._doc_sizes: dict[str, int] | None = None
         self._titles: dict[str, str] | None = None
         self._cities: list[str] | None = None
+        self._stored: dict[str, list[str]] = {}  # record field -> its distinct values (read once)
+        self.vocabulary: Vocabulary = default_vocabulary()
         self._executor: ThreadPoolExecutor | None = None
         self._masks: dict[tuple[str, tuple], np.ndarray] = {}  # filter -> rows, least recently used first
         self._masks_lock = threading.Lock()
@@ -282,7 +285,10 @@ class Index:
                 clauses.append(f"{key} IN ({','.join('?' * len(values))})")
                 params.extend(values)
             else:
-                # "riverton" finds Riverton (SQLite folds ASCII letters only).
+                # "riverton" finds Riverton (SQLite folds ASCII letters only);
+                # "Overdue" finds 逾期未整改 too, "Jiangchuan" 江川市 (values.tsv).
+                if key in FILTER_FIELDS:
+                    values = self.vocabulary.equivalents(key, values, self.stored_values(key))
                 clauses.append(f"{key} COLLATE NOCASE IN ({','.join('?' * len(values))})")
                 params.extend(str(v) for v in values)
         if not clauses:
@@ -354,6 +360,17 @@ class Index:
         named = np.zeros(self.size, dtype=bool)
         named[rows] = True
         return named & mask if mask is not None else named
+
+    def stored_values(self, name: str) -> list[str]:
+        """The distinct values of record field `name` (one of FILTER_FIELDS or
+        DATE_FIELDS), sorted; read once per generation."""
+        if name not in FILTER_FIELDS + DATE_FIELDS:
+            raise QueryError(f"field must be one of {', '.join(FILTER_FIELDS + DATE_FIELDS)}, got {name!r}")
+        if name not in self._stored:
+            rows = self.catalog.db.execute(f"SELECT DISTINCT {name} FROM chunks WHERE {name} IS NOT NULL "
+                                           f"AND {name} != '' ORDER BY {name}")
+            self._stored[name] = [str(r[0]) for r in rows]
+        return self._stored[name]
 
     @property
     def titles(self) -> dict[str, str]:

@@ -9,7 +9,7 @@ nothing below them:
     add_files   uploaded files (name, bytes) into the index
     ingest      files and folders by path (the CLI), or only re-embedding
     remove      one document out of the index
-    documents   what the index holds; field_values, overview
+    documents   what the index holds; field_values (grouped across languages), overview
     source_view a cited passage in its whole document
     export      a session's answers as Markdown; the audit trail as CSV
 
@@ -38,7 +38,7 @@ from index.build import IngestReport
 from index.catalog import DocumentRow
 from index.embedders import Embedder, make_embedder
 from index.embedders import plan as plans
-from index.library import SourceView, field_values, source_view
+from index.library import SourceView, field_groups, field_values, source_view
 from index.manage import UploadSummary, add_uploads, remove_document
 from index.search import Hit, Index
 from ingest.ocr import page_png
@@ -162,9 +162,17 @@ class SafeCite:
         index = self.index
         return index.catalog.documents() if index is not None else []
 
-    def field_values(self, name: str) -> list[str]:
+    def field_values(self, name: str, lang: str | None = None) -> list[str]:
+        """The values a filter on record field `name` can take, one per group of
+        equivalent values (Overdue / 逾期未整改), spelled in `lang` when the
+        group has that spelling; any of them filters to the whole group."""
         index = self.index
-        return field_values(index, name) if index is not None else []
+        return field_values(index, name, lang) if index is not None else []
+
+    def field_groups(self, name: str) -> list[list[str]]:
+        """The stored values of record field `name` in groups of equivalent values."""
+        index = self.index
+        return field_groups(index, name) if index is not None else []
 
     def overview(self) -> dict[str, Any] | None:
         """The manifest's counts and, per document type and language, documents and chunks."""

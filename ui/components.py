@@ -26,9 +26,11 @@ from .i18n import (TEXT, doc_type_name, generator_name, lang_name, locator_name,
 from .markdown import answer_markdown, escape, highlight, highlight_quote, quote_lang
 from .static import pdf_page_url
 
-RECORD_COLUMNS = (("n", "col.n"), ("enterprise", "col.enterprise"), ("city", "col.city"), ("date", "col.date"),
-                  ("hazard_category", "col.hazard"), ("status", "col.status"), ("deadline", "col.deadline"),
-                  ("regulation_cited", "col.clause"), ("finding", "col.finding"))
+RECORD_COLUMNS = (("rank", "col.rank"), ("record_id", "col.record"), ("finding", "col.finding"),
+                  ("status", "col.status"), ("deadline", "col.deadline"),
+                  ("rectification_required", "col.rectification"), ("regulation_cited", "col.clause"),
+                  ("n", "col.n"), ("enterprise", "col.enterprise"), ("city", "col.city"), ("date", "col.date"),
+                  ("hazard_category", "col.hazard"))
 
 
 def citation_label(c: Citation, lang: str, nearest: bool = False) -> str:
@@ -87,14 +89,32 @@ def audit_headers(lang: str) -> dict[str, str]:
 
 
 def records_table(records: Iterable[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """One row per finding, in rank order: the record's own id, the finding,
+    status, deadline, the rectification it required and the clause it cites,
+    with the indexed clause's number and whole text when the reference resolved."""
     rows = []
-    for r in records:
+    for i, r in enumerate(records, start=1):
         row = {text(lang, label): r.get(key, "") for key, label in RECORD_COLUMNS}
-        if r.get("clause") and r.get("regulation_cited"):
+        row[text(lang, "col.rank")] = r.get("rank") or i
+        row[text(lang, "col.record")] = r.get("record_id") or r.get("locator", "")
+        clause = r.get("clause")
+        if clause and r.get("regulation_cited"):
             # The indexed clause is one of the citations below: its number opens it.
-            row[text(lang, "col.clause")] = f"{r['regulation_cited']} [{r['clause']['n']}]"
+            whole = " ".join(str(clause.get("text", "")).split())
+            row[text(lang, "col.clause")] = f"{r['regulation_cited']} [{clause['n']}]" + (f" {whole}" if whole else "")
         rows.append(row)
     return rows
+
+
+def filters_caption(filters: dict[str, Any], lang: str) -> str:
+    """"Filters: City: Jiangchuan · Status: Overdue" (empty without filters)."""
+    sep, listing = ("：", "、") if lang == "zh" else (": ", ", ")
+    parts = []
+    for key, value in filters.items():
+        values = value if isinstance(value, (list, tuple, set)) else [value]
+        name = text(lang, f"filter.{key}") if f"filter.{key}" in TEXT.get(lang, TEXT["en"]) else key
+        parts.append(f"{name}{sep}{listing.join(str(v) for v in values)}")
+    return text(lang, "filters_used", filters=" · ".join(parts)) if parts else ""
 
 
 def render_source(safecite: SafeCite, chunk_id: str, lang: str, key: str, names: dict[str, str]) -> None:
@@ -159,6 +179,8 @@ def render_answer(turn: Turn, safecite: SafeCite, lang: str, key: str) -> None:
     names = safecite.upload_names()
     if answer.resolved_question and answer.resolved_question != answer.question:
         st.caption(escape(text(lang, "resolved", question=answer.resolved_question)))
+    if answer.filters:
+        st.caption(escape(filters_caption(answer.filters, lang)))
     if not answer.grounded:
         st.error(f"**{text(lang, 'refusal')}**  \n{escape(answer.answer)}", icon="⛔")
         if answer.notice:

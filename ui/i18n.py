@@ -106,6 +106,10 @@ TEXT: dict[str, dict[str, str]] = {
         "reason.type": "unsupported file type {suffix} (allowed: {allowed})",
         "reason.size": "{size} is over the {mb} MB limit",
         "reason.unreadable": "the file could not be read ({detail})",
+        # similar findings: the records table and the filters an answer was asked with
+        "col.rank": "Rank", "col.record": "Record", "col.rectification": "Rectification required",
+        "filters_used": "Filters: {filters}",
+        "filter.hazard_category": "Hazard", "filter.enterprise": "Enterprise",
     },
     "zh": {
         "title": "SafeCite",
@@ -197,6 +201,10 @@ TEXT: dict[str, dict[str, str]] = {
         "reason.type": "不支持的文件类型{suffix}（允许：{allowed}）",
         "reason.size": "{size}超过{mb} MB的上限",
         "reason.unreadable": "无法读取该文件（{detail}）",
+        # 类似隐患：检查记录表和提问时的筛选条件
+        "col.rank": "排名", "col.record": "记录编号", "col.rectification": "整改要求",
+        "filters_used": "筛选条件：{filters}",
+        "filter.hazard_category": "隐患类别", "filter.enterprise": "企业",
     },
 }
 

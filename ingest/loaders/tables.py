@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from pathlib import Path
 
 from core.errors import LoadError
@@ -40,9 +41,19 @@ def _blocks(rows: list[list[object]], prefix: str = "") -> list[Block]:
     blocks = []
     for number, row in enumerate(rows[h + 1:], start=1):
         block = record_block(headers, fields, list(row), f"{prefix}row {number}")
+        if block is not None and _own_id(block.fields.get("record_id", "")):
+            # A finding is cited by its own id ("F2024-006"), as the register names it.
+            block = replace(block, locator=f"{prefix}{block.fields['record_id']}")
         if block is not None:
             blocks.append(block)
     return blocks
+
+
+def _own_id(value: str) -> bool:
+    """Whether a record id names the record: not empty, one line, not a bare
+    serial number (a "No." column counting rows says no more than the row)."""
+    value = value.strip()
+    return bool(value) and len(value) <= 40 and "\n" not in value and not value.isdigit()
 
 
 def _capped(rows, source: str, where: str = "") -> list[list[object]]:

@@ -314,6 +314,34 @@ def test_filters_restrict_the_similar_findings(real, filters, keep):
     assert not {r["record_id"] for r in unfiltered.records if not keep(r)} & got
 
 
+# Descriptions of nothing any register records (an office, a canteen), in our own words.
+UNLIKE_ANY_FINDING = ["The canteen coffee machine leaks water onto the floor near the cashier",
+                      "办公室打印机卡纸，墨盒用完了，审计期间无法打印"]
+
+
+@pytest.mark.parametrize("question", UNLIKE_ANY_FINDING)
+def test_a_description_like_no_finding_is_refused(real, question):
+    answer = real.answerer.answer(question, mode="similar")
+    assert (answer.mode, answer.grounded, answer.records) == ("similar", False, ())
+    assert answer.answer == REFUSAL[lang_of(question)] and answer.notice
+    assert answer.nearest and all(c.doc_type == "record" for c in answer.nearest)  # shown as not similar
+
+
+def test_similar_findings_are_cut_off_and_counted(real):
+    answer = real.answerer.answer(WET_SWITCH)
+    ids = [r["record_id"] for r in answer.records]
+    assert WET_SWITCH_IDS <= set(ids) and len(ids) < 8, ids  # the similar ones, not always 8
+    assert [r["rank"] for r in answer.records] == list(range(1, len(ids) + 1))
+    assert all(r["locator"] == r["record_id"] for r in answer.records)  # cited by their own ids
+    states = {"Overdue": "overdue", "Rectified": "closed", "In progress": "open"}
+    expected = {state: sum(1 for r in answer.records if states[r["status"]] == state) for state in states.values()}
+    assert {k: answer.summary[k] for k in expected} == expected and answer.summary["found"] == len(ids)
+    head = answer.answer.splitlines()[0]
+    assert head.startswith(f"### {len(ids)} similar past findings: ")
+    assert all(f"{n} {word}" in head for n, word in ((expected["overdue"], "overdue"),
+                                                     (expected["closed"], "rectified")) if n)
+
+
 def test_a_filter_that_matches_nothing_refuses(real):
     answer = real.answerer.answer(WET_SWITCH, filters={"city": "Atlantis"})
     assert (answer.mode, answer.grounded, answer.answer) == ("similar", False, REFUSAL["en"])

@@ -519,3 +519,136 @@ def test_an_upload_by_its_name_counts_at_once_and_removal_asks_first(server, bro
     wait.until(lambda d: f"已删除：{UPLOAD_NAME}" in sidebar.text)
     _idle(browser, wait)
     assert count() == before and f"已添加：{UPLOAD_NAME}" not in sidebar.text  # the upload's message is gone
+
+
+# --- similar findings ---------------------------------------------------------------
+# Descriptions in our own words of findings in corpus/'s registers: the wet
+# collector's water level interlock cut off (F2024-013/025/034, YH2025-022/034/037 ...).
+WET_EN = "The water level interlock of the wet dust collector was disconnected and the polishing machines did not stop"
+WET_ZH = "湿式除尘器水位联锁被断开，水位下降后抛光机仍然继续运转"
+CANTEEN = "The canteen coffee machine leaks water onto the floor near the cashier"
+RECORD_ID = r"(?:F2024|YH2025)-\d{3}"
+
+
+def _click_labelled(driver, wait, css: str, label: str):
+    """Click the element matching `css` whose text is `label` (or starts with it)."""
+    from selenium.webdriver.common.by import By
+
+    element = wait.until(lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, css)
+                                         if label in e.text), False))
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    element.click()
+    return element
+
+
+def _similar_job_with_filter(driver, wait, job: str, filters: str, widget: str, value: str) -> list[str]:
+    """Choose the similar-findings job, open its filters and pick `value` in
+    the multiselect labelled `widget`; returns the options that widget offered."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+
+    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")))  # page drawn
+    _click_labelled(driver, wait, "[data-testid='stButtonGroup'] button", job)
+    _click_labelled(driver, wait, "[data-testid='stExpander'] summary", filters)
+    select = wait.until(lambda d: next((m for m in d.find_elements(By.CSS_SELECTOR, "[data-testid='stMultiSelect']")
+                                        if m.text.startswith(widget)), False))
+    field = select.find_element(By.TAG_NAME, "input")
+    field.click()
+    options = wait.until(lambda d: [o.text for o in d.find_elements(By.CSS_SELECTOR, "[role='option']")] or False)
+    field.send_keys(value)
+    field.send_keys(Keys.ENTER)
+    wait.until(lambda d: value in select.text)
+    return options
+
+
+def _ask_here(driver, wait, question: str, expect: str):
+    """Ask in the page as it is; returns the answer message once it shows `expect`."""
+    from selenium.webdriver.common.by import By
+
+    box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']"))
+    box.send_keys(question + "\n")
+    return wait.until(lambda d: next((m for m in d.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")
+                                      if expect in m.text and question not in m.text), False))
+
+
+def _table_rows(message) -> list[list[str]]:
+    """The records table's rows as its accessible grid gives them (the visible columns)."""
+    grid = message.find_element("css selector", "[data-testid='stDataFrame'] table[role='grid']")
+    rows = grid.find_elements("css selector", "tbody tr")
+    return [[c.get_attribute("textContent") for c in row.find_elements("css selector", "td")] for row in rows]
+
+
+def _screenshot(driver, message, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / name
+    driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", message)
+    assert driver.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+    return shot
+
+
+def test_similar_findings_in_english_are_cut_off_counted_and_filtered(server, browser):
+    import re
+
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server)
+    wait = WebDriverWait(browser, WAIT_S)
+    offered = _similar_job_with_filter(browser, wait, "Similar findings", "Filters for similar findings", "Status",
+                                       "Overdue")
+    # One value per group, in the page's language: Overdue stands for 逾期未整改 too.
+    assert "Overdue" in offered and "逾期未整改" not in offered and "Rectified" in offered, offered
+    message = _ask_here(browser, wait, WET_EN, "similar past finding")
+    text = message.text
+    summary = re.search(r"(\d+) similar past findings?: (.*)", text)
+    assert summary, text
+    found = int(summary.group(1))
+    heads = re.findall(rf"(?:^|\s)(\d+)\. ({RECORD_ID}) · ", text)
+    # The cut-off: only the records like the description, not the 8 retrieved.
+    assert 1 <= found < 8 and [int(n) for n, _ in heads] == list(range(1, found + 1)), text
+    assert summary.group(2).startswith(f"{found} overdue"), summary.group(0)
+    assert "Filters: Status: Overdue" in text
+    assert "row " not in text and text.count("Rectification Required: ") == found
+    assert all(re.search(rf"{record_id} · .* · (Overdue|逾期未整改) · deadline", text) for _, record_id in heads)
+    rows = _table_rows(message)
+    assert [row[:2] for row in rows] == [[n, record_id] for n, record_id in heads], rows
+    assert all(row[3] in ("Overdue", "逾期未整改") and row[5] for row in rows), rows  # status, rectification
+    _screenshot(browser, message, "browser-similar-en.png")
+    # A description like none of the findings is refused, not answered with whatever came first.
+    refused = _ask_here(browser, wait, CANTEEN, "Not answered by the indexed documents")
+    assert "no past finding is close enough to the description" in refused.text
+    assert not refused.find_elements("css selector", "[data-testid='stDataFrame']")
+
+
+def test_similar_findings_in_chinese_match_both_registers(server, browser):
+    import re
+
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    browser.get(server)
+    wait = WebDriverWait(browser, WAIT_S)
+    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")))
+    _click_labelled(browser, wait, "[data-testid='stSidebar'] [data-testid='stRadio'] label", "中文")
+    wait.until(lambda d: "类似隐患" in d.find_element(By.CSS_SELECTOR, "[data-testid='stButtonGroup']").text)
+    offered = _similar_job_with_filter(browser, wait, "类似隐患", "类似隐患筛选", "状态", "逾期未整改")
+    assert "逾期未整改" in offered and "Overdue" not in offered, offered
+    message = _ask_here(browser, wait, WET_ZH, "类似的既往隐患")
+    text = message.text
+    summary = re.search(r"类似的既往隐患(\d+)条：(.*)", text)
+    assert summary, text
+    found = int(summary.group(1))
+    heads = re.findall(rf"(?:^|\s)(\d+)\. ({RECORD_ID}) · ", text)
+    assert 1 <= found < 8 and len(heads) == found, text
+    assert summary.group(2).startswith(f"逾期未整改{found}条"), summary.group(0)
+    # The Chinese status matched the English register's "Overdue" as well.
+    ids = [record_id for _, record_id in heads]
+    assert any(i.startswith("YH2025-") for i in ids) and any(i.startswith("F2024-") for i in ids), ids
+    assert "筛选条件：状态：逾期未整改" in text
+    assert "整改要求: " in text and "row " not in text
+    rows = _table_rows(message)
+    assert [row[1] for row in rows] == ids and all(row[3] in ("Overdue", "逾期未整改") for row in rows), rows
+    _screenshot(browser, message, "browser-similar-zh.png")

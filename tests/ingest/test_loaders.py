@@ -215,7 +215,7 @@ def test_csv_columns_map_to_record_fields(tmp_path):
     assert doc.doc_type == "record"
     chunks = chunk_document(doc)
     assert_chunks_are_slices(doc, chunks)
-    assert [c.locator for c in chunks] == ["row 1", "row 2"]
+    assert [c.locator for c in chunks] == ["R-1", "R-2"]  # a finding is cited by its own id
     first = chunks[0].fields
     assert first == {
         "enterprise": "Acme Foundry", "city": "Riverton", "date": "2024-03-05", "hazard_category": "Dust",
@@ -226,6 +226,17 @@ def test_csv_columns_map_to_record_fields(tmp_path):
     assert "deadline" not in chunks[1].fields  # empty cells are left out
     assert chunks[1].fields["date"] == "2024-04-01"
     assert "Finding: Dust on beams,\nnot cleaned since March" in chunks[0].text  # the row as the source shows it
+
+
+@pytest.mark.parametrize("ids, locators", [
+    (["F2024-006", "F2024-007"], ["F2024-006", "F2024-007"]),
+    (["1", "2"], ["row 1", "row 2"]),  # a serial number says no more than the row
+    (["YH2025-001", ""], ["YH2025-001", "row 2"]),  # a row without an id keeps its row number
+])
+def test_records_are_located_by_their_own_id(tmp_path, ids, locators):
+    text = "Record ID,Finding\n" + "".join(f"{i},Finding {n}\n" for n, i in enumerate(ids, start=1))
+    chunks = chunks_of(write_text(tmp_path / "r.csv", text), "records/r.csv")
+    assert [c.locator for c in chunks] == locators
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])

@@ -48,9 +48,13 @@ def test_ask_answers_with_citations_reads_a_follow_up_and_keeps_the_audit_trail(
 
 
 def test_jobs_and_filters_narrow_what_is_asked(safecite):
-    similar = safecite.ask("collector not grounded", "similar", {"city": ["Riverton"]})
+    similar = safecite.ask("collector not grounded", "similar", {"city": ["Riverton"]}, session="s2")
     assert similar.answer.mode == "similar"
     assert similar.answer.records and all(r["city"] == "Riverton" for r in similar.answer.records)
+    # The filters asked with stay with the answer: in the audit trail, its history and its export.
+    assert similar.answer.filters == {"city": ["Riverton"]}
+    assert safecite.history("s2")[0].answer.filters == {"city": ["Riverton"]}
+    assert "*Filters: city: Riverton*" in safecite.export_answer(similar)
     assert safecite.field_values("city") == ["Eastbridge", "Lakeport", "Riverton"]
     with pytest.raises(QueryError, match="unknown filter"):
         safecite.ask("collector not grounded", "similar", {"town": ["Riverton"]})

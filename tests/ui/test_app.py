@@ -131,16 +131,23 @@ def test_similar_findings_are_a_table_and_filters_apply(page):
     at.button(key="example-similar").click().run()
     assert not at.exception, at.exception
     table = at.main.chat_message[-1].dataframe[0].value
-    assert list(table.columns) == ["#", "Enterprise", "City", "Date", "Hazard", "Status", "Deadline", "Cited clause",
-                                   "Finding"]
+    assert list(table.columns) == ["Rank", "Record", "Finding", "Status", "Deadline", "Rectification required",
+                                   "Cited clause", "#", "Enterprise", "City", "Date", "Hazard"]
     assert "The water level switch of the wet collector is disconnected" in table["Finding"].iloc[0]
+    assert list(table["Rank"]) == list(range(1, len(table) + 1)) and len(table) < 8  # the cut-off, not always 8
+    assert all(re.fullmatch(r"(F2024|YH2025)-\d{3}", r) for r in table["Record"])  # their own ids, not "row N"
+    assert all(table["Rectification required"])
+    # The cited clause is the indexed article, number and text.
+    assert any(re.search(r"Article 18 \[\d+\] Article 18 ", c) for c in table["Cited clause"]), list(table["Cited clause"])
     assert len(set(table["City"])) > 1
-    # Only Eastbridge, asked again.
+    # Only Eastbridge, asked again: the filters are shown with the answer.
     at.multiselect(key="filter-city").set_value(["Eastbridge"]).run()
     at.button(key="example-similar").click().run()
     table = at.main.chat_message[-1].dataframe[0].value
     assert set(table["City"]) == {"Eastbridge"}
     assert len(table) >= 2
+    captions = [plain(c.value) for c in at.main.chat_message[-1].caption]
+    assert "Filters: City: Eastbridge" in captions, captions
 
 
 def test_a_follow_up_shows_the_question_it_was_read_as(page):
