@@ -28,7 +28,9 @@ _LABELS = {
            "record": "inspection record", "note": "note",
            "extractive": "quoted passages (no language model)", "llm": "language model",
            "city": "city", "sector": "sector", "status": "status", "date_from": "from", "date_to": "to",
-           "doc_type": "document type", "source_filter": "document", "lang": "language"},
+           "doc_type": "document type", "source_filter": "document", "lang": "language",
+           "enterprise": "enterprise", "hazard_category": "hazard category", "folder": "folder",
+           "doc_id": "document id"},
     "zh": {"question": "问题", "resolved": "理解为", "answer": "回答", "citations": "引用",
            "nearest": "最接近的段落（不构成回答）", "page": "第{page}页", "index": "索引版本",
            "session": "SafeCite 会话记录", "records": "检查记录", "not_answered": "已索引的文件没有回答这个问题",
@@ -37,14 +39,17 @@ _LABELS = {
            "note": "其他文件",
            "extractive": "引用原文（未使用语言模型）", "llm": "语言模型",
            "city": "城市", "sector": "行业", "status": "状态", "date_from": "起始日期", "date_to": "截止日期",
-           "doc_type": "文件类型", "source_filter": "文件", "lang": "语言"},
+           "doc_type": "文件类型", "source_filter": "文件", "lang": "语言",
+           "enterprise": "企业", "hazard_category": "隐患类别", "folder": "文件夹", "doc_id": "文件编号"},
 }
 # The findings table's columns: field -> header.
 _COLUMNS = {
-    "en": {"n": "#", "enterprise": "Enterprise", "city": "City", "date": "Date", "hazard_category": "Hazard",
-           "status": "Status", "deadline": "Deadline", "regulation_cited": "Cited clause", "finding": "Finding"},
-    "zh": {"n": "#", "enterprise": "企业", "city": "城市", "date": "日期", "hazard_category": "隐患类别",
-           "status": "状态", "deadline": "整改期限", "regulation_cited": "依据条款", "finding": "隐患描述"},
+    "en": {"rank": "Rank", "record_id": "Record", "enterprise": "Enterprise", "city": "City", "date": "Date",
+           "hazard_category": "Hazard", "finding": "Finding", "status": "Status", "deadline": "Deadline",
+           "rectification_required": "Rectification required", "regulation_cited": "Cited clause"},
+    "zh": {"rank": "排序", "record_id": "记录编号", "enterprise": "企业", "city": "城市", "date": "日期",
+           "hazard_category": "隐患类别", "finding": "隐患描述", "status": "状态", "deadline": "整改期限",
+           "rectification_required": "整改要求", "regulation_cited": "依据条款"},
 }
 _FILTER_NAMES = {"source": "source_filter"}  # a filter whose label key differs from its name
 
@@ -82,14 +87,17 @@ def clause_item(c: Citation) -> str:
 
 
 def filters_text(filters: Mapping[str, Any] | None, labels: Mapping[str, str]) -> str:
-    """'city: Eastbridge, 江川市; status: Overdue' (labels in the export's language)."""
+    """'city: Eastbridge, 江川市; status: Overdue' (labels and punctuation in the
+    export's language: '城市：江川市；状态：逾期未整改' in Chinese)."""
+    chinese = labels is _LABELS["zh"]
+    sep, between, listing = ("：", "；", "、") if chinese else (": ", "; ", ", ")
     parts = []
     for name, value in (filters or {}).items():
         values = value if isinstance(value, (list, tuple, set)) else [value]
-        shown = ", ".join(str(v) for v in values if v not in (None, ""))
+        shown = listing.join(str(v) for v in values if v not in (None, ""))
         if shown:
-            parts.append(f"{labels.get(_FILTER_NAMES.get(name, name), name)}: {shown}")
-    return "; ".join(parts) or labels["no_filters"]
+            parts.append(f"{labels.get(_FILTER_NAMES.get(name, name), name)}{sep}{shown}")
+    return between.join(parts) or labels["no_filters"]
 
 
 def _citation(c: Citation, labels: dict[str, str], names: Mapping[str, str]) -> list[str]:
@@ -113,8 +121,10 @@ def answer_markdown(answer: Answer, generation: str | None = None, heading: str 
                     asked_at: str = "", filters: Mapping[str, Any] | None = None,
                     names: Mapping[str, str] | None = None) -> str:
     """One answer as Markdown, labelled in `lang` (default: the answer's);
-    `asked_at` (ISO time) and `filters` are those it was asked with; `names`
-    maps a stored upload's source to the name it was uploaded under."""
+    `asked_at` (ISO time) and `filters` are those it was asked with (default:
+    the answer's own); `names` maps a stored upload's source to the name it was
+    uploaded under."""
+    filters = answer.filters if filters is None else filters
     lang = lang if lang in _LABELS else answer.lang if answer.lang in _LABELS else "en"
     labels, columns = _LABELS[lang], _COLUMNS[lang]
     names = names or {}

@@ -330,6 +330,9 @@ class Index:
                                   if any(fold(d.source).startswith(p) for p in prefixes)})
                 clauses.append((Condition("source", "in", tuple(sources)),))
             else:
+                if key in FILTER_FIELDS:  # the same value groups as `mask` (values.tsv)
+                    values = tuple(str(v) for v in self.vocabulary.equivalents(key, list(values),
+                                                                                self.stored_values(key)))
                 clauses.append((Condition(key, "in", values),))
         return tuple(clauses) or None
 

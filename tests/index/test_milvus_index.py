@@ -24,6 +24,8 @@ FILTERS = [
     {"date_from": "2024-03-01", "date_to": "2024-06-30"}, {"doc_type": "plan"}, {"lang": "zh"},
     {"folder": "regulations"}, {"folder": "regulations-zh/"}, {"source": "regulations/gas-rules.md"},
     {"city": 'x" or 1==1 or "'}, {"status": "Open\\"}, {"folder": "regulation"},
+    # The other language's value or another spelling of it (index/values.tsv): the same rows on both backends.
+    {"status": "已整改"}, {"city": "Lakeport City"}, {"status": ["未整改"], "city": "Eastbridge"},
 ]
 
 

@@ -54,7 +54,7 @@ def test_jobs_and_filters_narrow_what_is_asked(safecite):
     # The filters asked with stay with the answer: in the audit trail, its history and its export.
     assert similar.answer.filters == {"city": ["Riverton"]}
     assert safecite.history("s2")[0].answer.filters == {"city": ["Riverton"]}
-    assert "*Filters: city: Riverton*" in safecite.export_answer(similar)
+    assert "Filters: city: Riverton*" in safecite.export_answer(similar)
     assert safecite.field_values("city") == ["Eastbridge", "Lakeport", "Riverton"]
     with pytest.raises(QueryError, match="unknown filter"):
         safecite.ask("collector not grounded", "similar", {"town": ["Riverton"]})
