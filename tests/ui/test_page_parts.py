@@ -402,7 +402,7 @@ def test_export_is_in_the_pages_language_with_time_filters_and_the_clause_item()
                        filters={"city": ["Eastbridge", "江川市"], "date_from": "2024-01-01"},
                        names={upload.source: "forklift rules.md"})
     assert md.startswith("## 问题: Where do vents face?")
-    assert "*提问时间: 2025-03-04 05:06 UTC · 筛选条件: 城市: Eastbridge, 江川市; 起始日期: 2024-01-01*" in md
+    assert "*提问时间: 2025-03-04 05:06 UTC · 筛选条件: 城市：Eastbridge、江川市；起始日期：2024-01-01*" in md
     assert "**回答**" in md and "**引用**" in md
     assert "2. **Dust Rules**, Article 23 (6) (法规; `regulations/dust.md`)" in md  # the item quoted
     assert "1. **Dust Rules**, Article 2, 第4页 (法规; `regulations/dust.md`)" in md
