@@ -152,8 +152,9 @@ with chat_tab:
                 columns = st.columns(5)
                 for column, name in zip(columns[:3], ("city", "sector", "status")):
                     with column:
-                        filters[name] = st.multiselect(text(lang, f"filter.{name}"), safecite.field_values(name),
-                                                       key=f"filter-{name}", placeholder=text(lang, "choose"))
+                        filters[name] = st.multiselect(text(lang, f"filter.{name}"), safecite.field_values(name, lang),
+                                                       key=f"filter-{name}", placeholder=text(lang, "choose"),
+                                                       select_all=False)  # Streamlit's "Select all" is English only
                 with columns[3]:
                     filters["date_from"] = st.date_input(text(lang, "filter.date_from"), value=None, key="filter-from",
                                                          format="YYYY-MM-DD")
