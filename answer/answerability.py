@@ -64,8 +64,8 @@ REQUIRED = ("kind",)  # signals that must be whole for an answer (see above)
 NOTHING_ASKED = 1.0
 # A question whose best passage is further in meaning than this (standard
 # deviations below the fitted questions' mean best cosine) is off the corpus's
-# subject, whatever its words share with a passage ("the corporate income tax
-# rate" -> "the maximum explosion pressure rise rate"). Out of the model's
+# subject, whatever its words share with a passage (a question on a tax rate
+# shares "rate" with "the maximum explosion pressure rise rate"). Out of the model's
 # range, so not weighed by it: the least close answerable `tune` question sits
 # at about -2.
 DENSE_FLOOR = -3.0

@@ -23,7 +23,7 @@ from . import answerability, checklist, rectify
 from .grounding import states_what_is_asked, subject_weights
 from .layout import Section, render
 from .models import REFUSAL, Answer, Citation
-from .question import Asked, asked_for, job_of, resolve_follow_up
+from .question import Asked, asked_for, follow_up_question, job_of, resolve_follow_up
 
 _DEADLINE = re.compile(r"\d+\s*(日|天|个月|小时|工作日)|within|days?\b|hours?\b|months?\b|期限|时限|限期|之日起|以前|before|no later than", re.I)
 _BULLET = re.compile(r"[-*•]\s+")
@@ -120,7 +120,10 @@ class Answerer:
         if mode == "similar":
             result = self._similar(question, resolved, lang, hits)
         else:
-            result = self._passages(question, resolved, lang, mode, hits, scores)
+            # A follow-up asking a question of its own asks for what its own words
+            # ask ("how frequently ... cleared out"), about the previous subject.
+            own = follow_up_question(question) if resolved != question else None
+            result = self._passages(question, resolved, lang, mode, hits, scores, asked_for(own or resolved))
         timings["total"] = (time.perf_counter() - started) * 1000
         return Answer(**{**result, "timings_ms": {k2: round(v, 1) for k2, v in timings.items()}}), hits
 
@@ -182,10 +185,10 @@ class Answerer:
         return grounded, confidence, answerability.explain(model, found, lang)
 
     def _passages(self, question: str, resolved: str, lang: str, mode: str, hits: list[Hit],
-                  scores: Mapping[str, list[float]] | None = None) -> dict:
+                  scores: Mapping[str, list[float]] | None = None, asked: Asked | None = None) -> dict:
         base = {"question": question, "resolved_question": resolved, "mode": mode, "lang": lang}
         weights = self._query_weights(resolved)
-        asked = asked_for(resolved)
+        asked = asked or asked_for(resolved)
         subject = self.subject_weights(weights, asked)
         if mode in ("howto", "rectify"):
             composed = self._sections(resolved, hits, weights, subject, lang, mode)
@@ -275,10 +278,15 @@ class Answerer:
         for rank in sorted(best_per_hit)[:TOP_HITS[mode]]:
             take(best_per_hit[rank], force=True, low=TOP_HIT_LOW)
         if asked and (asked.period or asked.units or asked.share):
-            # The question asks for a period or a quantity: state the best one found.
-            stated = next((s for s in sentences[:60] if states_what_is_asked(s.text, asked)), None)
-            if stated:
-                take(stated, force=True)
+            # The question asks for a period or a quantity: state the best one
+            # found, and the one each of the top hits states.
+            stating = [s for s in sentences[:60] if states_what_is_asked(s.text, asked)]
+            if stating:
+                take(stating[0], force=True)
+            for rank in sorted(best_per_hit)[:TOP_HITS[mode]]:
+                stated = next((s for s in stating if s.hit_rank == rank), None)
+                if stated:
+                    take(stated, force=True)
         if mode == "rectify":
             # Deadlines are what a rectification order turns on: keep the best one found.
             deadline = next((s for s in sentences[:40] if _DEADLINE.search(s.text)), None)

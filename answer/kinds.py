@@ -41,7 +41,7 @@ AUTHORITY = re.compile(
     r"market supervision|supervis(?:ory|ion) (?:departments?|authorit(?:y|ies)))\b|"
     r"人民政府|应急管理部门|应急管理局|监督管理部门|监管(?:的)?部门|负有[^。；]{0,12}监督管理职责的部门|主管部门|有关部门|"
     r"安委办|安全生产委员会|市场监督管理", re.I)
-AUTHORITY_OPENS = 40  # characters before the authority named as a sentence's subject ("县级以上地方各级人民政府")
+AUTHORITY_OPENS = 16  # characters before the authority named as a sentence's subject ("县级以上地方各级人民政府")
 DUTY = re.compile(r"\bshall\s+(?:supervise|be responsible for|organi[sz]e|guide|coordinate|strengthen|promote|"
                   r"include [^.;]{0,60} in (?:their|its) (?:annual )?[^.;]{0,30}plans?|establish|formulate|designate)\b|"
                   r"监督管理|负责[^。；]{0,20}(?:工作|监督|管理)|指导|协调|列为|纳入[^。；]{0,20}计划|加强|"

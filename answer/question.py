@@ -14,10 +14,11 @@ from .models import MODES
 
 _SIMILAR = re.compile(r"similar|past findings|previous findings|like this|类似|相似|以往|同类|案例", re.I)
 _RECTIFY = re.compile(
-    r"rectif|correct(ed|ion)?\b|abate|deadline|\bfix(ed)?\b|penalt|\bfine[sd]?\b|overdue|what (must|should) .* do|"
+    r"rectif|correct(ed|ion)?\b|abate|deadline|\bby when\b|put right|\bfix(ed)?\b|penalt|\bfine[sd]?\b|overdue|"
+    r"what (must|should) .* do|"
     r"整改|期限|时限|逾期|责令|处理|处罚|罚款|怎么办|如何处置|应当怎么", re.I)
 _HOWTO = re.compile(r"how (do|should|can) (i|we|you|inspectors?)|inspect|check|what to (look|check)|checklist|"
-                    r"检查|核查|排查|如何|怎么|怎样|哪些做法|注意", re.I)
+                    r"检查|核查|排查|查(?:哪些|什么)|如何|怎么|怎样|哪些做法|注意", re.I)
 _QUESTION_MARK = re.compile(r"[?？]")
 # The words that ask for a job rather than name a subject ("how should ... be
 # rectified", "应当如何处理", "检查哪些"): every passage of that job shares them.
@@ -46,8 +47,8 @@ def detect_mode(question: str) -> str:
 _FOLLOW_UP = re.compile(
     r"^\s*(and|also|what about|how about|same for|and for|and what about|and in|then)\b|"
     r"^\s*(那么|那|还有|如果是|换成|对于|至于|同样)", re.I)
-# A follow-up that is a question of its own ("and how often must the sludge be
-# removed from the tank?", "那么泥浆多久清理一次？"): read with the previous
+# A follow-up that is a question of its own ("and who signs the hot work permit
+# for the collector?", "那么积尘清扫记录要保存几年？"): read with the previous
 # question whatever its length, and answered in its own job.
 _FOLLOW_UP_QUESTION = re.compile(
     r"^\s*(?:and|also|then|so)\s+(?=(?:how|what|which|when|where|who|whom|whose|why|is|are|does|do|must|should|"
@@ -56,7 +57,7 @@ _FOLLOW_UP_QUESTION = re.compile(
 
 def follow_up_question(question: str) -> str | None:
     """The question a follow-up asks by itself, without its opening "and" / "那么"
-    ("how often must the sludge be removed?"); None when the follow-up only
+    ("who signs the hot work permit for the collector?"); None when the follow-up only
     names a new subject ("and for magnesium dust?") or is no follow-up."""
     match = _FOLLOW_UP_QUESTION.match(question)
     return question[match.end():].strip() if match else None
@@ -132,7 +133,7 @@ PERIOD_ACTS = (
     ("train", "trained", "training", "培训"),
     ("drill", "drilled", "exercise", "exercised", "演练"),
     ("review", "reviewed", "复审", "评审", "复核"),
-    ("clean", "cleaned", "cleaning", "清理", "清扫", "清除"),
+    ("clean", "cleaned", "cleaning", "clear", "cleared", "remove", "removed", "removal", "清理", "清扫", "清除"),
     ("measure", "measured", "测量", "检测"),
 )
 _ZH_ACTS = tuple(w for group in PERIOD_ACTS for w in group if not w.isascii())

@@ -215,9 +215,12 @@ def sections(question: str, hits: list[Hit], weights: Mapping[str, float], subje
                 MAX_WHO)
     found = [Section(labels[0], requirements), Section(labels[1], who), Section(labels[2], deadlines),
              Section(labels[3], penalties)]
-    # What the question asks about comes first ("by when", "罚款多少"), the rest in their order.
+    # A question about one of them ("by when?", "罚款多少？") has it answered
+    # first; a question about several, or none, gets them in their order.
     asked = [i for i, pattern in ((3, _ASKS_PENALTY), (2, _ASKS_DEADLINE), (1, _ASKS_WHO)) if pattern.search(question)]
-    return [found[i] for i in asked] + [s for i, s in enumerate(found) if i not in asked]
+    if len(asked) == 1:
+        return [found[asked[0]]] + [s for i, s in enumerate(found) if i != asked[0]]
+    return found
 
 
 def _pick(found, limit: int, per_document: bool = False) -> list[Entry]:
