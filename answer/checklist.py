@@ -7,8 +7,9 @@ quoted as a row, in the document's order. Then the articles that say what
 must be checked or kept, one entry per article (an article split over
 several chunks is one entry: its sentences that bear on the question, its
 lead first when it introduces a list). Entries are grouped under their
-document and headings (the equipment or area the document files them under)
-and kept in the document's order.
+document and headings (the equipment or area the document files them under),
+the group that bears on the question most first, and listed in the
+document's order within a group.
 
 Left out: a document's scope and purpose, definitions, entry into force, the
 authority's general duties and penalty clauses (kinds.py): they say nothing
@@ -172,8 +173,8 @@ def _article(chunks: list[Chunk], rank: int, weights, subject, finder, total: fl
              dense_found: bool, leave_out, found_chunk: Chunk | None = None,
              max_quotes: int = MAX_QUOTES) -> Entry | None:
     """One article as one entry: its sentences that bear on the question (at
-    most MAX_QUOTES, in order), after its lead when the lead introduces them;
-    None for the kinds of clause a checklist leaves out."""
+    most `max_quotes`, in order), after its lead (and the sentence that
+    introduces a list); None for the kinds of clause left out."""
     sentences, seen = [], set()
     for chunk in chunks:
         for start, end in sentence_spans(chunk.text):
@@ -253,11 +254,11 @@ def sections(checklist: list[Entry], articles: list[Entry], lang: str) -> list[S
     order (for a Chinese question, the Chinese documents first)."""
     by_group: dict[tuple[str, tuple[str, ...]], list[Entry]] = {}
     first_rank: dict[str, tuple[int, int]] = {}
-    for is_item, group in ((0, checklist), (1, articles)):
+    for order, group in ((0, checklist), (1, articles)):  # a checklist before the articles
         for entry in group:
             chunk = entry.chunk
             by_group.setdefault((chunk.doc_id, chunk.heading_path), []).append(entry)
-            rank = (is_item, entry.rank)
+            rank = (order, entry.rank)
             first_rank[chunk.doc_id] = min(first_rank.get(chunk.doc_id, rank), rank)
     langs = {e.chunk.doc_id: e.chunk.lang for e in checklist + articles}
     # A Chinese question is answered from Chinese documents first (as it is searched).

@@ -113,6 +113,13 @@ def says_what_to_check(sentence: str) -> bool:
     return CHECKS.search(sentence) is not None
 
 
+def is_inspection_duty(sentence: str) -> bool:
+    """What the authority's inspectors check ("When inspecting ..., emergency
+    management departments shall check at least ..."): the defect named, not
+    what the enterprise must do about it."""
+    return bool(AUTHORITY.search(sentence) and CHECKS.search(sentence))
+
+
 def is_penalty(sentence: str) -> bool:
     return PENALTY.search(sentence) is not None
 

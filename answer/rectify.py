@@ -43,6 +43,7 @@ REQUIREMENT_QUOTES = 2  # sentences of one article quoted besides its lead: the 
 TOP_HITS = 8  # requirements come from the question's own hits (the others were searched for the other sections)
 KEEP_SHARE = 0.5  # checklist items down to this share of the best
 MAX_WHO, MAX_DEADLINES, MAX_PENALTIES = 2, 2, 2
+CONSEQUENCES = 2  # sentences of a penalty clause quoted after its fine
 # What the extra searches add to the question (in its language).
 DEADLINE_QUERY = {"en": "rectification deadline days", "zh": "整改期限"}
 WHO_QUERY = {"en": "primary responsibility principal person in charge rectification", "zh": "隐患整改 负总责 主体责任"}
@@ -165,7 +166,7 @@ def sections(question: str, hits: list[Hit], weights: Mapping[str, float], subje
     # The articles that state a requirement first (those listing what inspectors
     # check name the defect, not what must be done), in the question's language.
     articles = sorted((e for e in articles if e.chunk.doc_type in REQUIREMENT_TYPES and e.rank < TOP_HITS),
-                      key=lambda e: (lang == "zh" and e.chunk.lang != lang, kinds.says_what_to_check(e.quotes[0].text),
+                      key=lambda e: (lang == "zh" and e.chunk.lang != lang, kinds.is_inspection_duty(e.quotes[0].text),
                                      e.rank))
     best_item = max((e.score for e in items), default=0.0)
     items = sorted((e for e in items if e.score >= KEEP_SHARE * best_item), key=lambda e: -e.score)[:MAX_ITEMS]
@@ -208,7 +209,7 @@ def sections(question: str, hits: list[Hit], weights: Mapping[str, float], subje
     deadlines = _pick(deadlines, MAX_DEADLINES, per_document=True)
     if not requirements and not deadlines:
         return []
-    penalties = _pick(penalties, MAX_PENALTIES)
+    penalties = [_with_consequences(e) for e in _pick(penalties, MAX_PENALTIES)]
     # Who: a party named where the answer's other quotes come from, or with the question's subject.
     docs = {e.chunk.doc_id for e in requirements + deadlines + penalties}
     who = _pick([((w[1].doc_id not in docs, *w[0]), *w[1:4]) for w in who if w[4] > 0 or w[1].doc_id in docs],
@@ -221,6 +222,15 @@ def sections(question: str, hits: list[Hit], weights: Mapping[str, float], subje
     if len(asked) == 1:
         return [found[asked[0]]] + [s for i, s in enumerate(found) if i != asked[0]]
     return found
+
+
+def _with_consequences(entry: Entry) -> Entry:
+    """A fine with what follows it in its clause ("; where rectification is not
+    completed within the time limit, the department shall order the suspension
+    ...", "逾期未改正的，责令停止……"): the penalty for not rectifying."""
+    fine = entry.quotes[0]
+    after = [Quote(fine.chunk, s, e) for s, e in sentence_spans(fine.chunk.text) if s > fine.start]
+    return Entry([fine, *after[:CONSEQUENCES]], entry.score, entry.rank)
 
 
 def _pick(found, limit: int, per_document: bool = False) -> list[Entry]:

@@ -57,12 +57,15 @@ def answer_markdown(answer: str) -> str:
     out = []
     for line in answer.split("\n"):
         if line.startswith("#### "):
-            # A label made of a record's fields (similar findings), shown in bold.
-            out.append(f"**{_inline(line[5:])}**")
+            # A label (a record's fields; a checklist's document and headings; a
+            # rectification answer's section), shown in bold; a blank line ends
+            # the list above it, which would otherwise take it in.
+            out.extend([""] * bool(out) + [f"**{_inline(line[5:])}**"])
             continue
-        bullet = bool(_BULLET.match(line))
-        body = _MARKER.sub(r"**\\[\1\\]**", _inline(line[2:] if bullet else line))
-        out.append(("- " if bullet else "") + body)
+        nested = line.startswith("  - ")  # more of the same article, under its first quote
+        bullet = nested or bool(_BULLET.match(line))
+        body = _MARKER.sub(r"**\\[\1\\]**", _inline(line[4:] if nested else line[2:] if bullet else line))
+        out.append(("  - " if nested else "- " if bullet else "") + body)
     return "\n".join(out)
 
 
