@@ -6,24 +6,29 @@ hold, a city's reward amount), and they find passages on their topic as well
 as answerable questions do. So the decision weighs whether one passage holds
 what the question asks for with how strongly the retrievers agree:
 
-- `holds`: the largest share (idf-weighted) of the question's keywords that
-  one retrieved passage holds, counting only passages that also state every
-  specific thing asked (below); the question's glossary translation counts for
-  a passage in the other language;
+- `holds`: the largest share (idf-weighted) of the keywords of the question's
+  subject that one retrieved passage holds, counting only passages that also
+  state every specific thing asked (below); the question's glossary
+  translation counts for a passage in the other language. The words that ask
+  ("how often", "如何整改") are left out: every passage of the kind asked
+  shares them, the ones that answer also share the subject;
 - `names`: the share of the standards, programmes, bodies and documents the
   question names that the passages mention (1 when it names none);
 - `kind`: the share of the specific things asked (a quantity in its unit, a
   period of the act asked, a proportion, the named quantity) that the passages
   state (1 when none is asked);
 - `dense`: the best cosine of the dense list of the question's language,
-  standardised per list (each model has its own range: e5's cosines sit near
-  0.9, MiniLM's near 0.55).
+  standardised per embedding model (each model has its own range: e5's
+  cosines sit near 0.9, MiniLM's near 0.55), so that it carries to any index
+  built with that model, whatever its lists are named.
 
-One signal is also a rule: a question that asks for a specific quantity,
+Two signals are also rules. A question that asks for a specific quantity,
 period or proportion (`kind` below 1) is refused when no retrieved passage
 states it, whatever the others say; the documents cannot answer "how many
 millijoules" without a number in millijoules. (`names` is not: a question may
-name a law in English whose Chinese text is the answer.)
+name a law in English whose Chinese text is the answer.) And a question
+whose best passage is much further in meaning than any the model was fitted
+on (`DENSE_FLOOR`) is off the corpus's subject and refused.
 
 A logistic model over these, fitted on the dev set's `tune` split by
 `python -m answer.calibrate` and stored in `answerability.json` (coefficients,
@@ -44,7 +49,7 @@ from typing import Mapping, Sequence
 from index.search import Hit
 from index.tokenize import tokenize
 
-from .grounding import coverage, specifics
+from .grounding import coverage, specifics, subject_weights
 from .question import Asked, asked_for
 
 # The signals the model weighs. Chosen on `tune` by leave-one-out (docs/quality.md):
@@ -56,6 +61,15 @@ MODEL_FILE = Path(__file__).with_name("answerability.json")
 EVIDENCE_HITS = 5  # the passages an answer cites first
 # The dense list whose best cosine is the `dense` signal, by question language.
 REQUIRED = ("kind",)  # signals that must be whole for an answer (see above)
+# The signals of a question that asks for no specific thing of that kind.
+NOTHING_ASKED = 1.0
+# A question whose best passage is further in meaning than this (standard
+# deviations below the fitted questions' mean best cosine) is off the corpus's
+# subject, whatever its words share with a passage (a question on a tax rate
+# shares "rate" with "the maximum explosion pressure rise rate"). Out of the model's
+# range, so not weighed by it: the least close answerable `tune` question sits
+# at about -2.
+DENSE_FLOOR = -3.0
 SAME_LANGUAGE_LIST = {"en": ("dense_en", "dense"), "zh": ("dense_zh",)}
 
 
@@ -67,11 +81,13 @@ class Signals:
 
 
 def signals(question: str, lang: str, hits: Sequence[Hit], scores: Mapping[str, Sequence[float]],
-            own: Mapping[str, float], translated: Mapping[str, float], asked: Asked | None = None) -> Signals:
+            own: Mapping[str, float], translated: Mapping[str, float], asked: Asked | None = None,
+            models: Mapping[str, str] | None = None) -> Signals:
     """The signals of one question over its hits. `scores`: each ranked list's
     scores, best first (Index.retrieve); `own` and `translated`: idf weights of
     the question's keywords and of their glossary translation; `asked`: what
-    the question asks for, when already read."""
+    the question asks for, when already read; `models`: the embedding model of
+    each dense list (the `dense` signal is read per model)."""
     top = list(hits[:EVIDENCE_HITS])
 
     def share(text: str, passage_lang: str) -> float:
@@ -87,12 +103,12 @@ def signals(question: str, lang: str, hits: Sequence[Hit], scores: Mapping[str, 
     values = {"holds": holds}
     for name in ("names", "kind"):
         mine = [ok for signal, ok, _ in checks if signal == name]
-        values[name] = sum(mine) / len(mine) if mine else 1.0
+        values[name] = sum(mine) / len(mine) if mine else NOTHING_ASKED
     lists: dict[str, str] = {}
     same = next((name for name in SAME_LANGUAGE_LIST.get(lang, ()) if scores.get(name)), None)
     values["dense"] = float(scores[same][0]) if same else math.nan
     if same:
-        lists["dense"] = same
+        lists["dense"] = (models or {}).get(same, same)
     return Signals(values, tuple(why for _, ok, why in checks if not ok), lists)
 
 
@@ -108,7 +124,7 @@ class Model:
     coef: dict[str, float]
     intercept: float
     threshold: float
-    dense_norm: dict[str, tuple[float, float]] = field(default_factory=dict)  # list -> (mean, sd) of its best cosine
+    dense_norm: dict[str, tuple[float, float]] = field(default_factory=dict)  # model -> (mean, sd) of its best cosine
     note: str = ""
 
     def standardised(self, signals: Signals) -> dict[str, float]:
@@ -131,6 +147,8 @@ class Model:
         if any(signals.values.get(f, 1.0) < 1.0 for f in REQUIRED):
             return False, 0.0
         p = self.probability(signals)
+        if self.standardised(signals).get("dense", 0.0) < DENSE_FLOOR:
+            return False, p  # further in meaning than any question the model was fitted on
         return p >= self.threshold, p
 
     def probability(self, signals: Signals) -> float:
@@ -159,11 +177,14 @@ def load(path: str | Path = MODEL_FILE) -> Model:
     return Model.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-def question_weights(index, question: str) -> tuple[dict[str, float], dict[str, float]]:
-    """idf weights of the question's own keywords and of their glossary translation."""
+def question_weights(index, question: str, asked: Asked | None = None) -> tuple[dict[str, float], dict[str, float]]:
+    """idf weights of the keywords of the question's subject (without the words
+    that ask, grounding.subject_weights) and of their glossary translation."""
+    asked = asked or asked_for(question)
     own = index.lexical.idf(list(dict.fromkeys(tokenize(question, query=True))))
     translated = tokenize(" ".join(index.lexicon.translate(question)), query=True)
-    return own, index.lexical.idf([t for t in dict.fromkeys(translated) if t not in own])
+    translated = index.lexical.idf([t for t in dict.fromkeys(translated) if t not in own])
+    return subject_weights(index.lexicon, own, asked), subject_weights(index.lexicon, translated, asked)
 
 
 # Why a refusal, by the signal that pulled the decision down most.
@@ -216,6 +237,9 @@ def missing_in(reason: str, lang: str) -> str:
 
 def explain(model: Model, signals: Signals, lang: str) -> str:
     """Why a refusal, in `lang`: the specific thing missing, else the weakest signal."""
+    reasons = WEAKEST.get(lang, WEAKEST["en"])
     if signals.missing:
         return missing_in(signals.missing[0], lang)
-    return WEAKEST.get(lang, WEAKEST["en"])[model.weakest(signals)]
+    if model.standardised(signals).get("dense", 0.0) < DENSE_FLOOR:
+        return reasons["dense"]
+    return reasons[model.weakest(signals)]

@@ -54,7 +54,7 @@ def fit(rows: list[tuple[Signals, bool]], max_wrong: float = MAX_WRONG_REFUSALS)
         dense_norm[name] = (statistics.fmean(values), statistics.pstdev(values) or 1.0)
     base = Model(FEATURES, {f: 0.0 for f in FEATURES}, {f: 1.0 for f in FEATURES}, {f: 0.0 for f in FEATURES},
                  0.0, 0.5, dense_norm)
-    raw = [base.standardised(s) for s, _ in rows]  # dense per list; the rest as read
+    raw = [base.standardised(s) for s, _ in rows]  # dense per model; the rest as read
     mean = {f: statistics.fmean(r[f] for r in raw) for f in FEATURES}
     scale = {f: (statistics.pstdev(r[f] for r in raw) or 1.0) for f in FEATURES}
     matrix = [[(r[f] - mean[f]) / scale[f] for f in FEATURES] for r in raw]

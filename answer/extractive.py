@@ -18,10 +18,11 @@ from index.search import Hit, Index
 from index.tokenize import TokenFinder, tokenize
 from ingest.models import DOC_TYPES, Chunk
 
-from . import answerability
-from .grounding import states_what_is_asked
+from . import answerability, checklist, rectify
+from .grounding import states_what_is_asked, subject_weights
+from .layout import Section, render
 from .models import REFUSAL, Answer, Citation
-from .question import Asked, asked_for, detect_mode, resolve_follow_up
+from .question import Asked, asked_for, follow_up_question, job_of, resolve_follow_up
 from .similar import similar_answer
 
 _DEADLINE = re.compile(r"\d+\s*(日|天|个月|小时|工作日)|within|days?\b|hours?\b|months?\b|期限|时限|限期|之日起|以前|before|no later than", re.I)
@@ -30,6 +31,11 @@ _SPACES = re.compile(r"\s+")
 MAX_STATEMENTS = {"howto": 8, "rectify": 7, "lookup": 6, "similar": 5}
 FLOOR_SHARE = 0.25  # a sentence must score this share of the best one to be used as evidence
 TOP_HITS = {"howto": 5, "rectify": 5, "lookup": 5, "similar": 5}  # hits that each contribute their best sentence
+TOP_HIT_LOW = 0.0  # a top hit's best sentence is stated down to this share of the floor
+SUBJECT_FLOOR = 1e-9  # the share of the question's subject a stated sentence must hold
+# A top hit sharing no word with the question, found by meaning (this high in a
+# dense list), is cited by its first sentence.
+OPENING_DENSE_RANK = 5
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class Sentence:
     end: int
     score: float
     part: int = 0  # the chunk's place in its hit (0: the lead chunk, then the article's other parts)
+    subject: float = 1.0  # the share of the question's subject it holds (without the words that ask)
 
     @property
     def text(self) -> str:
@@ -58,12 +65,20 @@ class Answerer:
         tokens += tokenize(" ".join(self.index.lexicon.translate(question)), query=True)
         return self.index.lexical.idf(list(dict.fromkeys(tokens)))
 
-    def score_sentences(self, hits: list[Hit], weights: dict[str, float], asked: Asked | None = None) -> list[Sentence]:
+    def subject_weights(self, weights: dict[str, float], asked: Asked | None) -> dict[str, float]:
+        """The question's weights without the words that ask (grounding.subject_weights)."""
+        return subject_weights(self.index.lexicon, weights, asked)
+
+    def score_sentences(self, hits: list[Hit], weights: dict[str, float], asked: Asked | None = None,
+                        subject: dict[str, float] | None = None) -> list[Sentence]:
         """Every sentence of the hits with its score: the idf-weighted share of the
         question's tokens it contains, discounted by its hit's rank, and raised
-        by half when it states what the question asks for (a period, a quantity)."""
+        by half when it states what the question asks for (a period, a quantity);
+        and the share of the question's subject (`subject` weights) it holds."""
         out = []
         total = sum(weights.values()) or 1.0
+        subject = subject if subject is not None else weights
+        subject_total = sum(subject.values()) or 1.0
         tokens_of = TokenFinder(weights)
         for rank, hit in enumerate(hits):
             prior = 1.0 / (1.0 + 0.15 * rank)
@@ -80,7 +95,8 @@ class Answerer:
                     overlap = sum(w for t, w in weights.items() if t in tokens) / total
                     if overlap > 0:
                         boost = 1.5 if asked and states_what_is_asked(text, asked) else 1.0
-                        out.append(Sentence(chunk, rank, start, end, overlap * prior * boost, part))
+                        held = sum(w for t, w in subject.items() if t in tokens) / subject_total
+                        out.append(Sentence(chunk, rank, start, end, overlap * prior * boost, part, held))
         out.sort(key=lambda s: -s.score)
         return out
 
@@ -96,7 +112,7 @@ class Answerer:
         timings: dict[str, float] = {}
         resolved = resolve_follow_up(question, previous)
         lang = lang_of(question)
-        mode = detect_mode(resolved) if mode == "auto" else mode
+        mode = job_of(question, resolved) if mode == "auto" else mode
         t0 = time.perf_counter()
         if mode == "similar":
             found = self.index.retrieve(resolved, k, {**(filters or {}), "doc_type": "record"})
@@ -106,7 +122,10 @@ class Answerer:
         else:
             hits, scores = self.retrieval(resolved, mode, k, filters)
             timings["search"] = (time.perf_counter() - t0) * 1000
-            result = self._passages(question, resolved, lang, mode, hits, scores)
+            # A follow-up asking a question of its own asks for what its own words
+            # ask ("how frequently ... cleared out"), about the previous subject.
+            own = follow_up_question(question) if resolved != question else None
+            result = self._passages(question, resolved, lang, mode, hits, scores, asked_for(own or resolved))
         timings["total"] = (time.perf_counter() - started) * 1000
         asked = {key: value for key, value in (filters or {}).items() if value not in (None, "", [], ())}
         return Answer(**{**result, "filters": asked,
@@ -139,6 +158,14 @@ class Answerer:
                 # A Chinese checklist quotes Chinese passages first: English ones
                 # reach a Chinese question only through the glossary translation.
                 hits.sort(key=lambda h: h.chunk.lang != "zh")
+            # What the job needs besides: the corpus's own checklists, read whole;
+            # the plans' deadlines and the penalty clauses. They follow the hits
+            # the answerability decision weighs.
+            hits = checklist.whole_sections(self.index, hits)
+            if mode == "howto":
+                hits += checklist.titled_checklists(self.index, question, filters, hits)
+            else:
+                hits += rectify.extra_hits(self.index, question, lang_of(question), hits, filters)
             return hits, found.scores
         found = self.index.retrieve(question, k, filters)
         return found.hits, found.scores
@@ -147,8 +174,10 @@ class Answerer:
     def signals(self, question: str, lang: str, hits: list[Hit], scores: Mapping[str, list[float]],
                 asked: Asked | None = None) -> answerability.Signals:
         """What the answerability model weighs for these hits (answerability.py)."""
-        own, translated = answerability.question_weights(self.index, question)
-        return answerability.signals(question, lang, hits, scores, own, translated, asked)
+        asked = asked or asked_for(question)
+        own, translated = answerability.question_weights(self.index, question, asked)
+        models = {name: route.model for name, route in self.index.routes.items()}
+        return answerability.signals(question, lang, hits, scores, own, translated, asked, models)
 
     def judge(self, question: str, lang: str, hits: list[Hit], scores: Mapping[str, list[float]],
               asked: Asked | None = None) -> tuple[bool, float, str]:
@@ -160,12 +189,17 @@ class Answerer:
         return grounded, confidence, answerability.explain(model, found, lang)
 
     def _passages(self, question: str, resolved: str, lang: str, mode: str, hits: list[Hit],
-                  scores: Mapping[str, list[float]] | None = None) -> dict:
+                  scores: Mapping[str, list[float]] | None = None, asked: Asked | None = None) -> dict:
         base = {"question": question, "resolved_question": resolved, "mode": mode, "lang": lang}
         weights = self._query_weights(resolved)
-        asked = asked_for(resolved)
-        sentences = self.score_sentences(hits, weights, asked)
-        chosen = self._choose(sentences, mode, asked, hits)
+        asked = asked or asked_for(resolved)
+        subject = self.subject_weights(weights, asked)
+        if mode in ("howto", "rectify"):
+            composed = self._sections(resolved, hits, weights, subject, lang, mode)
+            chosen = [section.entries for section in composed if section.entries]
+        else:
+            sentences = self.score_sentences(hits, weights, asked, subject)
+            chosen = self._choose(sentences, mode, asked, hits)
         if not hits or not chosen:
             grounded, reason, confidence = False, answerability.no_match(lang), 0.0
         else:
@@ -175,6 +209,9 @@ class Answerer:
             nearest = [citation_for(i + 1, h.chunk, _first_sentence(h.chunk), h.score) for i, h in enumerate(hits[:3])]
             return {**base, "grounded": False, "answer": REFUSAL[lang], "nearest": tuple(nearest),
                     "notice": reason}
+        if mode in ("howto", "rectify"):
+            body, cited = render(composed, citation_for)
+            return {**base, "grounded": True, "answer": body, "citations": cited}
         # Citations are numbered in the order retrieval ranked their passages:
         # the passage each statement quotes, then the other sources of the same
         # words (the same clause in another document), before the next statement.
@@ -196,6 +233,15 @@ class Answerer:
         # quote themselves verbatim, so every statement is a substring of its chunk.
         return {**base, "grounded": True, "answer": body, "citations": tuple(citations.values())}
 
+    def _sections(self, question: str, hits: list[Hit], weights: dict[str, float], subject: dict[str, float],
+                  lang: str, mode: str) -> list[Section]:
+        """A checklist (checklist.py) or a rectification answer (rectify.py) of these hits."""
+        dense_found = {rank for rank, hit in enumerate(hits) if _found_by_meaning(hit)}
+        if mode == "howto":
+            items, articles = checklist.select(*checklist.entries(hits, weights, subject, dense_found))
+            return checklist.sections(items, articles, lang)
+        return rectify.sections(question, hits, weights, subject, lang, dense_found)
+
     def _choose(self, sentences: list[Sentence], mode: str, asked: Asked | None = None,
                 hits: list[Hit] = ()) -> list[list[Sentence]]:
         """Statements to make, each a list of sentences with the same text (the
@@ -205,6 +251,9 @@ class Answerer:
         question, found by meaning or across languages, by its first sentence),
         then the best sentences overall, up to the mode's limit, all within a
         share of the best score. Whether to answer at all is answerability's call."""
+        # A sentence that holds none of the question's subject answers nothing,
+        # however high it ranks: it states what is asked of something else.
+        sentences = [s for s in sentences if s.subject >= SUBJECT_FLOOR]
         sentences = sentences + _opening_sentences(hits[:TOP_HITS[mode]], {s.hit_rank for s in sentences})
         if not sentences:
             return []
@@ -231,12 +280,17 @@ class Answerer:
         for sentence in sentences:
             best_per_hit.setdefault(sentence.hit_rank, sentence)
         for rank in sorted(best_per_hit)[:TOP_HITS[mode]]:
-            take(best_per_hit[rank], force=True, low=0.0)
+            take(best_per_hit[rank], force=True, low=TOP_HIT_LOW)
         if asked and (asked.period or asked.units or asked.share):
-            # The question asks for a period or a quantity: state the best one found.
-            stated = next((s for s in sentences[:60] if states_what_is_asked(s.text, asked)), None)
-            if stated:
-                take(stated, force=True)
+            # The question asks for a period or a quantity: state the best one
+            # found, and the one each of the top hits states.
+            stating = [s for s in sentences[:60] if states_what_is_asked(s.text, asked)]
+            if stating:
+                take(stating[0], force=True)
+            for rank in sorted(best_per_hit)[:TOP_HITS[mode]]:
+                stated = next((s for s in stating if s.hit_rank == rank), None)
+                if stated:
+                    take(stated, force=True)
         if mode == "rectify":
             # Deadlines are what a rectification order turns on: keep the best one found.
             deadline = next((s for s in sentences[:40] if _DEADLINE.search(s.text)), None)
@@ -252,15 +306,24 @@ class Answerer:
 
 def _opening_sentences(hits: list[Hit], scored: set[int]) -> list[Sentence]:
     """The first sentence of each hit none of whose sentences shares a word
-    with the question (score 0: after every scored sentence)."""
+    with the question but that a dense list ranks near its top (score 0: after
+    every scored sentence)."""
     out = []
     for rank, hit in enumerate(hits):
         if rank in scored or hit.chunk.doc_type == "record":
             continue
+        if not _found_by_meaning(hit):
+            continue  # found by its words alone, none of which the question has: not by meaning either
         spans = [(a, b) for a, b in sentence_spans(hit.chunk.text) if len(_SPACES.sub("", hit.chunk.text[a:b])) >= 6]
         if spans:
             out.append(Sentence(hit.chunk, rank, spans[0][0], spans[0][1], 0.0, 0))
     return out
+
+
+def _found_by_meaning(hit: Hit) -> bool:
+    """A dense list ranks the hit near its top (OPENING_DENSE_RANK)."""
+    return min((r for name, r in hit.ranks.items() if name.startswith("dense")),
+               default=OPENING_DENSE_RANK + 1) <= OPENING_DENSE_RANK
 
 
 def _first_sentence(chunk: Chunk) -> str:

@@ -19,19 +19,25 @@ from functools import lru_cache
 from core.text import CJK, sentence_spans
 from index.tokenize import TokenFinder, tokenize
 
-from .question import PERIOD_UNITS, UNITS
+from .question import PERIOD_CYCLES, PERIOD_UNITS, UNITS
 
 
 _NUMBER = (r"(?:\d+(?:[.,]\d+)?|[一二两三四五六七八九十百千半]+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
            r"eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred)\b)(?:\s*\(\d+\))?")
+_UNIT = "|".join(PERIOD_UNITS.values())
 _PERIOD = re.compile(
-    _NUMBER + r"\s*(?:个)?(?:年|个月|月|日|天|小时|分钟|周|工作日|calendar days?|working days?|days?|hours?|minutes?|years?|months?|weeks?)"
-    r"|annual|annually|each year|every year|monthly|weekly|daily|每年|每月|每季度|每半年|每周|每日|每班|半年", re.I)
+    _NUMBER + r"\s*(?:个)?(?:" + _UNIT + ")"
+    # "every shift", "each heat", "once per shift", "every 10 heats", "every other day", "before each use"
+    r"|\b(?:every|each|per)\s+(?:other\s+|\d+\s+|" + _NUMBER + r"\s+)?(?:" + _UNIT + "|" + PERIOD_CYCLES + r")\b"
+    # "每班", "每10炉", "每隔3个月", "每次使用前"
+    r"|每隔?\s*(?:\d+|[一二两三四五六七八九十百]+)?\s*(?:个)?(?:" + _UNIT + "|" + PERIOD_CYCLES + r"|季度|半年)"
+    r"|annual|annually|monthly|weekly|daily|半年", re.I)
 # Every match of _PERIOD holds one of these words. The answerer asks about every
 # sentence of the retrieved passages, and _PERIOD's number alternatives, tried
 # at each character, cost more than this search for words (13 against 30 us a
 # sentence).
-_PERIOD_WORD = re.compile(r"年|月|日|天|小时|分钟|周|每|day|hour|minute|year|month|week|annual|daily", re.I)
+_PERIOD_WORD = re.compile(r"年|月|日|天|小时|分钟|周|星期|班|炉|每|day|hour|minute|year|month|week|annual|daily|shift|heat|"
+                          r"every|each|\bper\b", re.I)
 # A number as a document states one: digits, or Chinese numerals with a measure
 # word ("三人", "十五日"), not the numbering of articles and items ("第三条").
 _STATED_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|fifty|"
@@ -146,3 +152,19 @@ def coverage(weights: dict[str, float], text: str) -> float:
         return 0.0
     found = TokenFinder(weights)(text)
     return sum(w for t, w in weights.items() if t in found) / total
+
+
+def subject_weights(lexicon, weights: dict[str, float], asked) -> dict[str, float]:
+    """`weights` without the question's words that ask ("how often", "多久……一次",
+    the act whose period is asked, "如何整改"), in both languages (the
+    lexicon's synonyms and translations of them): what is left names its
+    subject, which a passage must hold to answer it, since every passage of the
+    kind asked shares the rest."""
+    if not asked or not asked.asking:
+        return dict(weights)
+    words = " ".join(asked.asking)
+    asking = set(tokenize(words, query=True))
+    asking.update(tokenize(" ".join(lexicon.translate(words)), query=True))
+    asking.update(tokenize(" ".join(lexicon.expand_synonyms(words)), query=True))
+    subject = {t: w for t, w in weights.items() if t not in asking}
+    return subject or dict(weights)

@@ -14,11 +14,17 @@ from .models import MODES
 
 _SIMILAR = re.compile(r"similar|past findings|previous findings|like this|类似|相似|以往|同类|案例", re.I)
 _RECTIFY = re.compile(
-    r"rectif|correct(ed|ion)?\b|abate|deadline|\bfix(ed)?\b|penalt|\bfine[sd]?\b|overdue|what (must|should) .* do|"
+    r"rectif|correct(ed|ion)?\b|abate|deadline|\bby when\b|put right|\bfix\b|\b(be|been|get|gets|got) fixed\b|penalt|\bfine[sd]?\b|overdue|"
+    r"what (must|should) .* do|"
     r"整改|期限|时限|逾期|责令|处理|处罚|罚款|怎么办|如何处置|应当怎么", re.I)
 _HOWTO = re.compile(r"how (do|should|can) (i|we|you|inspectors?)|inspect|check|what to (look|check)|checklist|"
-                    r"检查|核查|排查|如何|怎么|怎样|哪些做法|注意", re.I)
+                    r"检查|核查|排查|查(?:哪些|什么)|如何|怎么|怎样|哪些做法|注意", re.I)
 _QUESTION_MARK = re.compile(r"[?？]")
+# The words that ask for a job rather than name a subject ("how should ... be
+# rectified", "应当如何处理", "检查哪些"): every passage of that job shares them.
+_JOB_WORDS = re.compile(r"\b(?:rectif\w*|correct(?:ed|ion|ive)?|abate\w*|deadlines?|fix(?:ed)?|penalt\w*|fine[sd]?|overdue|"
+                        r"inspect\w*|check(?:s|ed|ing|list)?|handl\w*|deal with|dealt with)\b|"
+                        r"整改|期限|时限|逾期|责令|处理|处置|处罚|罚款|检查|核查|排查|注意|如何|怎么|怎样", re.I)
 
 
 def detect_mode(question: str) -> str:
@@ -40,17 +46,32 @@ def detect_mode(question: str) -> str:
 
 _FOLLOW_UP = re.compile(
     r"^\s*(and|also|what about|how about|same for|and for|and what about|and in|then)\b|"
-    r"^\s*(那|那么|还有|如果是|换成|对于|至于|同样)", re.I)
+    r"^\s*(那么|那|还有|如果是|换成|对于|至于|同样)", re.I)
+# A follow-up that is a question of its own ("and who signs the hot work permit
+# for the collector?", "那么积尘清扫记录要保存几年？"): read with the previous
+# question whatever its length, and answered in its own job.
+_FOLLOW_UP_QUESTION = re.compile(
+    r"^\s*(?:and|also|then|so)\s+(?=(?:how|what|which|when|where|who|whom|whose|why|is|are|does|do|must|should|"
+    r"can|may|shall)\b)|^\s*(?:那么|那|还有)(?=.*(?:多久|多长|多少|几|谁|哪|什么|怎么|怎样|如何|是否))", re.I)
+
+
+def follow_up_question(question: str) -> str | None:
+    """The question a follow-up asks by itself, without its opening "and" / "那么"
+    ("who signs the hot work permit for the collector?"); None when the follow-up only
+    names a new subject ("and for magnesium dust?") or is no follow-up."""
+    match = _FOLLOW_UP_QUESTION.match(question)
+    return question[match.end():].strip() if match else None
 
 
 def resolve_follow_up(question: str, previous: str | None) -> str:
     """'and for magnesium dust?' after 'How do I inspect dust explosion risks in an
     aluminium polishing shop?' -> the previous question with the new subject
-    added. A question that stands on its own is returned as it is."""
+    added; so is a follow-up that asks a question of its own, of any length.
+    A question that stands on its own is returned as it is."""
     if not previous:
         return question
     short = len(question.split()) <= 6 if lang_of(question) == "en" else len(question) <= 14
-    if not (_FOLLOW_UP.search(question) and short):
+    if not ((_FOLLOW_UP.search(question) and short) or follow_up_question(question)):
         return question
     addition = _FOLLOW_UP.sub("", question).strip(" ?？,，。.")
     if not addition:
@@ -59,6 +80,14 @@ def resolve_follow_up(question: str, previous: str | None) -> str:
     # description of a finding (detect_mode -> "similar").
     mark = next((t.rstrip()[-1] for t in (question, previous) if t.rstrip()[-1:] in ("?", "？")), "")
     return f"{previous.rstrip(' ?？')} — {addition}{mark}"
+
+
+def job_of(question: str, resolved: str) -> str:
+    """The job of a question as resolved: a follow-up asking a question of its
+    own is answered in that question's job ("and how often ...?" after a
+    checklist is a lookup); one naming a new subject, in the previous one's."""
+    own = follow_up_question(question) if resolved != question else None
+    return detect_mode(own if own and detect_mode(own) != "similar" else resolved)
 
 
 # Units a question may ask a quantity in, and how they are written in documents.
@@ -83,7 +112,11 @@ _ASKED_UNIT = re.compile(
     r"(毫安|牛·米|cal/cm2?|ppm|mg/m3|m/s|percent|%|百分之|dollars|毫焦|勒克斯|millijoules?|\bmJ\b|\blux\b|\blx\b|"
     r"milliamp\w*|\bmA\b|N·m|newton[- ]?met\w*|kilograms?|\bkg\b|pounds|\blbs?\b|calories|"  # asked in English
     r"feet per minute|\bfpm\b)", re.I)
-_ASKED_PERIOD = re.compile(r"how (long|often|many (days|hours|years|months))|多久|多长时间|几年|多少年|几个月|多少天|多少小时|每隔", re.I)
+_ASKED_PERIOD = re.compile(r"how (long|often|frequently|many (days|hours|years|months|weeks|shifts|heats))|"
+                           r"at what intervals?|多久|多长时间|几年|多少年|几个月|多少天|多少小时|几班|几个班|几炉|多少炉|每隔|频次|频率",
+                           re.I)
+# "多久测量一次", "how many times": the count of the period, asked with it.
+_ONCE = re.compile(r"一次|\bonce\b|how many times", re.I)
 # What a period is asked of: "how long must records be kept" asks how long they
 # are kept, so a sentence giving a period for something else does not answer.
 # Each group holds the words documents use for one act; a question's verb outside
@@ -100,15 +133,26 @@ PERIOD_ACTS = (
     ("train", "trained", "training", "培训"),
     ("drill", "drilled", "exercise", "exercised", "演练"),
     ("review", "reviewed", "复审", "评审", "复核"),
-    ("clean", "cleaned", "cleaning", "清理", "清扫", "清除"),
+    ("clean", "cleaned", "cleaning", "clear", "cleared", "remove", "removed", "removal", "清理", "清扫", "清除"),
     ("measure", "measured", "测量", "检测"),
 )
 _ZH_ACTS = tuple(w for group in PERIOD_ACTS for w in group if not w.isascii())
 _EN_PASSIVE = re.compile(r"\bbe\s+([a-z]+(?:ed|en|pt))\b|\b(valid)\b", re.I)
-# "How many years", "几个月": the period is asked in that unit, so a period in
-# another unit (90 days) is of something else.
-PERIOD_UNITS = {"years": r"年|years?", "months": r"个?月|months?", "days": r"日|天|days?", "hours": r"小时|hours?"}
-_PERIOD_UNIT = re.compile(r"how many (?:(years)|(months)|(days)|(hours))|(?:几|多少)(?:(年)|(个月)|(天)|(小时))", re.I)
+# How documents write the unit of a period: of time, and of the work cycles a
+# period is counted in at a plant ("every shift", "every 10 heats", "每班",
+# "每10炉"). "How many years", "几个月": the period is asked in that unit, so a
+# period in another unit (90 days) is of something else.
+PERIOD_UNITS = {"years": r"年|years?", "months": r"个?月|months?", "weeks": r"周|星期|weeks?",
+                "days": r"工作日|日|天|(?:calendar |working )?days?", "hours": r"小时|hours?", "minutes": r"分钟|minutes?",
+                "shifts": r"班次?|shifts?", "heats": r"炉次?|heats?"}
+# The work cycles documents count a period in without a number ("before each
+# use", "every entry", "每次使用前"), besides the units above.
+PERIOD_CYCLES = r"batch(?:es)?|casts?|uses?|entry|entries|lifts?|批|次"
+# The unit a question asks a period in: its spelling in the question -> PERIOD_UNITS key.
+_PERIOD_UNIT = re.compile(r"how many (years|months|weeks|days|hours|minutes|shifts|heats)|"
+                          r"(?:几|多少)(年|个月|周|天|小时|分钟|个?班|炉)", re.I)
+_ASKED_UNIT_KEYS = {"年": "years", "个月": "months", "周": "weeks", "天": "days", "小时": "hours", "分钟": "minutes",
+                    "班": "shifts", "个班": "shifts", "炉": "heats"}
 # A number asked for without a unit the patterns above know ("how many workers",
 # "how close", "配备多少名", "几次"): the answer must state a number.
 _ASKED_NUMBER = re.compile(r"\bhow (many|much|far|close|high|deep|long|often|wide|heavy|large)\b|"
@@ -149,6 +193,9 @@ class Asked:
     number: bool = False  # some number is asked for (with or without a known unit)
     names: list[str] = field(default_factory=list)  # standards, programmes, bodies, documents
     terms: list[str] = field(default_factory=list)  # the named quantity whose value is asked ("heat index")
+    # The question's words that ask rather than name its subject ("how often",
+    # "多久……一次", the act whose period is asked): every answer shares them.
+    asking: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         parts = [f"a quantity in {u}" for u in self.units]
@@ -173,10 +220,12 @@ def asked_for(question: str) -> Asked:
         asked.period_acts = _period_acts(question)
         unit = _PERIOD_UNIT.search(question)
         if unit:
-            which = next(i for i, group in enumerate(unit.groups()) if group)
-            asked.period_unit = list(PERIOD_UNITS)[which % len(PERIOD_UNITS)]
+            spelled = (unit.group(1) or unit.group(2)).lower()
+            asked.period_unit = _ASKED_UNIT_KEYS.get(spelled, spelled)
     asked.share = bool(_ASKED_SHARE.search(question))
     asked.number = bool(_ASKED_NUMBER.search(question))
+    asked.asking = [m.group(0) for p in (_ASKED_PERIOD, _ASKED_NUMBER, _ASKED_SHARE, _PERIOD_UNIT, _ONCE, _JOB_WORDS)
+                    for m in p.finditer(question)] + asked.period_acts
     for match in [*_ACRONYM.finditer(question), *_DESIGNATION.finditer(question)]:
         name = match.group(1).strip()
         if name.split()[0] not in _COMMON_ACRONYMS:
@@ -214,4 +263,4 @@ def _period_acts(question: str) -> list[str]:
     return acts
 
 
-__all__ = ["MODES", "Asked", "asked_for", "detect_mode", "resolve_follow_up"]
+__all__ = ["MODES", "Asked", "asked_for", "detect_mode", "follow_up_question", "job_of", "resolve_follow_up"]

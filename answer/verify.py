@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from core.text import split_sentences
 from index.tokenize import tokenize
 
+from . import kinds
 from .models import Citation
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -32,23 +33,27 @@ class Statement:
 def statements(markdown: str) -> list[Statement]:
     """Sentences and list items of an answer, each with the markers that close it
     ("... every shift. [1]"). In "A. B. [1]" only B carries [1]: every sentence
-    must carry its own marker."""
+    must carry its own marker. A table row quoted whole ("3. Wet collector
+    interlock | Water flow ...; low water alarm tested weekly. | Article 18 |
+    ... [1]") is one statement: its cells are one item of a checklist."""
     out: list[Statement] = []
     for line in markdown.split("\n"):
         line = _BULLET.sub("", line).strip()
         if not line or line.startswith("#"):
             continue
+        row = kinds.is_table_row(_MARKERS.sub("", line))
         pos = 0
         for match in _MARKERS.finditer(line):
             markers = tuple(int(m) for m in _MARKER.findall(match.group(0)))
-            _add(out, line[pos:match.start()], markers)
+            _add(out, line[pos:match.start()], markers, row)
             pos = match.end()
-        _add(out, line[pos:], ())
+        _add(out, line[pos:], (), row)
     return out
 
 
-def _add(out: list[Statement], segment: str, markers: tuple[int, ...]) -> None:
-    sentences = [p for p in split_sentences(segment) if p.strip(" .。;；,，")]
+def _add(out: list[Statement], segment: str, markers: tuple[int, ...], row: bool = False) -> None:
+    sentences = [segment.strip()] if row and segment.strip() else split_sentences(segment)
+    sentences = [p for p in sentences if p.strip(" .。;；,，")]
     for i, sentence in enumerate(sentences):
         last = i == len(sentences) - 1
         out.append(Statement(sentence, markers if last else (), sentence + (" " + " ".join(f"[{n}]" for n in markers) if last and markers else "")))

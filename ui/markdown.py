@@ -102,14 +102,18 @@ def answer_markdown(answer: str, labels: Mapping[str, str] | None = None) -> str
     out: list[str] = []
     for line in answer.split("\n"):
         if line.startswith(("### ", "#### ")):
-            # A label made of a record's fields, or a heading over the records
-            # (similar findings), shown in bold.
+            # A label (a record's fields; a checklist's document and headings; a
+            # rectification answer's section) or a heading over the records,
+            # shown in bold; a blank line ends the list above it, which would
+            # otherwise take it in.
             if out:
                 out.append("")
             out.append(f"**{_inline(line.lstrip('#').strip())}**")
             continue
-        bullet = bool(_BULLET.match(line))
-        out.append(("- " if bullet else "") + _statements(line[2:] if bullet else line, labels or {}))
+        nested = line.startswith("  - ")  # more of the same article, under its first quote
+        bullet = nested or bool(_BULLET.match(line))
+        body = line[4:] if nested else line[2:] if bullet else line
+        out.append(("  - " if nested else "- " if bullet else "") + _statements(body, labels or {}))
     return "\n".join(out)
 
 

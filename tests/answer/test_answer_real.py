@@ -181,7 +181,9 @@ def assert_well_cited(index: Index, answer: Answer, filters=None) -> None:
         assert (citation.source, citation.title, citation.doc_type, citation.locator, citation.page, citation.text) == (
             chunk.source, chunk.title, chunk.doc_type, chunk.locator, chunk.page_start, chunk.text)
     for line in answer.answer.splitlines():
-        assert _ENDS_WITH_MARKER.search(line), line
+        # A label ("#### Riverton Dust Hazard Inspection Checklist › 2 Inspection
+        # items", "#### Deadline") states nothing; every other line ends in its markers.
+        assert line.startswith("#### ") or _ENDS_WITH_MARKER.search(line), line
     for statement in found:  # each a verbatim quote of the passage its first marker names
         assert statement.text in by_n[statement.markers[0]].text, statement.raw
 
@@ -197,8 +199,8 @@ def test_the_example_question_in_english(real):
     answer = real.answerer.answer(BRIEF_EN)
     assert (answer.mode, answer.lang, answer.resolved_question) == ("howto", "en", BRIEF_EN)
     assert_well_cited(real.index, answer)
-    lines = answer.answer.splitlines()
-    assert len(lines) >= 4 and all(line.startswith("- ") for line in lines), answer.answer  # a checklist
+    lines = [line for line in answer.answer.splitlines() if not line.startswith("#### ")]
+    assert len(lines) >= 4 and all(line.startswith(("- ", "  - ")) for line in lines), answer.answer  # a checklist
     assert DUST_EN in {c.source for c in answer.citations}
     assert "polishing" in answer.answer
     assert set(answer.timings_ms) >= {"search", "total"}
@@ -208,11 +210,17 @@ def test_the_example_question_in_chinese(real):
     answer = real.answerer.answer(BRIEF_ZH)
     assert (answer.mode, answer.lang) == ("howto", "zh")
     assert_well_cited(real.index, answer)
-    assert all(line.startswith("- ") for line in answer.answer.splitlines())
-    assert cjk_share(answer.answer) > 0.5, answer.answer
+    lines = answer.answer.splitlines()
+    assert all(line.startswith(("- ", "  - ", "#### ")) for line in lines)
+    # Chinese passages first; English ones after them, under a label saying so.
     chunks = retrieved(real.index, answer)
     langs = [chunks[c.chunk_id].lang for c in answer.citations]
-    assert langs[0] == "zh" and langs.count("zh") > len(langs) / 2, langs
+    assert langs[0] == "zh" and langs == sorted(langs, key=lambda lang: lang != "zh"), langs
+    first_english = next(i for i, line in enumerate(lines) if "原文（英文）" in line)
+    assert cjk_share("\n".join(lines[:first_english])) > 0.5, answer.answer
+    labels = [line for line in lines if line.startswith("#### ")]
+    english = {c.title for c in answer.citations if chunks[c.chunk_id].lang == "en"}
+    assert all(any(title in label and "原文（英文）" in label for label in labels) for title in english), labels
 
 
 # --- rectification ----------------------------------------------------------------

@@ -68,6 +68,18 @@ def test_answer_markdown_keeps_bullets_and_markers_only():
     assert "<strong>[1][2][3]</strong>" in html and "<strong>[4]</strong>" in html and "*" not in html
 
 
+def test_a_label_after_an_item_is_not_taken_into_it():
+    lines = answer_markdown("#### Deadline\n- 30 days. [1]\n#### Penalty\n- A fine. [2]").split("\n")
+    assert lines == ["**Deadline**", "- 30 days\\. **\\[1\\]**", "", "**Penalty**", "- A fine\\. **\\[2\\]**"]
+
+
+def test_further_quotes_of_an_article_are_nested_items():
+    answer = "#### Rules › Chapter III\n- Article 18 Wet collectors: [2]\n  - (1) the water <b>flow</b> is interlocked; [2]"
+    lines = answer_markdown(answer).split("\n")
+    assert lines[1].startswith("- Article 18") and lines[2].startswith("  - \\(1\\) the water \\<b\\>")
+    assert lines[2].endswith("**\\[2\\]**") and plain("\n".join(lines[1:])) == "\n".join(answer.split("\n")[1:])
+
+
 def test_record_labels_are_paragraphs_of_their_own():
     answer = ("#### Riverton <b>Co.</b> · 2024-07-15 · Overdue\n- The vent faces the walkway. [1]\n"
               "- Cited: Article 14. [1][2]\n#### Eastbridge Casting · 2024-08-02\n- The hopper is open. [3]")

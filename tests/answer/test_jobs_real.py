@@ -1,0 +1,201 @@
+"""The checklist and rectification jobs, the refusals and the periods of work
+cycles over the project's own corpus, indexed with the real bundled model
+(the session fixture `real_corpus_index`). The questions are written in our
+own words; what each must find is noted beside it from the corpus's files."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from answer.extractive import Answerer
+from answer.models import REFUSAL, Answer
+from answer.verify import check_answer, statements
+
+pytestmark = pytest.mark.corpus
+
+CHECKLIST = "plans/riverton-dust-hazard-inspection-checklist.docx"
+DUST_EN = "regulations-en/dust-explosion-prevention-rules.md"
+DUST_ZH = "regulations-zh/fenchen-fangbao-anquan-guiding.md"
+LADLE = "regulations-en/molten-metal-ladle-inspection-rules.pdf"
+PLANS = ("plans/riverton-special-rectification-campaign-plan-2024.md",
+         "plans/jiangchuan-yejin-gongmao-anquan-zhuanxiang-zhengzhi-fangan-2025.md", CHECKLIST)
+ITEM = re.compile(r"^- (\d+)\. ([^|]+?) \|")
+CHECKLIST_EN = "How should an inspector check a dust-involved polishing workshop?"
+CHECKLIST_ZH = "粉尘涉爆企业的抛光车间应该查哪些方面？"
+RECTIFY_EN = ("A wet dust collector has no interlock with the polishing machines: what has to be fixed, by whom, "
+              "by when, and what fine applies?")
+RECTIFY_ZH = "湿式除尘器没有和抛光机联锁，要怎么整改、谁负责、多少天内完成、不整改罚多少？"
+
+
+@pytest.fixture(scope="module")
+def answerer(real_corpus_index) -> Answerer:
+    return Answerer(real_corpus_index[1])
+
+
+def assert_cited(answerer: Answerer, answer: Answer) -> None:
+    """A grounded answer: every statement a verbatim quote of a passage the
+    search returned, ending in its marker; labels state nothing."""
+    assert answer.grounded and answer.citations, answer.notice
+    assert check_answer(answer.answer, list(answer.citations)) == []
+    returned = {c.chunk_id for hit in answerer.retrieve(answer.resolved_question, answer.mode) for c in hit.chunks}
+    assert {c.chunk_id for c in answer.citations} <= returned
+    by_n = {c.n: c for c in answer.citations}
+    for statement in statements(answer.answer):
+        assert statement.markers and statement.text in by_n[statement.markers[0]].text, statement.raw
+    for line in answer.answer.splitlines():
+        assert line.startswith("#### ") or re.search(r"\[\d+\]$", line), line
+
+
+def sections(answer: Answer) -> dict[str, list[str]]:
+    """Label -> the lines under it."""
+    out: dict[str, list[str]] = {}
+    label = ""
+    for line in answer.answer.splitlines():
+        if line.startswith("#### "):
+            label = line[5:]
+            out[label] = []
+        else:
+            out.setdefault(label, []).append(line)
+    return out
+
+
+def sources_of(answer: Answer, line: str) -> set[str]:
+    by_n = {c.n: c for c in answer.citations}
+    return {by_n[int(n)].source for n in re.findall(r"\[(\d+)\]", line)}
+
+
+def checklist_items(answer: Answer) -> list[int]:
+    """The numbers of the checklist document's items, as the answer lists them."""
+    found = sections(answer)
+    label = next(label for label in found if label.startswith("Riverton Dust Hazard Inspection Checklist › 2 Inspection items"))
+    numbers = []
+    for line in found[label]:
+        match = ITEM.match(line)
+        assert match, line
+        assert sources_of(answer, line) == {CHECKLIST}
+        assert line.count(" | ") == 3, line  # the item, its requirement, its basis and the inspector's method
+        numbers.append(int(match.group(1)))
+    return numbers
+
+
+# --- the checklist job -------------------------------------------------------------
+
+def test_the_checklist_lists_the_checklist_documents_items_in_its_order(answerer):
+    answer = answerer.answer(CHECKLIST_EN)
+    assert answer.mode == "howto"
+    assert_cited(answerer, answer)
+    numbers = checklist_items(answer)
+    assert len(numbers) >= 4 and numbers == sorted(set(numbers)), numbers
+    # The checklist comes first; then the articles that bear on it, each once.
+    assert answer.answer.startswith("#### Riverton Dust Hazard Inspection Checklist")
+    entries = [line for line in answer.answer.splitlines() if line.startswith("- ")]
+    heads = [(sources_of(answer, line), re.match(r"- (Article \d+|第.+?条)", line)) for line in entries]
+    articles = [(tuple(s), m.group(1)) for s, m in heads if m]
+    assert articles and len(articles) == len(set(articles)), articles
+    # What inspectors check is there; scope, definitions and the authority's general duties are not.
+    assert "Article 37" in answer.answer
+    for left_out in ("Article 2 These Rules apply", "Article 3 For the purposes", "Article 5 The emergency management",
+                     "This checklist is used by", "3.4 Wet dust collector:"):
+        assert left_out not in answer.answer
+
+
+def test_a_chinese_checklist_lists_chinese_articles_then_the_english_checklist_labelled(answerer):
+    answer = answerer.answer(CHECKLIST_ZH)
+    assert (answer.mode, answer.lang) == ("howto", "zh")
+    assert_cited(answerer, answer)
+    labels = list(sections(answer))
+    assert labels[0].startswith("粉尘防爆安全规定")
+    english = [label for label in labels if label.startswith(("Riverton", "Dust Explosion"))]
+    assert english and all(label.endswith("原文（英文）") for label in english)
+    assert labels.index(english[0]) > labels.index(labels[0])
+    numbers = checklist_items(answer)
+    assert len(numbers) >= 4 and numbers == sorted(set(numbers)), numbers
+    assert "适用本规定" not in answer.answer and "是指" not in answer.answer
+
+
+# --- the rectification job ---------------------------------------------------------
+
+def test_a_rectification_answer_states_what_who_deadline_and_penalty_each_cited(answerer):
+    answer = answerer.answer(RECTIFY_EN)
+    assert answer.mode == "rectify"
+    assert_cited(answerer, answer)
+    found = sections(answer)
+    assert list(found) == ["What must be rectified", "Who is responsible", "Deadline", "Penalty"]
+    assert any("interlock" in line for line in found["What must be rectified"])
+    assert any("responsib" in line for line in found["Who is responsible"])
+    # The plans' deadline for interlocks: 30 days.
+    deadline = [line for line in found["Deadline"] if "30 days for interlocks" in line or
+                ("30 days" in line and "interlocks" in line)]
+    assert deadline and sources_of(answer, deadline[0]) <= set(PLANS), found["Deadline"]
+    # The fine for breaking Article 18 (the wet collector's interlock), from the same rules.
+    penalty = [line for line in found["Penalty"] if "fine" in line and "Article 18" in line]
+    assert penalty and sources_of(answer, penalty[0]) == {DUST_EN}, found["Penalty"]
+    # A campaign's focus list is not a requirement.
+    assert "Key Rectification Areas" not in {c.locator.split(" › ")[0] for c in answer.citations}
+
+
+def test_a_chinese_rectification_answer_cites_the_30_day_deadline_and_the_fine(answerer):
+    answer = answerer.answer(RECTIFY_ZH)
+    assert (answer.mode, answer.lang) == ("rectify", "zh")
+    assert_cited(answerer, answer)
+    found = sections(answer)
+    assert set(found) == {"整改要求", "责任主体", "整改期限", "处罚"}
+    deadline = [line for line in found["整改期限"] if "联锁" in line and "30日" in line]
+    assert deadline and sources_of(answer, deadline[0]) == {PLANS[1]}, found["整改期限"]
+    penalty = [line for line in found["处罚"] if "罚款" in line and "第十七条" in line]
+    assert penalty and sources_of(answer, penalty[0]) == {DUST_ZH}, found["处罚"]
+    assert any("负主体责任" in line for line in found["责任主体"])
+    assert "重点整治" not in answer.answer  # the campaign's focus list
+
+
+def test_a_question_about_the_deadline_alone_has_it_first(answerer):
+    answer = answerer.answer("By when must a disabled carbon monoxide alarm found in the Riverton campaign be put right?")
+    assert answer.mode == "rectify"
+    assert_cited(answerer, answer)
+    first_label, first_lines = next(iter(sections(answer).items()))
+    assert first_label == "Deadline" and any("15 days" in line for line in first_lines), answer.answer
+
+
+def test_a_rectification_question_the_documents_do_not_cover_is_refused(answerer):
+    answer = answerer.answer("镁合金切削屑受潮后应当怎样处置？")
+    assert not answer.grounded and answer.answer == REFUSAL["zh"] and answer.nearest
+
+
+# --- answers that answer -----------------------------------------------------------
+
+def test_a_question_off_the_corpus_subject_is_refused_with_the_nearest_passages(answerer):
+    answer = answerer.answer("What is the value-added tax rate on software licences?")
+    assert not answer.grounded and answer.answer == REFUSAL["en"]
+    assert answer.citations == () and answer.nearest and answer.notice
+
+
+def test_every_statement_of_a_lookup_holds_the_questions_subject(answerer):
+    answer = answerer.answer("At what interval is the remaining thickness of a ladle's working lining measured?")
+    assert answer.mode == "lookup"
+    assert_cited(answerer, answer)
+    assert answer.citations[0].source == LADLE and answer.citations[0].locator == "Article 9"
+    assert "every 10 heats" in answer.answer
+    for statement in statements(answer.answer):
+        assert re.search(r"lining|ladle|thickness|包|衬|厚度", statement.text, re.I), statement.raw
+
+
+@pytest.mark.parametrize("question, period", [
+    ("钢包工作层内衬的残余厚度要多久测量一次？", "every 10 heats"),  # Ladle Inspection Rules Art. 9, in English
+    ("How often must work positions in a dust hazard location be cleaned?", "once per shift"),  # dust rules Art. 29
+    ("湿式除尘器的泥浆多长时间要清理一次？", "每班"),  # 粉尘规定第十七条
+])
+def test_a_period_in_work_cycles_answers_how_often(answerer, question, period):
+    answer = answerer.answer(question)
+    assert_cited(answerer, answer)
+    assert period in answer.answer, answer.answer
+
+
+def test_an_english_follow_up_that_asks_its_own_question(answerer):
+    previous = "How should a wet dust collector be checked?"
+    follow_up = "and how frequently does the sludge in the tank have to be cleared out?"
+    answer = answerer.answer(follow_up, previous=previous)
+    assert answer.resolved_question != follow_up and "wet dust collector" in answer.resolved_question
+    assert answer.mode == "lookup"
+    assert_cited(answerer, answer)
+    assert "once per shift" in answer.answer or "every shift" in answer.answer, answer.answer
