@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_browser import SCREENSHOTS, WAIT_S, browser, server  # noqa: F401  (fixtures)
+from test_browser import SCREENSHOTS, WAIT_S, browser, served, server  # noqa: F401  (fixtures)
 
 from ui.i18n import text
 
@@ -88,7 +88,8 @@ def _checklist_items(lines: list[str], label: str) -> list[int]:
     start = lines.index(label)
     numbers = []
     for line in lines[start + 1:]:
-        match = ITEM.match(line)
+        # On a Chinese page each English quote also carries its 原文（英文） badge.
+        match = ITEM.match(re.sub(r"^原文（英文）\s*", "", line))
         if not match:
             break
         numbers.append(int(match.group(1)))
