@@ -155,8 +155,15 @@ def retrieval(work: Path) -> dict:
             found.append(any(Path(h.chunk.source).stem == stem and h.chunk.locator.split(" ›")[0].split("(")[0].strip() == article
                              for h in hits))
         index.close()
+        by_lang = {lang: [f for f, (q, doc, _) in zip(found, SCAN_QUESTIONS) if doc.startswith(f"regulations-{lang}")]
+                   for lang in ("zh", "en")}
         out[name] = {"hit_at_5": round(sum(found) / len(found), 3), "found": found, "ingest_s": round(seconds, 1),
+                     "by_lang": {lang: round(sum(v) / len(v), 3) for lang, v in by_lang.items() if v},
                      "skipped": [f"{s.source}: {s.reason}" for s in report.skipped]}
+    if "text" in out and "scan" in out:
+        out["scan"]["missed_only_scanned"] = [f"{question} ({article})" for (question, _, article), in_text, in_scan
+                                              in zip(SCAN_QUESTIONS, out["text"]["found"], out["scan"]["found"])
+                                              if in_text and not in_scan]
     return out
 
 
