@@ -133,7 +133,8 @@ def _ocr_bars(r: dict) -> list[tuple[str, str, str, str]]:
     text_hit, scan_hit = _get(r, "ocr", "retrieval", "text", "hit_at_5"), _get(r, "ocr", "retrieval", "scan", "hit_at_5")
     gap = (text_hit - scan_hit) if text_hit is not None and scan_hit is not None else None
     rows.append(("hit@5 over scanned ÷ text versions of our documents (points apart)",
-                 f"{scan_hit:.2f} vs {text_hit:.2f}" if gap is not None else "not measured", "within 5 points",
+                 f"{scan_hit:.3f} vs {text_hit:.3f} ({gap * 100:.1f} points)" if gap is not None else "not measured",
+                 "within 5 points",
                  _verdict(_cmp(gap * 100 if gap is not None else None, 5.0001))))
     return rows
 
@@ -163,6 +164,8 @@ def _ocr(r: dict) -> list[str]:
         missed = ret.get("scan", {}).get("missed_only_scanned")
         if missed:
             lines += ["", "Found in the text version but not in the scanned one: " + "; ".join(missed) + "."]
+        lines += ["", f"One question is {100 / r['ocr']['questions']:.1f} points of hit@5: a gap of a point or two "
+                  "either way is within what another set of questions of the same size could show."]
     return lines + [""]
 
 
