@@ -9,7 +9,9 @@ pages worse and at half the speed: they turned some Chinese lines into Latin
 garbage ("SHAD YN ERR RA") and lost those lines' articles; on three clean
 300 dpi pages of our sample regulations 97.8, 98.8 and 95.9 % of characters
 against 98.1, 99.5 and 99.0 % for Chinese alone, on four turned and speckled
-ones 0.4 to 3.1 points less. Tesseract's script detection is not
+ones 0.4 to 3.1 points less. The cost: English sentences on a page that is
+mostly Chinese are read by the Chinese model, with more wrong letters than the
+English model would make. Tesseract's script detection is not
 used for the language: on Chinese pages its script guess is often unsure and
 sometimes Latin. Its orientation detection (OSD) turns a page scanned sideways
 or upside down, when it is sure; small skews are Tesseract's own business.
@@ -20,16 +22,18 @@ screen default of 72 or 96 dpi, it loses most characters of a Chinese page:
 the OCR bench's clean 200 dpi Chinese pages (12 pt text, no resolution
 stated) were read at 16.6 % of their characters and turned, speckled ones at
 68.2 %; told a resolution, at 99.0 % and 95.9 % (300 dpi pages: 97.1 % before,
-98.3 % after; English pages 99-100 % of words after). A stated resolution above
+98.3 % after; English pages 99-100 % of words after; these with both models
+together, as pages were read then). A stated resolution above
 SCREEN_DPI is used; otherwise RENDER_DPI, the resolution scans are usually
 made at (told anything from 120 to 450 dpi, a page read the same; told
 nothing, 72 or 96, it did not). Why Tesseract's own estimate fails was not
 found out.
 
-Pages turned 1.5 degrees and speckled read at about 95 % of their Chinese
-characters (clean ones at 98-99 %). Straightening them first (the angle found
-by a projection profile) or a 3-pixel median filter were tried on three such
-pages: each helped one page and cost another, so neither is done.
+With both models together, pages turned 1.5 degrees and speckled read at
+about 95 % of their Chinese characters. Straightening them first (the angle
+found by a projection profile) or a 3-pixel median filter were tried on three
+such pages: each helped one page and cost another, so neither is done. With
+the Chinese model alone they read at 97-98 % (docs/performance.md, OCR).
 
 Limits (limits.py): pixels per image (a larger one is refused, not shrunk: its
 text would be too small to read), pages per file, and seconds per page, which
