@@ -144,8 +144,8 @@ def _ocr(r: dict) -> list[str]:
         return []
     lines = ["## OCR", "", _run_line(r, "ocr"), "",
              "Our own sample regulations set in Noto Serif CJK (12 pt, A4), rendered and read by `ingest.ocr` as "
-             "ingest reads a scanned page (Tesseract with Chinese and English together; a page read as English is "
-             "read again with English alone). The page images state no resolution, as many photos do: Tesseract is "
+             "ingest reads a scanned page (Tesseract's Chinese model first; a page it reads as English is read "
+             "again with the English model). The page images state no resolution, as many photos do: Tesseract is "
              "told 300 dpi for them (ingest/ocr.py). Chinese is scored by characters (NFKC, spaces ignored), English "
              "by words; `turned` pages are rotated 1.5 degrees and speckled. Seconds per page are wall-clock on the "
              "shared machine, one Tesseract thread.", "",
