@@ -52,8 +52,10 @@ eval: $(VENV)/.installed
 
 # Benchmarks (not part of `make test`): writes docs/performance.md and
 # bench/results.json. BENCH picks parts: ingest, ceiling, embed, peer, scale,
-# query, cold (see bench/__main__.py).
-BENCH ?= ingest,ceiling,embed,peer,scale,query,cold
+# query, cold, ocr, stores (see bench/__main__.py); `make bench BENCH=ocr` measures
+# OCR alone (accuracy per language and resolution, seconds per page, hit@5 of
+# scanned against text versions).
+BENCH ?= ingest,ceiling,embed,peer,scale,query,cold,ocr
 BENCH_SIZES ?= 10000,100000,1000000
 BENCH_SUBSET ?=
 BENCH_SAMPLES ?= 140
@@ -62,7 +64,7 @@ $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	touch $@
 
-bench: $(VENV)/.installed $(VENV)/.bench-installed $(MODEL_EXPORT)
+bench: $(VENV)/.installed $(VENV)/.bench-installed $(MODEL_EXPORT) ocr
 	$(PY) -m bench --parts $(BENCH) --sizes $(BENCH_SIZES) --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --samples $(BENCH_SAMPLES) $(if $(BENCH_SUBSET),--subset $(BENCH_SUBSET))
 
 browser:

@@ -30,7 +30,7 @@ _LABELS = {
            "city": "city", "sector": "sector", "status": "status", "date_from": "from", "date_to": "to",
            "doc_type": "document type", "source_filter": "document", "lang": "language",
            "enterprise": "enterprise", "hazard_category": "hazard category", "folder": "folder",
-           "doc_id": "document id"},
+           "doc_id": "document id", "ocr": "OCR text"},
     "zh": {"question": "问题", "resolved": "理解为", "answer": "回答", "citations": "引用",
            "nearest": "最接近的段落（不构成回答）", "page": "第{page}页", "index": "索引版本",
            "session": "SafeCite 会话记录", "records": "检查记录", "not_answered": "已索引的文件没有回答这个问题",
@@ -40,7 +40,7 @@ _LABELS = {
            "extractive": "引用原文（未使用语言模型）", "llm": "语言模型",
            "city": "城市", "sector": "行业", "status": "状态", "date_from": "起始日期", "date_to": "截止日期",
            "doc_type": "文件类型", "source_filter": "文件", "lang": "语言",
-           "enterprise": "企业", "hazard_category": "隐患类别", "folder": "文件夹", "doc_id": "文件编号"},
+           "enterprise": "企业", "hazard_category": "隐患类别", "folder": "文件夹", "doc_id": "文件编号", "ocr": "OCR识别文本"},
 }
 # The findings table's columns: field -> header.
 _COLUMNS = {
@@ -105,7 +105,8 @@ def _citation(c: Citation, labels: dict[str, str], names: Mapping[str, str]) -> 
     locator = _text(c.locator) + (f" {_text(item)}" if item and item not in c.locator else "")
     page = f", {labels['page'].format(page=c.page)}" if c.page is not None else ""
     source = names.get(c.source, c.source)
-    head = f"{c.n}. **{_text(c.title)}**, {locator}{page} ({labels.get(c.doc_type, c.doc_type)}; `{source}`)"
+    ocr = f"; {labels['ocr']}" if c.fields.get("ocr") else ""  # recognised from a page image, not the file's text
+    head = f"{c.n}. **{_text(c.title)}**, {locator}{page} ({labels.get(c.doc_type, c.doc_type)}; `{source}`{ocr})"
     return [head, "", f"   > {_text(c.quote or c.text)}", ""]
 
 

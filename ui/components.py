@@ -37,9 +37,16 @@ def citation_label(c: Citation, lang: str, nearest: bool = False) -> str:
     parts = [escape(c.title), escape(locator_name(lang, c.locator))]
     if c.page is not None:
         parts.append(text(lang, "page", page=c.page))
+    if is_ocr(c):
+        parts.append(text(lang, "ocr"))
     head = "" if nearest else f"\\[{c.n}\\] "
     return head + " — ".join(parts[:2]) + "".join(f" · {p}" for p in parts[2:]) + \
         f" · _{escape(doc_type_name(lang, c.doc_type))}_"
+
+
+def is_ocr(c: Citation) -> bool:
+    """Whether the cited passage was recognised by OCR (a scanned page or a photo)."""
+    return bool(c.fields.get("ocr"))
 
 
 def quote_labels(lang: str) -> dict[str, str]:
@@ -121,7 +128,8 @@ def render_source(safecite: SafeCite, chunk_id: str, lang: str, key: str, names:
     """The cited passage in its whole document, from the start of its article
     (an article split in several passages is shown whole) with the passage
     highlighted; a PDF's lines joined into paragraphs, for a PDF the page(s)
-    the article is on."""
+    the article is on. Text read by OCR is shown beside the page image it was
+    recognised from."""
     view = safecite.source_view(chunk_id)
     if view is None:
         st.warning(text(lang, "passage_gone"))
@@ -140,7 +148,14 @@ def render_source(safecite: SafeCite, chunk_id: str, lang: str, key: str, names:
         st.caption(text(lang, "pdf_page", page=view.chunk.page_start))
         body, start, end, article = body[span[0]:span[1]], start - span[0], end - span[0], article - span[0]
     before = body[:article]
-    with st.container(height=420, key=f"doc-{key}"):
+    image = safecite.page_image(chunk_id) if view.chunk.fields.get("ocr") else None
+    if image is not None:
+        picture, words = st.columns(2)
+        with picture.container(height=420, key=f"scan-{key}"):
+            st.image(image, caption=text(lang, "ocr_page", page=view.chunk.page_start or 1), width="stretch")
+    else:
+        words = st.container()
+    with words.container(height=420, key=f"doc-{key}"):
         if before.strip() and st.toggle(text(lang, "before", chars=len(before)), key=f"before-{key}"):
             st.markdown(escape(before))
         st.markdown(highlight(body[article:], start - article, end - article))
@@ -168,6 +183,8 @@ def render_citation(safecite: SafeCite, c: Citation, lang: str, key: str, names:
     with st.expander(citation_label(c, lang, nearest)):
         if quote_lang(c.quote or c.text) in quote_labels(lang):
             st.caption(text(lang, "quote_other"))
+        if is_ocr(c):
+            st.caption(text(lang, "ocr_note"))
         st.markdown(passage_markdown(c))
         st.caption(escape(names.get(c.source, c.source)))
         if st.toggle(text(lang, "open_source"), key=f"open-{key}"):

@@ -142,14 +142,14 @@ def _ask(driver, url: str, question: str):
     return wait
 
 
-def _open_citation(driver, wait, label_part: str):
-    """Click the citation whose label contains `label_part`; returns its expander."""
+def _open_citation(driver, wait, label_part: str, *more_parts: str):
+    """Click the citation whose label contains `label_part` (and `more_parts`); returns its expander."""
     from selenium.webdriver.common.by import By
 
     def find(d):
         for expander in d.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage'] [data-testid='stExpander']"):
             summary = expander.find_element(By.TAG_NAME, "summary")
-            if label_part in summary.text:
+            if all(part in summary.text for part in (label_part, *more_parts)):
                 return expander, summary
         return False
 
@@ -228,10 +228,10 @@ return out;
 """
 LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9'’.\-/_]*(?:[ ,;:()&]+[A-Za-z0-9][A-Za-z0-9'’.\-/_]*)*")
 # Names that stay as they are on a Chinese page: the product, file formats and
-# units, the name of the English language in English (the language switch),
+# units, OCR, the name of the English language in English (the language switch),
 # and the date fields' format hint (yyyy-mm-dd, drawn by Streamlit, not settable).
-IDS = {"SafeCite", "PDF", "DOCX", "MD", "TXT", "HTML", "CSV", "XLSX", "MB", "KB", "UTC", "Markdown", "English",
-       "yyyy", "mm", "dd"}
+IDS = {"SafeCite", "PDF", "DOCX", "MD", "TXT", "HTML", "CSV", "XLSX", "PNG", "JPEG", "OCR", "MB", "KB", "UTC",
+       "Markdown", "English", "yyyy", "mm", "dd"}
 GENERATION = re.compile(r"gen-\d+")
 
 
@@ -672,3 +672,65 @@ def test_similar_findings_in_chinese_match_both_registers(server, browser):
     rows = _table_rows(message)
     assert [row[1] for row in rows] == ids and all(row[3] in ("Overdue", "逾期未整改") for row in rows), rows
     _screenshot(browser, message, "browser-similar-zh.png")
+
+# Our own short pages, as a scanner and a phone make them: a scanned PDF whose
+# second page answers, and a photo turned a little, speckled, saved as JPEG.
+SCAN_NAME, PHOTO_NAME = "crane-hook-rules-scan.pdf", "吊篮安全规定照片.jpg"
+SCAN_PAGES = [["Crane Hook Inspection Rules",
+               "Article 1 Every crane hook shall carry a safety latch across its throat."],
+              ["Article 2 A crane hook whose throat opening has grown by more than ten per cent shall be scrapped."]]
+PHOTO_LINES = ["高处作业吊篮安全规定",
+               "第一条 吊篮安装完毕后，应当经检验合格方可投入使用。",
+               "第二条 吊篮内作业人员不得超过两人，每人应当将安全带系挂在独立设置的安全绳上。"]
+
+
+def _page_image_shown(expander):
+    """The page image inside `expander`, once it has loaded, else False."""
+    from selenium.webdriver.common.by import By
+
+    return next((i for i in expander.find_elements(By.CSS_SELECTOR, "[data-testid='stImage'] img, img")
+                 if i.is_displayed() and i.get_attribute("naturalWidth") not in (None, "0")), False)
+
+
+def test_a_scanned_pdf_and_a_photo_uploaded_are_answered_with_pages_and_the_scan(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from bench.scans import photo, scanned_pdf
+
+    scan = scanned_pdf(tmp_path / SCAN_NAME, SCAN_PAGES, dpi=200, rotate=1.0, noise=8)
+    picture = photo(tmp_path / PHOTO_NAME, PHOTO_LINES, dpi=200, rotate=1.5, noise=10)
+    browser.get(f"{server}/?lang=en")
+    wait = WebDriverWait(browser, WAIT_S)
+    sidebar = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']"))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stFileUploaderDropzoneInput']"))[0].send_keys(
+        f"{scan}\n{picture}")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".st-key-ingest button"))[0].click()
+    wait.until(lambda d: "Added:" in sidebar.text and SCAN_NAME in sidebar.text and PHOTO_NAME in sidebar.text)
+    assert "Skipped" not in sidebar.text
+    # The scan: the second page's article, cited with its page and as OCR text.
+    wait = _ask(browser, f"{server}/?lang=en", "When must a crane hook be scrapped?")
+    message = _answered(browser, wait)
+    assert "ten per cent" in message.text
+    expander = _open_citation(browser, wait, "OCR text", "p. 2")
+    label = expander.find_element(By.TAG_NAME, "summary").text
+    assert "Article 2" in label, label
+    wait.until(lambda d: SCAN_NAME in expander.text and "Recognised by OCR" in expander.text)
+    _toggle(browser, wait, expander)
+    wait.until(lambda d: "Page 2 as scanned" in expander.text and _page_image_shown(expander))
+    _idle(browser, wait)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", expander)
+    _shot(browser, "browser-ocr-scan-and-page.png")
+    # The photo, asked on a Chinese page: page 1, labelled as OCR text in Chinese, the photo beside it.
+    wait = _ask(browser, f"{server}/?lang=zh", "吊篮内作业人员最多可以有几个人？")
+    message = _answered(browser, wait)
+    assert "两人" in message.text
+    expander = _open_citation(browser, wait, "OCR识别文本", "第二条")
+    label = expander.find_element(By.TAG_NAME, "summary").text
+    assert "第1页" in label, label
+    wait.until(lambda d: PHOTO_NAME in expander.text and "请对照页面图像核对" in expander.text)
+    _toggle(browser, wait, expander)
+    wait.until(lambda d: "扫描件第1页" in expander.text and _page_image_shown(expander))
+    _idle(browser, wait)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", expander)
+    _shot(browser, "browser-ocr-photo-and-page.png")

@@ -78,3 +78,23 @@ def test_ocr_pages_are_capped_and_add_time_to_the_files_limit(tmp_path):
 def test_rendered_pages_are_what_the_scan_maker_promises(dpi):
     image = render_page(ZH_PAGE, dpi=dpi)
     assert image.mode == "L" and image.width == int(8.27 * dpi)
+
+
+def test_tesseract_is_told_a_resolution_a_screen_default_is_not_one():
+    from PIL import Image
+
+    from ingest.ocr import RENDER_DPI, resolution
+
+    image = Image.new("L", (100, 100), 255)
+    assert resolution(image) == RENDER_DPI  # none stated: Tesseract would assume 70 dpi
+    for stated, told in (((72, 72), RENDER_DPI), ((96.0, 96.0), RENDER_DPI), ((200, 200), 200), ((599.9, 600), 600)):
+        image.info["dpi"] = stated
+        assert resolution(image) == told
+
+
+def test_a_chinese_page_at_200_dpi_without_a_stated_resolution_is_read(tmp_path):
+    # Told no resolution, Tesseract read 1 % of this page's characters (see ingest/ocr.py).
+    from ingest.ocr import read_image
+
+    lines = ZH_PAGE * 4
+    assert _accuracy("".join(lines), read_image(render_page(lines, dpi=200), "page.png", 1)) >= 0.95

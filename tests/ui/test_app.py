@@ -412,3 +412,42 @@ def test_adjacent_markers_and_record_labels_render_as_markup(page):
     lines = shown.split("\n")
     labels = [i for i, line in enumerate(lines) if line.startswith("**") and not line.startswith("**\\[")]
     assert len(labels) >= 2 and all(lines[i - 1] == "" for i in labels[1:])
+
+
+CRANE_PAGES = [["Crane Hook Inspection Rules",
+                "Article 1 Every crane hook shall carry a safety latch across its throat."],
+               ["Article 2 A crane hook whose throat opening has grown by more than ten per cent shall be scrapped."]]
+
+
+def test_a_scanned_pdf_citation_says_ocr_and_shows_the_page_beside_its_text(page, real_corpus_index, tmp_path):
+    from bench.scans import scanned_pdf
+
+    folder, _ = real_corpus_index
+    index_dir = tmp_path / "index"
+    shutil.copytree(folder, index_dir)
+    at = page(index_dir)
+    scan = scanned_pdf(tmp_path / "crane-hooks.pdf", CRANE_PAGES, dpi=200, rotate=1.0, noise=8)
+    at.sidebar.file_uploader[0].set_value([("crane-hooks.pdf", scan.read_bytes(), "application/pdf")])
+    at.run()
+    at.sidebar.button(key="ingest").click().run()
+    assert not at.exception, at.exception
+    assert "Added: crane-hooks.pdf" in [plain(s.value) for s in at.sidebar.success]
+    ask(at, "When must a crane hook be scrapped?")
+    labels = citation_labels(at)
+    n = next((i for i, label in enumerate(labels) if "Article 2" in label and "p. 2" in label), None)
+    assert n is not None, labels
+    assert "· OCR text ·" in labels[n]
+    expander = at.main.chat_message[-1].expander[n]
+    captions = [plain(c.value) for c in expander.caption]
+    assert "crane-hooks.pdf" in captions and any("Recognised by OCR" in c for c in captions)
+    expander.toggle[0].set_value(True)
+    at.run()
+    images = at.main.chat_message[-1].expander[n].get("image")
+    assert len(images) == 1 and images[0].proto.imgs[0].caption == "Page 2 as scanned"
+    shown = [m.value for m in at.main.chat_message[-1].expander[n].markdown]
+    assert any("more than ten per cent" in v for v in shown)
+    # The same citation on a Chinese page: its label and the page image's caption in Chinese.
+    at.sidebar.radio(key="ui_lang").set_value("zh").run()
+    zh = at.main.chat_message[-1].expander[n]
+    assert "OCR识别文本" in plain(zh.label) and "第2页" in plain(zh.label)
+    assert zh.get("image")[0].proto.imgs[0].caption == "扫描件第2页"

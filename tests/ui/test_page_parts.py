@@ -164,6 +164,22 @@ def test_export_has_question_answer_citations_and_quotes():
     assert "(Not answered by the indexed documents)" in session and "Nearest passages (not answering)" in session
 
 
+def test_a_citation_of_text_read_by_ocr_says_so_in_both_languages():
+    from dataclasses import replace
+
+    from ui.components import citation_label
+
+    plain_citation = _answer().citations[0]
+    scanned = replace(plain_citation, fields={"ocr": "tesseract"})
+    assert citation_label(scanned, "en").endswith("· p. 4 · OCR text · _regulation_")
+    assert "OCR识别文本" in citation_label(scanned, "zh") and "第4页" in citation_label(scanned, "zh")
+    assert "OCR" not in citation_label(plain_citation, "en")
+    md = export_answer(_answer(citations=(scanned,)), "gen-1")
+    assert "(regulation; `regulations/dust.md`; OCR text)" in md
+    assert "OCR识别文本" in export_answer(_answer(citations=(scanned,)), "gen-1", lang="zh")
+    assert "OCR" not in export_answer(_answer(), "gen-1")
+
+
 def test_audit_log_appends_and_gives_a_session_back(tmp_path):
     log = AuditLog(tmp_path / "a" / "audit.sqlite")
     first = log.append(_answer(), "gen-000003", session="s1", filters={"city": ["Riverton"]})
