@@ -52,9 +52,11 @@ eval: $(VENV)/.installed
 
 # Benchmarks (not part of `make test`): writes docs/performance.md and
 # bench/results.json. BENCH picks parts: ingest, ceiling, embed, peer, scale,
-# query, cold (see bench/__main__.py).
-BENCH ?= ingest,ceiling,embed,peer,scale,query,cold
+# query, cold, stores (see bench/__main__.py). Part stores sets FAISS and Milvus
+# Lite side by side at the corpus and BENCH_STORE_SIZES vectors.
+BENCH ?= ingest,ceiling,embed,peer,scale,query,cold,stores
 BENCH_SIZES ?= 10000,100000,1000000
+BENCH_STORE_SIZES ?= 100000,1000000
 BENCH_SUBSET ?=
 BENCH_SAMPLES ?= 140
 
@@ -63,7 +65,7 @@ $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
 	touch $@
 
 bench: $(VENV)/.installed $(VENV)/.bench-installed $(MODEL_EXPORT)
-	$(PY) -m bench --parts $(BENCH) --sizes $(BENCH_SIZES) --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --samples $(BENCH_SAMPLES) $(if $(BENCH_SUBSET),--subset $(BENCH_SUBSET))
+	$(PY) -m bench --parts $(BENCH) --sizes $(BENCH_SIZES) --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --samples $(BENCH_SAMPLES) --store-sizes $(BENCH_STORE_SIZES) $(if $(BENCH_SUBSET),--subset $(BENCH_SUBSET))
 
 browser:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

@@ -502,7 +502,7 @@ def _stores(r):
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for label, backends in s.items():
-        if label == "run" or not isinstance(backends, dict):
+        if not (label == "corpus" or label.isdigit()):
             continue
         for m in backends.values():
             lines.append(f"| {m['vectors']:,} | {m['backend']} | {m['kind']} | {m['write_s']:,.1f} | {m['open_s']:.2f} | "
@@ -520,7 +520,50 @@ def _stores(r):
         "0.61, Chinese 0.76, cross-lingual 0.20 on both; measured 2026-12-06).",
         "",
     ]
+    return lines + _settings(s)
+
+
+def _settings(s):
+    """The index settings tried at each size, and what the rule chose."""
+    faiss_runs, milvus_runs = s.get("faiss_settings") or {}, s.get("milvus_settings") or {}
+    if not faiss_runs and not milvus_runs:
+        return []
+    lines = [
+        "### Index settings chosen by recall, then latency", "",
+        "The rule: among the settings whose recall@10 against an exact float32 scan is at least 0.95, the one "
+        "with the lowest search p50 (`choose` in `bench/ann_settings.py`). Same vectors, questions (the first 40 "
+        "dev questions) and search (k=100, one query at a time, one thread) as above. FAISS "
+        "(`python -m bench.ann_settings`): the float16 scan the store uses below its threshold; HNSW (M=32, "
+        "efConstruction 40, FAISS's default) at several efSearch on one graph; IVF (nlist about 4 * sqrt(N), "
+        "k-means on 40 vectors per list, 10 iterations) over float32 and over float16 vectors at several nprobe "
+        "(the float16 IVF reuses the float32 one's trained centroids, so its build time leaves k-means out). "
+        "Build time is wall time with 2 threads; memory is the resident memory the index added. Milvus "
+        "(`python -m bench.milvus_settings`): the vectors written once through the store, then each index type "
+        "created on the collection in turn and searched as the store searches (its version filter included); "
+        "build time is dropping the index, creating the new one and loading the collection.", ""]
+    for engine, runs in (("FAISS", faiss_runs), ("Milvus Lite", milvus_runs)):
+        for label, run in runs.items():
+            lines += _settings_table(engine, label, run)
     return lines
+
+
+def _settings_table(engine: str, label: str, run: dict) -> list[str]:
+    chosen = run.get("chosen")
+    lines = [f"{engine}, {run['vectors']:,} vectors:", "",
+             "| setting | search parameter | build s | memory MiB | recall@10 | p50 ms | p95 ms |",
+             "|---|---|---|---|---|---|---|"]
+    for row in run["settings"]:
+        if "unfinished" in row:
+            lines.append(f"| {row['setting']} | {row['unfinished']} | {row['build_s']:,.1f} | | | | |")
+            continue
+        mark = "**" if row == chosen else ""
+        memory = f"{row['memory_mib']:,.0f}" if "memory_mib" in row else "n/a"
+        lines.append(f"| {mark}{row['setting']}{mark} | {row['param'] or '-'} | {row['build_s']:,.1f} | {memory} | "
+                     f"{row['recall@10']:.3f} | {row['p50_ms']:,.2f} | {row['p95_ms']:,.2f} |")
+    outcome = (f"chosen: {chosen['setting']}" + (f", {chosen['param']}" if chosen["param"] else "") +
+               f" (recall@10 {chosen['recall@10']:.3f}, p50 {chosen['p50_ms']:,.2f} ms)") if chosen else \
+        "no setting reached recall@10 0.95"
+    return lines + ["", f"Rule's outcome at {run['vectors']:,} vectors ({engine}): {outcome}.", ""]
 
 
 def _method(r):

@@ -78,6 +78,20 @@ def _queries(model: str, questions: Path, samples: int, cache: Path) -> np.ndarr
     return vectors
 
 
+def exact_top(queries: np.ndarray, vectors: np.ndarray, k: int = 10) -> np.ndarray:
+    """Each query's top k ids by an exact float32 scan, in blocks (a million
+    vectors of 512 floats is 2 GiB)."""
+    exact = np.zeros((len(queries), k), dtype=np.int64)
+    best = np.full((len(queries), k), -np.inf, dtype=np.float32)
+    for start in range(0, len(vectors), 200_000):
+        scores = queries @ vectors[start:start + 200_000].T
+        merged_scores = np.hstack([best, scores])
+        merged_ids = np.hstack([exact, np.broadcast_to(np.arange(start, start + scores.shape[1]), scores.shape)])
+        order = np.argsort(-merged_scores, axis=1, kind="stable")[:, :k]
+        best, exact = np.take_along_axis(merged_scores, order, 1), np.take_along_axis(merged_ids, order, 1)
+    return exact
+
+
 def measure(index_dir: str, size: int, spec: str, questions: str, samples: int, work: str) -> dict:
     import faiss
 
@@ -87,15 +101,7 @@ def measure(index_dir: str, size: int, spec: str, questions: str, samples: int, 
     base, model = _base(Path(index_dir))
     vectors = scaled(base, size)
     queries = _queries(model, Path(questions), samples, Path(work) / f"queries-{LIST}.npy")
-    # Ground truth: an exact float32 scan, in blocks (a million vectors of 512 floats is 2 GiB).
-    exact = np.zeros((len(queries), 10), dtype=np.int64)
-    best = np.full((len(queries), 10), -np.inf, dtype=np.float32)
-    for start in range(0, len(vectors), 200_000):
-        scores = queries @ vectors[start:start + 200_000].T
-        merged_scores = np.hstack([best, scores])
-        merged_ids = np.hstack([exact, np.broadcast_to(np.arange(start, start + scores.shape[1]), scores.shape)])
-        order = np.argsort(-merged_scores, axis=1, kind="stable")[:, :10]
-        best, exact = np.take_along_axis(merged_scores, order, 1), np.take_along_axis(merged_ids, order, 1)
+    exact = exact_top(queries, vectors)
     rss_data = rss_mib()
     folder = Path(tempfile.mkdtemp(prefix="stores-", dir=work))
     generation = folder / "index" / "gen-000001"
