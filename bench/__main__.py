@@ -128,32 +128,50 @@ def part_stores(args, work: Path, ready=None) -> dict:
     the corpus's size and at --store-sizes (Milvus Lite up to --milvus-max-size),
     each measurement in a fresh process; and the index settings chosen by
     recall, then latency: FAISS's at the sizes past the corpus
-    (bench/ann_settings.py), Milvus's at the corpus and up to --milvus-max-size
-    (bench/milvus_settings.py)."""
+    (bench/ann_settings.py, cached like the scaled indexes), Milvus's at the
+    corpus and up to --milvus-max-size (bench/milvus_settings.py)."""
     index = _need_index(work)
     stores, common = str(work / "stores"), [str(index)]
-    out: dict = {"faiss_settings": {}, "milvus_settings": {}}
-    for size in args.store_sizes:
-        _log(f"stores: FAISS index settings at {size:,} vectors")
-        out["faiss_settings"][str(size)] = run_json(
-            ["-m", "bench.ann_settings", *common, str(size), str(args.questions), "--samples", str(args.store_samples),
-             "--work", stores, "--hnsw-minutes", "30"], timeout=4 * 3600)
+    out: dict = {}
     for size in [0, *args.store_sizes]:
         label = "corpus" if size == 0 else str(size)
+        row = out.setdefault(label, {})
+        if size:
+            row["faiss_settings"] = _ann_settings(args, work, index, size)
         for spec in ("faiss", "milvus:milvus.db"):
             if spec != "faiss" and size > args.milvus_max_size:
                 continue
             _log(f"stores: {spec} at {label} vectors")
-            out.setdefault(label, {})[spec.split(":")[0]] = run_json(
+            row[spec.split(":")[0]] = run_json(
                 ["-m", "bench.stores", *common, str(size), spec, str(args.questions),
                  "--samples", str(args.samples if size == 0 else args.store_samples), "--work", stores],
                 timeout=4 * 3600)
         if size <= args.milvus_max_size:
             _log(f"stores: Milvus index types at {label} vectors")
-            out["milvus_settings"][label] = run_json(
+            row["milvus_settings"] = run_json(
                 ["-m", "bench.milvus_settings", *common, str(size), str(args.questions),
                  "--samples", str(args.store_samples), "--work", stores], timeout=4 * 3600)
     return out
+
+
+def _ann_settings(args, work: Path, index: Path, size: int) -> dict:
+    """FAISS's settings at `size` vectors: measured once per ingest index,
+    size, question count and candidate list (ann_settings.RECIPE), then cached."""
+    from .ann_settings import RECIPE
+    from .scale import base_key
+
+    key = f"{base_key(index)}-ann{RECIPE}-{size}-{args.store_samples}"
+    cache = work / "stores" / f"ann-settings-{size}.json"
+    if cache.exists() and json.loads(cache.read_text()).get("key") == key:
+        _log(f"stores: FAISS index settings at {size:,} vectors: cached")
+        return {**json.loads(cache.read_text()), "cached": True}
+    _log(f"stores: FAISS index settings at {size:,} vectors")
+    result = run_json(["-m", "bench.ann_settings", str(index), str(size), str(args.questions), "--samples",
+                       str(args.store_samples), "--work", str(work / "stores"), "--hnsw-minutes", "30"], timeout=4 * 3600)
+    result = {**result, "key": key, "measured": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+              "commit": commit()}
+    cache.write_text(json.dumps(result, indent=2))
+    return result
 
 
 def _need_index(work: Path) -> Path:

@@ -26,6 +26,7 @@ import numpy as np
 from .common import percentiles, rss_mib
 from .stores import DEPTH, LIST, _base, _queries, exact_top, scaled
 
+RECIPE = 1  # bump when the candidates or how they are measured change (part stores caches results)
 RECALL_FLOOR = 0.95
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40  # FAISS's default, what FaissStore builds with

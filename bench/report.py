@@ -504,7 +504,9 @@ def _stores(r):
     for label, backends in s.items():
         if not (label == "corpus" or label.isdigit()):
             continue
-        for m in backends.values():
+        for name, m in backends.items():
+            if name.endswith("_settings"):
+                continue
             lines.append(f"| {m['vectors']:,} | {m['backend']} | {m['kind']} | {m['write_s']:,.1f} | {m['open_s']:.2f} | "
                          f"{m['search_ms']['p50']:,.1f} | {m['search_ms']['p95']:,.1f} | {m['recall@10']:.3f} | "
                          f"{m['rss_open_mib']:,.0f} |")
@@ -525,7 +527,9 @@ def _stores(r):
 
 def _settings(s):
     """The index settings tried at each size, and what the rule chose."""
-    faiss_runs, milvus_runs = s.get("faiss_settings") or {}, s.get("milvus_settings") or {}
+    sizes = [v for k, v in s.items() if k == "corpus" or k.isdigit()]
+    faiss_runs = [v["faiss_settings"] for v in sizes if "faiss_settings" in v]
+    milvus_runs = [v["milvus_settings"] for v in sizes if "milvus_settings" in v]
     if not faiss_runs and not milvus_runs:
         return []
     lines = [
@@ -542,14 +546,15 @@ def _settings(s):
         "created on the collection in turn and searched as the store searches (its version filter included); "
         "build time is dropping the index, creating the new one and loading the collection.", ""]
     for engine, runs in (("FAISS", faiss_runs), ("Milvus Lite", milvus_runs)):
-        for label, run in runs.items():
-            lines += _settings_table(engine, label, run)
+        for run in runs:
+            lines += _settings_table(engine, run)
     return lines
 
 
-def _settings_table(engine: str, label: str, run: dict) -> list[str]:
+def _settings_table(engine: str, run: dict) -> list[str]:
     chosen = run.get("chosen")
-    lines = [f"{engine}, {run['vectors']:,} vectors:", "",
+    when = f" (measured {run['measured']}, commit {run['commit']}, cached)" if run.get("cached") else ""
+    lines = [f"{engine}, {run['vectors']:,} vectors{when}:", "",
              "| setting | search parameter | build s | memory MiB | recall@10 | p50 ms | p95 ms |",
              "|---|---|---|---|---|---|---|"]
     for row in run["settings"]:
@@ -567,6 +572,8 @@ def _settings_table(engine: str, label: str, run: dict) -> list[str]:
 
 
 def _method(r):
+    from index.stores import faiss_store as fs
+
     builds = [b for b in ((_get(r, "query", k, "build")) for k in ("10000", "100000", "1000000")) if b]
     sigma = builds[0]["noise_sigma"] if builds else None
     return ["## How the index is scaled", "",
@@ -586,10 +593,22 @@ def _method(r):
             "copies, a question's exact top 10 is drawn from a few such groups, and HNSW's recall@10 against exact "
             "search falls (whether what it returns instead are copies of the same clauses was not checked).", "",
             "Index types chosen: vectors scanned exactly, stored as float16 (`IndexScalarQuantizer` fp16: half the "
-            "bytes and half the time of float32 `IndexFlatIP`), up to 200,000 chunks, and HNSW (M=32, efSearch 100) above "
-            "(`HNSW_THRESHOLD` in `index/stores/faiss_store.py`); keywords in bm25s's sparse matrix (float32 scores "
+            f"bytes and half the time of float32 `IndexFlatIP`), up to {fs.LARGE_THRESHOLD:,} chunks, and above it "
+            f"{_large_setting()} (`LARGE_THRESHOLD`, `LARGE_KIND` and the settings beside them in "
+            "`index/stores/faiss_store.py`, chosen by the rule in \"Index settings chosen by recall, then latency\"; "
+            "the 100,000 and 1,000,000-chunk tables of this page's query part were measured with the store as it was "
+            "when that part ran: see its run line); keywords in bm25s's sparse matrix (float32 scores "
             "and int32 row ids, loaded into memory), not a per-document dictionary; the catalog in SQLite on disk, "
             "read by row id for the hits only.", ""]
+
+
+def _large_setting() -> str:
+    from index.stores import faiss_store as fs
+
+    if fs.LARGE_KIND == "ivf":
+        return (f"IVF over float16 vectors (nlist {fs.IVF_LISTS_PER_ROOT} * sqrt(n) when its lists are trained, "
+                f"nprobe {fs.IVF_NPROBE})")
+    return f"HNSW (M={fs.HNSW_M}, efSearch {fs.HNSW_EF_SEARCH})"
 
 
 def _reproduce():
