@@ -2,6 +2,7 @@
 the command that reproduces it. Missing parts are said to be missing."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 GIB = 1024
@@ -510,6 +511,7 @@ def _stores(r):
             lines.append(f"| {m['vectors']:,} | {m['backend']} | {m['kind']} | {m['write_s']:,.1f} | {m['open_s']:.2f} | "
                          f"{m['search_ms']['p50']:,.1f} | {m['search_ms']['p95']:,.1f} | {m['recall@10']:.3f} | "
                          f"{m['rss_open_mib']:,.0f} |")
+    lines += _milvus_not_measured(s)
     lines += [
         "",
         "Milvus Lite 3 is a Python engine: a search walks the rows in Python to apply deletions and filters and "
@@ -523,6 +525,28 @@ def _stores(r):
         "",
     ]
     return lines + _settings(s)
+
+
+def _milvus_not_measured(s) -> list[str]:
+    """A line for each size where FAISS was measured and Milvus Lite was not,
+    with an extrapolation from the largest Milvus Lite measurement, labelled so."""
+    measured = {int(k): v["milvus"] for k, v in s.items() if k.isdigit() and "milvus" in v}
+    missing = [int(k) for k, v in s.items() if k.isdigit() and "faiss" in v and "milvus" not in v]
+    if not missing or not measured:
+        return []
+    size = max(measured)
+    m = measured[size]
+    lines = [""]
+    for n in missing:
+        factor = n / size
+        lines.append(
+            f"Milvus Lite at {n:,} vectors: not measured (its write took {m['write_s']:,.0f} s at {size:,} vectors "
+            f"on this machine, and the part runs its backends one after the other). Extrapolation, not a "
+            f"measurement: writes grow with the rows, so about {m['write_s'] * factor / 60:,.0f} minutes to write "
+            f"{n:,} vectors, and a search that walks every row in Python would take about "
+            f"{m['search_ms']['p50'] * factor / 1000:,.0f} s at p50 (linear from {m['search_ms']['p50']:,.0f} ms "
+            f"at {size:,}).")
+    return lines
 
 
 def _settings(s):
@@ -548,7 +572,25 @@ def _settings(s):
     for engine, runs in (("FAISS", faiss_runs), ("Milvus Lite", milvus_runs)):
         for run in runs:
             lines += _settings_table(engine, run)
+        if len(runs) > 1:
+            lines += [_across(engine, runs), ""]
     return lines
+
+
+def _across(engine: str, runs: list[dict]) -> str:
+    """One setting for every size: the rule applied to the settings that pass at
+    every size measured, by their p50 at the largest (nlist follows the size)."""
+    def name(row):
+        return re.sub(r", nlist \d+", "", row["setting"]) + (f", {row['param']}" if row.get("param") else "")
+
+    passing = set.intersection(*({name(r) for r in run["settings"] if r.get("recall@10", 0) >= 0.95} for run in runs))
+    largest = max(runs, key=lambda run: run["vectors"])
+    best = min((r for r in largest["settings"] if name(r) in passing), key=lambda r: r["p50_ms"], default=None)
+    sizes = " and ".join(f"{run['vectors']:,}" for run in runs)
+    if best is None:
+        return f"{engine}: no setting reached recall@10 0.95 at every size ({sizes} vectors)."
+    return (f"{engine}, one setting for every size: among those reaching recall@10 0.95 at {sizes} vectors, the "
+            f"lowest p50 at {largest['vectors']:,} is **{name(best)}** ({best['p50_ms']:,.2f} ms).")
 
 
 def _settings_table(engine: str, run: dict) -> list[str]:
