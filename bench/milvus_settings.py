@@ -83,7 +83,7 @@ def measure(index_dir: str, size: int, questions: str, samples: int, work: str, 
     rows = []
     try:
         t0 = time.perf_counter()
-        store = backend.create(generation, f"vectors-{LIST}.faiss", vectors.shape[1])
+        store = backend.create(generation, f"vectors-{LIST}.faiss", vectors.shape[1], "flat")
         for start in range(0, len(vectors), 50_000):
             store.add(np.arange(start, min(start + 50_000, len(vectors))), vectors[start:start + 50_000])
         store.commit()
