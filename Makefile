@@ -54,9 +54,11 @@ eval: $(VENV)/.installed
 # bench/results.json. BENCH picks parts: ingest, ceiling, embed, peer, scale,
 # query, cold, ocr, stores (see bench/__main__.py); `make bench BENCH=ocr` measures
 # OCR alone (accuracy per language and resolution, seconds per page, hit@5 of
-# scanned against text versions).
-BENCH ?= ingest,ceiling,embed,peer,scale,query,cold,ocr
+# scanned against text versions). Part stores sets FAISS and Milvus Lite side
+# by side at the corpus and BENCH_STORE_SIZES vectors.
+BENCH ?= ingest,ceiling,embed,peer,scale,query,cold,ocr,stores
 BENCH_SIZES ?= 10000,100000,1000000
+BENCH_STORE_SIZES ?= 100000,1000000
 BENCH_SUBSET ?=
 BENCH_SAMPLES ?= 140
 
@@ -65,7 +67,7 @@ $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
 	touch $@
 
 bench: $(VENV)/.installed $(VENV)/.bench-installed $(MODEL_EXPORT) ocr
-	$(PY) -m bench --parts $(BENCH) --sizes $(BENCH_SIZES) --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --samples $(BENCH_SAMPLES) $(if $(BENCH_SUBSET),--subset $(BENCH_SUBSET))
+	$(PY) -m bench --parts $(BENCH) --sizes $(BENCH_SIZES) --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --samples $(BENCH_SAMPLES) --store-sizes $(BENCH_STORE_SIZES) $(if $(BENCH_SUBSET),--subset $(BENCH_SUBSET))
 
 browser:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

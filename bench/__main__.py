@@ -125,18 +125,53 @@ def part_scale(args, work: Path, ready) -> dict:
 
 def part_stores(args, work: Path, ready=None) -> dict:
     """Each vector store backend holding the same vectors (bench/stores.py), at
-    the corpus's size and at --store-sizes, each measurement in a fresh process."""
+    the corpus's size and at --store-sizes (Milvus Lite up to --milvus-max-size),
+    each measurement in a fresh process; and the index settings chosen by
+    recall, then latency: FAISS's at the sizes past the corpus
+    (bench/ann_settings.py, cached like the scaled indexes), Milvus's at the
+    corpus and up to --milvus-max-size (bench/milvus_settings.py)."""
     index = _need_index(work)
+    stores, common = str(work / "stores"), [str(index)]
     out: dict = {}
     for size in [0, *args.store_sizes]:
+        label = "corpus" if size == 0 else str(size)
+        row = out.setdefault(label, {})
+        if size:
+            row["faiss_settings"] = _ann_settings(args, work, index, size)
         for spec in ("faiss", "milvus:milvus.db"):
-            label = "corpus" if size == 0 else str(size)
+            if spec != "faiss" and size > args.milvus_max_size:
+                continue
             _log(f"stores: {spec} at {label} vectors")
-            out.setdefault(label, {})[spec.split(":")[0]] = run_json(
-                ["-m", "bench.stores", str(index), str(size), spec, str(args.questions),
-                 "--samples", str(args.samples if size == 0 else args.store_samples), "--work", str(work / "stores")],
+            row[spec.split(":")[0]] = run_json(
+                ["-m", "bench.stores", *common, str(size), spec, str(args.questions),
+                 "--samples", str(args.samples if size == 0 else args.store_samples), "--work", stores],
                 timeout=4 * 3600)
+        if size <= args.milvus_max_size:
+            _log(f"stores: Milvus index types at {label} vectors")
+            row["milvus_settings"] = run_json(
+                ["-m", "bench.milvus_settings", *common, str(size), str(args.questions),
+                 "--samples", str(args.store_samples), "--work", stores], timeout=4 * 3600)
     return out
+
+
+def _ann_settings(args, work: Path, index: Path, size: int) -> dict:
+    """FAISS's settings at `size` vectors: measured once per ingest index,
+    size, question count and candidate list (ann_settings.RECIPE), then cached."""
+    from .ann_settings import RECIPE
+    from .scale import base_key
+
+    key = f"{base_key(index)}-ann{RECIPE}-{size}-{args.store_samples}"
+    cache = work / "stores" / f"ann-settings-{size}.json"
+    if cache.exists() and json.loads(cache.read_text()).get("key") == key:
+        _log(f"stores: FAISS index settings at {size:,} vectors: cached")
+        return {**json.loads(cache.read_text()), "cached": True}
+    _log(f"stores: FAISS index settings at {size:,} vectors")
+    result = run_json(["-m", "bench.ann_settings", str(index), str(size), str(args.questions), "--samples",
+                       str(args.store_samples), "--work", str(work / "stores"), "--hnsw-minutes", "30"], timeout=4 * 3600)
+    result = {**result, "key": key, "measured": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+              "commit": commit()}
+    cache.write_text(json.dumps(result, indent=2))
+    return result
 
 
 def _need_index(work: Path) -> Path:
@@ -230,8 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=140, help="timed questions per latency measurement")
     parser.add_argument("--sample", type=int, default=384, help="texts per embedding-option measurement")
     parser.add_argument("--changed-file", default=CHANGED_FILE)
-    parser.add_argument("--store-sizes", default="100000", help="sizes, in vectors, at which the stores part "
+    parser.add_argument("--store-sizes", default="100000,1000000", help="sizes, in vectors, at which the stores part "
                         "compares the backends beyond the corpus ('' for none)")
+    parser.add_argument("--milvus-max-size", type=int, default=100_000, help="largest size at which the stores "
+                        "part measures Milvus Lite (its writes take about 5 minutes per 100,000 vectors here)")
     parser.add_argument("--store-samples", type=int, default=40, help="timed questions per store beyond the corpus")
     parser.add_argument("--subset", default="", help="ingest, ceiling, embed and peer on these top folders of the "
                         "corpus only (comma-separated); scaled indexes are then the cached ones")

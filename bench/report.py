@@ -2,6 +2,7 @@
 the command that reproduces it. Missing parts are said to be missing."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 GIB = 1024
@@ -510,17 +511,21 @@ def _stores(r):
         "them (create, add, commit), opening the store, one question's search at the hybrid's depth (k=100, one "
         "thread), recall@10 against an exact float32 scan of the same vectors, and the process's resident memory "
         "once the store is open (the vectors and the ground truth are held by the measuring process too). Milvus "
-        "Lite is embedded in the measuring process (`SAFECITE_STORE=milvus:PATH.db`).", "",
+        "Lite is embedded in the measuring process (`SAFECITE_STORE=milvus:PATH.db`); it builds its index in the "
+        "background after the commit, and searches are timed once it has (the wait is not in the write time).", "",
         "| vectors | backend | index | write s | open s | search p50 ms | p95 ms | recall@10 | memory when open MiB |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for label, backends in s.items():
-        if label == "run" or not isinstance(backends, dict):
+        if not (label == "corpus" or label.isdigit()):
             continue
-        for m in backends.values():
+        for name, m in backends.items():
+            if name.endswith("_settings"):
+                continue
             lines.append(f"| {m['vectors']:,} | {m['backend']} | {m['kind']} | {m['write_s']:,.1f} | {m['open_s']:.2f} | "
                          f"{m['search_ms']['p50']:,.1f} | {m['search_ms']['p95']:,.1f} | {m['recall@10']:.3f} | "
                          f"{m['rss_open_mib']:,.0f} |")
+    lines += _milvus_not_measured(s)
     lines += [
         "",
         "Milvus Lite 3 is a Python engine: a search walks the rows in Python to apply deletions and filters and "
@@ -533,10 +538,137 @@ def _stores(r):
         "0.61, Chinese 0.76, cross-lingual 0.20 on both; measured 2026-12-06).",
         "",
     ]
+    return lines + _settings(s)
+
+
+def _milvus_not_measured(s) -> list[str]:
+    """A line for each size where FAISS was measured and Milvus Lite was not,
+    with an extrapolation from the largest Milvus Lite measurement, labelled so."""
+    measured = {int(k): v["milvus"] for k, v in s.items() if k.isdigit() and "milvus" in v}
+    missing = [int(k) for k, v in s.items() if k.isdigit() and "faiss" in v and "milvus" not in v]
+    if not missing or not measured:
+        return []
+    size = max(measured)
+    m = measured[size]
+    lines = [""]
+    for n in missing:
+        factor = n / size
+        lines.append(
+            f"Milvus Lite at {n:,} vectors: not measured (its write took {m['write_s']:,.0f} s at {size:,} vectors "
+            f"on this machine, and the part runs its backends one after the other). Extrapolation, not a "
+            f"measurement: writes grow with the rows, so about {m['write_s'] * factor / 60:,.0f} minutes to write "
+            f"{n:,} vectors; a search grows with the rows too (Milvus Lite evaluates the store's version filter "
+            f"over every row in Python), so {m['search_ms']['p50']:,.0f} ms at {size:,} would become about "
+            f"{m['search_ms']['p50'] * factor / 1000:,.1f} s at p50 if it grew linearly.")
     return lines
 
 
+def _settings(s):
+    """The index settings tried at each size, and what the rule chose."""
+    sizes = [v for k, v in s.items() if k == "corpus" or k.isdigit()]
+    faiss_runs = [v["faiss_settings"] for v in sizes if "faiss_settings" in v]
+    milvus_runs = [v["milvus_settings"] for v in sizes if "milvus_settings" in v]
+    if not faiss_runs and not milvus_runs:
+        return []
+    lines = [
+        "### Index settings chosen by recall, then latency", "",
+        "The rule: among the settings whose recall@10 against an exact float32 scan is at least 0.95, the one "
+        "with the lowest search p50 (`choose` in `bench/ann_settings.py`). Same vectors, questions (the first 40 "
+        "dev questions) and search (k=100, one query at a time, one thread) as above. FAISS "
+        "(`python -m bench.ann_settings`): the float16 scan the store uses below its threshold; HNSW (M=32, "
+        "efConstruction 40, FAISS's default) at several efSearch on one graph; IVF (nlist about 4 * sqrt(N), "
+        "k-means on 40 vectors per list, 10 iterations) over float32 and over float16 vectors at several nprobe "
+        "(the float16 IVF reuses the float32 one's trained centroids, so its build time leaves k-means out). "
+        "Build time is wall time with 2 threads on the shared machine (other work ran beside it: see the load "
+        "average above). Memory is the resident memory the process gained while building the index: approximate, "
+        "and low for an index built after another (it reuses memory the first one freed); the float16 vectors "
+        "alone take n * 512 * 2 bytes (98 MiB at 100,000, 977 MiB at 1,000,000), float32 twice that, HNSW adds "
+        "its graph. Milvus "
+        "(`python -m bench.milvus_settings`): the vectors written once through the store, then each index type "
+        "created on the collection in turn and searched as the store searches (its version filter included); "
+        "build time is dropping the index, creating the new one and loading the collection.", ""]
+    for engine, runs in (("FAISS", faiss_runs), ("Milvus Lite", milvus_runs)):
+        for run in runs:
+            lines += _settings_table(engine, run)
+        if len(runs) > 1:
+            lines += [_across(engine, runs), ""]
+    lines += _faiss_store_note(s)
+    if milvus_runs:
+        lines += [
+            "On Milvus Lite a search's time is mostly its Python engine (the version filter over every row, a "
+            "record per result), so the approximate settings differ by less than their variation from run to run: "
+            "the run of this part before the one above (2026-12-06 08:55, commit ce68ffd) chose ef 512 at 100,000 "
+            "(81.2 ms against ef 256's 82.5 ms) and HNSW at the corpus's size, where this one chose IVF_FLAT by "
+            "0.5 ms. What held in both: FLAT at 315 to 364 ms p50 at 100,000, every approximate setting that "
+            "reaches 0.95 well below it. The store's own row in the table above (created with HNSW, searched after "
+            "its commit and its index build) was slower than this table's HNSW rows, and a separate probe of such a "
+            "store (15 questions) gave 299 ms after the commit and 157 ms after releasing and loading the "
+            "collection: Milvus Lite's search time depends on the state of its segments, not measured further here. "
+            "`MilvusBackend` follows the rule's outcome above (`AUTO_KIND`, `HNSW_EF` in "
+            "`index/stores/milvus_store.py`); on a Milvus server the same choice is unmeasured.", ""]
+    return lines
+
+
+def _faiss_store_note(s) -> list[str]:
+    """How the store's constants follow from the FAISS tables, and its own row past the threshold."""
+    from index.stores import faiss_store as fs
+
+    rows = [v["faiss"] for k, v in s.items() if k.isdigit() and v.get("faiss", {}).get("kind") == fs.LARGE_KIND]
+    if fs.LARGE_KIND != "ivf" or not rows:
+        return []
+    m = max(rows, key=lambda row: row["vectors"])
+    settings = (s.get(str(m["vectors"])) or {}).get("faiss_settings", {}).get("settings", [])
+    flat = next((r for r in settings if r["setting"].startswith("flat fp16")), None)
+    scan = f", against the exact float16 scan's {flat['p50_ms']:,.0f} ms in the table" if flat else ""
+    return [
+        f"`FaissStore` takes the setting that holds at every size: IVF over float16 vectors, nprobe "
+        f"{fs.IVF_NPROBE} (`LARGE_KIND`, `IVF_NPROBE`), past {fs.LARGE_THRESHOLD:,} vectors. Its lists are "
+        f"trained once, when it passes the threshold (nlist {fs.IVF_LISTS_PER_ROOT} * sqrt(n) then), so a store "
+        f"grown to a million has fewer, longer lists than the table's nlist and scans more per search: its own "
+        f"row above ({m['vectors']:,} vectors written in blocks of 50,000, so trained at 250,000) gave recall@10 "
+        f"{m['recall@10']:.3f} and {m['search_ms']['p50']:,.1f} ms p50{scan}. Writing it took longer than the scan's store (k-means when it passes the threshold, "
+        "then each vector assigned to its list).", ""]
+
+
+def _across(engine: str, runs: list[dict]) -> str:
+    """One setting for every size: the rule applied to the settings that pass at
+    every size measured, by their p50 at the largest (nlist follows the size)."""
+    def name(row):
+        return re.sub(r", nlist \d+", "", row["setting"]) + (f", {row['param']}" if row.get("param") else "")
+
+    passing = set.intersection(*({name(r) for r in run["settings"] if r.get("recall@10", 0) >= 0.95} for run in runs))
+    largest = max(runs, key=lambda run: run["vectors"])
+    best = min((r for r in largest["settings"] if name(r) in passing), key=lambda r: r["p50_ms"], default=None)
+    sizes = " and ".join(f"{run['vectors']:,}" for run in runs)
+    if best is None:
+        return f"{engine}: no setting reached recall@10 0.95 at every size ({sizes} vectors)."
+    return (f"{engine}, one setting for every size: among those reaching recall@10 0.95 at {sizes} vectors, the "
+            f"lowest p50 at {largest['vectors']:,} is **{name(best)}** ({best['p50_ms']:,.2f} ms).")
+
+
+def _settings_table(engine: str, run: dict) -> list[str]:
+    chosen = run.get("chosen")
+    when = f" (measured {run['measured']}, commit {run['commit']}, cached)" if run.get("cached") else ""
+    lines = [f"{engine}, {run['vectors']:,} vectors{when}:", "",
+             "| setting | search parameter | build s | memory MiB | recall@10 | p50 ms | p95 ms |",
+             "|---|---|---|---|---|---|---|"]
+    for row in run["settings"]:
+        if "unfinished" in row:
+            lines.append(f"| {row['setting']} | {row['unfinished']} | {row['build_s']:,.1f} | | | | |")
+            continue
+        mark = "**" if row == chosen else ""
+        memory = f"{row['memory_mib']:,.0f}" if "memory_mib" in row else "n/a"
+        lines.append(f"| {mark}{row['setting']}{mark} | {row['param'] or '-'} | {row['build_s']:,.1f} | {memory} | "
+                     f"{row['recall@10']:.3f} | {row['p50_ms']:,.2f} | {row['p95_ms']:,.2f} |")
+    outcome = (f"chosen: {chosen['setting']}" + (f", {chosen['param']}" if chosen["param"] else "") +
+               f" (recall@10 {chosen['recall@10']:.3f}, p50 {chosen['p50_ms']:,.2f} ms)") if chosen else \
+        "no setting reached recall@10 0.95"
+    return lines + ["", f"Rule's outcome at {run['vectors']:,} vectors ({engine}): {outcome}.", ""]
+
+
 def _method(r):
+    from index.stores import faiss_store as fs
+
     builds = [b for b in ((_get(r, "query", k, "build")) for k in ("10000", "100000", "1000000")) if b]
     sigma = builds[0]["noise_sigma"] if builds else None
     return ["## How the index is scaled", "",
@@ -556,10 +688,22 @@ def _method(r):
             "copies, a question's exact top 10 is drawn from a few such groups, and HNSW's recall@10 against exact "
             "search falls (whether what it returns instead are copies of the same clauses was not checked).", "",
             "Index types chosen: vectors scanned exactly, stored as float16 (`IndexScalarQuantizer` fp16: half the "
-            "bytes and half the time of float32 `IndexFlatIP`), up to 200,000 chunks, and HNSW (M=32, efSearch 100) above "
-            "(`HNSW_THRESHOLD` in `index/stores/faiss_store.py`); keywords in bm25s's sparse matrix (float32 scores "
+            f"bytes and half the time of float32 `IndexFlatIP`), up to {fs.LARGE_THRESHOLD:,} chunks, and above it "
+            f"{_large_setting()} (`LARGE_THRESHOLD`, `LARGE_KIND` and the settings beside them in "
+            "`index/stores/faiss_store.py`, chosen by the rule in \"Index settings chosen by recall, then latency\"; "
+            "the 100,000 and 1,000,000-chunk tables of this page's query part were measured with the store as it was "
+            "when that part ran: see its run line); keywords in bm25s's sparse matrix (float32 scores "
             "and int32 row ids, loaded into memory), not a per-document dictionary; the catalog in SQLite on disk, "
             "read by row id for the hits only.", ""]
+
+
+def _large_setting() -> str:
+    from index.stores import faiss_store as fs
+
+    if fs.LARGE_KIND == "ivf":
+        return (f"IVF over float16 vectors (nlist {fs.IVF_LISTS_PER_ROOT} * sqrt(n) when its lists are trained, "
+                f"nprobe {fs.IVF_NPROBE})")
+    return f"HNSW (M={fs.HNSW_M}, efSearch {fs.HNSW_EF_SEARCH})"
 
 
 def _reproduce():

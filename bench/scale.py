@@ -34,7 +34,7 @@ import numpy as np
 from core.text import CJK_RANGE
 
 
-RECIPE = 4  # bump when the perturbation or the stored index types change, so cached indexes are rebuilt
+RECIPE = 5  # bump when the perturbation or the stored index types change, so cached indexes are rebuilt
 DROP = 0.05
 TARGET_COSINE = 0.9
 _UNIT = re.compile(rf"[{CJK_RANGE}]|[^\s{CJK_RANGE}]+|\s+")
@@ -196,7 +196,7 @@ def _build(base: Path, size: int, out: Path, seed: int) -> dict:
         lists_out.append((route, ids, vectors, vectors.shape[1]))
         if route.scope == "all" and served is None:
             served, sigma = (route, vectors), noise_scale(vectors.shape[1])  # every row: the exact-vs-HNSW data
-    # Written as ingest writes a generation (exact vectors, HNSW past the threshold).
+    # Written as ingest writes a generation (exact vectors, the large index past the threshold).
     recorded = {e["list"]: {k: e[k] for k in ("list", "scope", "model", "version") if k in e}
                 for e in manifest.get("embedders", [])}
     generation, written = write_generation(out, docs_out, rows_out, lists_out, manifest["model"], "auto",

@@ -83,7 +83,8 @@ def ann(index_dir: str, questions_file: str, vectors_file: str | None, k: int = 
     """The served vector store against exact float32 search over the same
     vectors (the ground truth), and HNSW: recall@10 and @100 of each, and the
     latency of each (one FAISS thread, as when serving). The served store is a
-    float16 scan up to HNSW_THRESHOLD chunks, HNSW above; from SPLIT_MIN chunks
+    float16 scan up to LARGE_THRESHOLD chunks, LARGE_KIND above (then compared
+    in the place of HNSW: `served_kind` says which); from SPLIT_MIN chunks
     a serving process scans it in two halves at once (`flat_halves`)."""
     import faiss
 

@@ -365,7 +365,7 @@ def write_generation(folder: Path, documents: list[DocumentRow], rows, lists, mo
                      recorded: Mapping[str, dict] | None = None) -> tuple[Path, dict[str, float]]:
     """Step 5: write a whole generation (catalog, each list's vectors, BM25,
     manifest last) and switch CURRENT to it. `lists` holds (route, row ids,
-    vectors, dim); `store` the FAISS kind ("auto", "flat", "hnsw"), or
+    vectors, dim); `store` the FAISS kind ("auto", "flat", "hnsw", "ivf"), or
     (backend, kind); `recorded` the manifest entries to keep per list (the
     bench's scaled indexes keep their base's). Returns it and each part's seconds."""
     target, store_kind = store if isinstance(store, tuple) else (backend(), store)

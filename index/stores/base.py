@@ -89,7 +89,7 @@ class VectorStore(Protocol):
 
     @property
     def current_kind(self) -> str:
-        """The index type now in use ("flat", "hnsw"), recorded in the manifest."""
+        """The index type now in use ("flat", "hnsw", "ivf"), recorded in the manifest."""
 
     def ids(self) -> np.ndarray: ...
 

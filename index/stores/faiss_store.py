@@ -9,10 +9,16 @@ relative precision, which left the top 5 of all 68 dev questions unchanged at
 100,000 chunks (docs/performance.md). Indexes written with float32
 `IndexFlatIP` still load and search as before.
 
-HNSW (approximate) when asked for or when the store holds more than
-`HNSW_THRESHOLD` vectors, where exact search stops paying for itself. HNSW
-cannot remove vectors, so removals rebuild it from the stored vectors
-(`reconstruct`).
+Past `LARGE_THRESHOLD` vectors (kind "auto") the store becomes the large
+index `LARGE_KIND`, whose setting was chosen by a rule on the benchmark's
+vectors at 100,000 and 1,000,000 chunks: recall@10 against an exact float32
+scan of at least 0.95, then the lowest search p50 (docs/performance.md,
+"Index settings chosen by recall, then latency"). IVF ("ivf"): float16
+vectors in `nlist` = 4 * sqrt(n) lists, k-means trained on the vectors held
+when it is built, `IVF_NPROBE` lists scanned per search. HNSW ("hnsw", M=32)
+when asked for. Neither removes vectors in place here, so removals rebuild
+the index from the stored vectors (`reconstruct`); IVF keeps its trained
+lists.
 
 The store lives in memory and is written whole to one file (`commit`, `save`):
 to a temporary name, then `os.replace`d, so a writer killed at any moment
@@ -30,8 +36,17 @@ import numpy as np
 
 from .base import Where
 
-HNSW_THRESHOLD = 200_000
-HNSW_M = 32  # graph degree: recall close to exact at moderate memory
+# The large index and its settings: chosen by recall@10 >= 0.95, then search
+# p50, in docs/performance.md ("Index settings chosen by recall, then latency").
+LARGE_THRESHOLD = 200_000  # kind "auto" scans exactly up to this many vectors
+LARGE_KIND = "ivf"
+IVF_LISTS_PER_ROOT = 4  # nlist = 4 * sqrt(vectors held when the lists are trained)
+IVF_NPROBE = 64  # lists scanned per search
+IVF_TRAIN_PER_LIST = 40  # k-means sample: vectors per list
+IVF_KMEANS_ITERATIONS = 10
+HNSW_M = 32  # graph degree
+HNSW_EF_SEARCH = 512  # candidates kept while searching (at least k)
+KINDS = ("auto", "flat", "hnsw", "ivf")
 # A serving store scans at least this many vectors in halves, one per core
 # (below it, handing half to another thread costs more than it saves).
 SPLIT_MIN = 20_000
@@ -39,23 +54,41 @@ SPLIT_MIN = 20_000
 
 class FaissStore:
     def __init__(self, dim: int, kind: str = "auto") -> None:
-        if kind not in ("auto", "flat", "hnsw"):
-            raise ValueError("kind must be one of auto, flat, hnsw")
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
         self.dim = dim
         self.kind = kind
-        self.index = self._new("flat" if kind == "auto" else kind)
+        # IVF needs vectors to train its lists: it starts as a scan (_maybe_switch).
+        self.index = self._new("flat" if kind in ("auto", "ivf") else kind)
         self._halves: list | None = None
         self._helper: ThreadPoolExecutor | None = None
         self.path: Path | None = None  # where `commit` writes (set by FaissBackend)
 
-    def _new(self, kind: str):
+    def _new(self, kind: str, train: np.ndarray | None = None):
         import faiss
 
         if kind == "flat":
             inner = faiss.IndexScalarQuantizer(self.dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
-        else:
+        elif kind == "hnsw":
             inner = faiss.IndexHNSWFlat(self.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        else:
+            inner = self._trained_ivf(train)
         return faiss.IndexIDMap2(inner)
+
+    def _trained_ivf(self, vectors: np.ndarray):
+        """An empty float16 IVF whose lists are k-means of (a sample of) `vectors`."""
+        import faiss
+
+        n = len(vectors)
+        nlist = max(1, min(n, int(IVF_LISTS_PER_ROOT * np.sqrt(n))))
+        quantizer = faiss.IndexFlatIP(self.dim)
+        inner = faiss.IndexIVFScalarQuantizer(quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_fp16,
+                                              faiss.METRIC_INNER_PRODUCT)
+        sample = np.random.default_rng(0).choice(n, min(n, IVF_TRAIN_PER_LIST * nlist), replace=False)
+        inner.cp.niter = IVF_KMEANS_ITERATIONS
+        inner.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
+        inner.make_direct_map(True)  # reconstruct by position: vectors(), rebuilds
+        return inner
 
     @property
     def size(self) -> int:
@@ -66,7 +99,9 @@ class FaissStore:
         import faiss
 
         inner = faiss.downcast_index(self.index.index)
-        return "hnsw" if isinstance(inner, faiss.IndexHNSWFlat) else "flat"
+        if isinstance(inner, faiss.IndexHNSWFlat):
+            return "hnsw"
+        return "ivf" if isinstance(inner, faiss.IndexIVF) else "flat"
 
     def ids(self) -> np.ndarray:
         import faiss
@@ -93,16 +128,28 @@ class FaissStore:
             self.index.remove_ids(ids)
             return
         keep = np.setdiff1d(self.ids(), ids)
-        vectors = self.vectors(keep)
-        self.index = self._new("hnsw")
-        self.index.add_with_ids(vectors, keep)
+        self._rebuild(self.current_kind, keep, self.vectors(keep))
+
+    def _rebuild(self, kind: str, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """The index as `kind` holding exactly these vectors. An IVF that
+        exists keeps its trained lists; a new one is trained on `vectors`."""
+        import faiss
+
+        if kind == "ivf" and self.current_kind == "ivf":
+            inner = faiss.clone_index(faiss.downcast_index(self.index.index))
+            inner.reset()  # the trained lists stay, the vectors go
+            index = faiss.IndexIDMap2(inner)
+        else:
+            index = self._new(kind, vectors)
+        index.add_with_ids(vectors, ids)
+        self.index = index
 
     def _maybe_switch(self) -> None:
-        if self.kind == "auto" and self.current_kind == "flat" and self.size > HNSW_THRESHOLD:
+        if self.current_kind != "flat" or not self.size:
+            return
+        if self.kind == "ivf" or (self.kind == "auto" and self.size > LARGE_THRESHOLD):
             ids = self.ids()
-            vectors = self.vectors(ids)
-            self.index = self._new("hnsw")
-            self.index.add_with_ids(vectors, ids)
+            self._rebuild("ivf" if self.kind == "ivf" else LARGE_KIND, ids, self.vectors(ids))
 
     def search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None,
                where: Where | None = None) -> list[tuple[int, float]]:
@@ -129,9 +176,13 @@ class FaissStore:
         its own id translation into the parameters' selector while it searches."""
         import faiss
 
-        if self.current_kind == "hnsw":
-            return (faiss.SearchParametersHNSW(sel=selector, efSearch=max(64, k)) if selector is not None
-                    else faiss.SearchParametersHNSW(efSearch=max(64, k)))
+        kind = self.current_kind
+        if kind == "hnsw":
+            return (faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k)) if selector is not None
+                    else faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k)))
+        if kind == "ivf":
+            return (faiss.SearchParametersIVF(sel=selector, nprobe=IVF_NPROBE) if selector is not None
+                    else faiss.SearchParametersIVF(nprobe=IVF_NPROBE))
         return faiss.SearchParameters(sel=selector) if selector is not None else None
 
     @property
@@ -145,7 +196,7 @@ class FaissStore:
         single query's scan is bound by one core's memory bandwidth, and on two
         cores the other one is idle by then (100,000 chunks: 11.4 -> 5.9 ms p50
         in make bench). The vectors are held twice; adding or removing vectors
-        ends the split. HNSW stores and small ones are left as they are."""
+        ends the split. HNSW, IVF and small stores are left as they are."""
         import faiss
 
         if self.current_kind != "flat" or self.size < SPLIT_MIN or self.is_split:

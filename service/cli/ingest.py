@@ -29,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--reembed", action="store_true",
                         help="re-embed an index whose embedders change (no file is read again)")
     parser.add_argument("--remove", action="append", default=[], metavar="PATH", help="remove this file or folder from the index (repeatable)")
-    parser.add_argument("--store", choices=("auto", "flat", "hnsw"), default="auto", help="vector index type (auto: HNSW past 200k chunks)")
+    parser.add_argument("--store", choices=("auto", "flat", "hnsw", "ivf"), default="auto", help="vector index type (auto: IVF past 200k chunks)")
     parser.add_argument("--dry-run", action="store_true", help="load and chunk only; write nothing")
     parser.add_argument("--json", action="store_true", help="with --dry-run: print every chunk as one JSON object per line")
     parser.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="chunk size budget in word-pieces")

@@ -81,3 +81,61 @@ def test_adding_or_removing_vectors_ends_the_split(stores):
     split.split_scan()
     split.remove(np.array([90_001]))
     assert split._halves is None and split.search(queries[0], 1)[0][0] != 90_001
+
+
+def _copies(rng, groups: int, copies: int, dim: int, cosine: float = 0.9) -> np.ndarray:
+    """Unit vectors: `copies` noisy copies of each of `groups` originals (about
+    `cosine` to their original), as the benchmark's scaled vectors are made."""
+    base = rng.standard_normal((groups, dim)).astype(np.float32)
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    sigma = np.sqrt((1 / cosine**2 - 1) / dim)
+    out = np.repeat(base, copies, axis=0) + rng.standard_normal((groups * copies, dim)).astype(np.float32) * sigma
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def _recall_at_10(store: FaissStore, vectors: np.ndarray, queries: np.ndarray, mask=None) -> float:
+    scores = queries @ vectors.T
+    if mask is not None:
+        scores[:, ~mask] = -np.inf
+    exact = np.argsort(-scores, axis=1)[:, :10]
+    return float(np.mean([len({i for i, _ in store.search(q, 100, mask)[:10]} & set(e.tolist())) / 10
+                          for q, e in zip(queries, exact)]))
+
+
+def test_large_path_keeps_recall_at_its_settings(monkeypatch):
+    # Past the threshold the store becomes LARGE_KIND with the settings the
+    # benchmark chose (docs/performance.md); its recall@10 against an exact
+    # scan must stay high on near-duplicate vectors like the benchmark's.
+    monkeypatch.setattr(faiss_store, "LARGE_THRESHOLD", 5_000)
+    rng = np.random.default_rng(17)
+    dim = 64
+    vectors = _copies(rng, 400, 50, dim)[rng.permutation(20_000)]
+    store = FaissStore(dim)
+    for start in range(0, len(vectors), 4_000):
+        store.add(np.arange(start, start + 4_000), vectors[start:start + 4_000])
+    assert store.current_kind == faiss_store.LARGE_KIND and store.size == 20_000
+    queries = _copies(rng, 60, 1, dim)  # new originals' neighbours: searched for among unrelated groups too
+    queries = np.vstack([queries, _copies(np.random.default_rng(17), 400, 1, dim)[:60]])  # near stored groups
+    assert _recall_at_10(store, vectors, queries) >= 0.95
+    mask = rng.random(len(vectors)) < 0.3
+    assert _recall_at_10(store, vectors, queries, mask) >= 0.95
+
+
+def test_large_path_removes_saves_and_loads(monkeypatch, tmp_path):
+    monkeypatch.setattr(faiss_store, "LARGE_THRESHOLD", 1_000)
+    rng = np.random.default_rng(4)
+    vectors = _copies(rng, 40, 50, DIM)
+    store = FaissStore(DIM)
+    store.add(np.arange(2_000), vectors)
+    kind = store.current_kind
+    assert kind == faiss_store.LARGE_KIND
+    store.remove(np.arange(0, 2_000, 2))
+    assert store.current_kind == kind and store.size == 1_000
+    assert store.ids().tolist() == list(range(1, 2_000, 2))
+    assert np.allclose(store.vectors(np.array([1, 1_999])), vectors[[1, 1_999]], atol=1e-3)
+    assert all(i % 2 == 1 for i, _ in store.search(vectors[10], 50))
+    store.save(tmp_path / "v.faiss")
+    loaded = FaissStore.load(tmp_path / "v.faiss")
+    assert loaded.current_kind == kind and loaded.search(vectors[11], 20) == store.search(vectors[11], 20)
+    loaded.add(np.array([5_000]), vectors[:1] * 10)
+    assert loaded.search(vectors[0], 1)[0][0] == 5_000
