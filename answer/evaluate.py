@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         with open(args.out, "a", encoding="utf-8") as handle:
             handle.write("\n# Answer quality\n\nThe extractive answerer (no language model) on the same questions: "
-                         "the answer's citations scored like retrieval hits.\n\n" + text + "\n")
+                         "the answer's citations scored like retrieval hits.\n\n" + text + "\n\n"
+                         "How the similar-findings cut-off was set: docs/similar-findings.md.\n")
     return 0
 
 
