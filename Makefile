@@ -14,7 +14,7 @@ PORT ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test ingest eval bench clean browser models ocr
+.PHONY: run test ingest eval bench clean browser models ocr user
 
 # The browser tests drive the page in headless Chromium (Debian packages), with
 # a CJK font so that a Chinese page renders (and its screenshots show) Chinese.
@@ -41,6 +41,13 @@ ingest: $(VENV)/.installed ocr
 
 run: ingest $(MODEL_EXPORT)
 	SAFECITE_INDEX=$(INDEX) $(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+
+# A user of the page and the API: `make user NAME=alice ROLE=reader` (reader,
+# editor or admin) prints a new API key on its last line (service/accounts.py).
+ROLE ?= reader
+user: $(VENV)/.installed
+	@test -n "$(NAME)" || (echo "usage: make user NAME=alice ROLE=reader|editor|admin" >&2; exit 2)
+	$(PY) -m service.cli.users add "$(NAME)" --role "$(ROLE)"
 
 # Retrieval and answer quality on the shared dev set (../shared), `tune` and
 # `check` apart, the default embedder plan beside MiniLM alone: writes

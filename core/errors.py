@@ -7,7 +7,8 @@ to be shown to a user as it is: the CLIs, the page and the API print
     ├── ConfigError       a setting (argument, environment variable) is unusable
     ├── QueryError        a question's filter, job or field is unknown
     ├── IndexStateError   the index folder is missing, damaged or of another plan
-    └── IngestLockedError another ingest holds the index folder
+    ├── IngestLockedError another ingest holds the index folder
+    └── AccessError       the user's role may not do this (or no valid sign-in)
 """
 from __future__ import annotations
 
@@ -40,3 +41,8 @@ class IndexStateError(SafeCiteError):
 
 class IngestLockedError(SafeCiteError):
     """Another ingest holds the index folder's lock."""
+
+
+class AccessError(SafeCiteError):
+    """The signed-in user (or API key) may not do what was asked, or no valid
+    sign-in was given where accounts exist."""

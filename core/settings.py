@@ -22,6 +22,7 @@ ENV = {
     "index": "SAFECITE_INDEX",
     "uploads": "SAFECITE_UPLOADS",
     "audit_log": "SAFECITE_AUDIT_LOG",
+    "accounts": "SAFECITE_ACCOUNTS",
     "embedders": "SAFECITE_EMBEDDERS",
     "model": "SAFECITE_MODEL",
     "onnx": "SAFECITE_ONNX",
@@ -52,6 +53,7 @@ class Settings:
     index: Path = Path("var", "index")
     uploads: Path | None = None  # None: uploads/ inside the index folder
     audit_log: Path | None = None  # None: audit.sqlite inside the index folder
+    accounts: Path = Path("var", "accounts.sqlite")  # users and API keys (service/accounts.py)
     embedders: str = ""  # an embedder plan ("en=...,zh=...,all=...")
     model: str = ""  # one model for every chunk
     onnx: bool = True  # False: embed questions with sentence-transformers
@@ -84,7 +86,7 @@ class Settings:
 _NUMBERS = {"parse_timeout": float, "parse_memory_mib": int, "max_pages": int, "max_chars": int,
             "max_rows": int, "parse_workers": int, "ocr_max_pages": int, "ocr_max_pixels": int,
             "ocr_timeout": float}
-_PATHS = {"index", "uploads", "audit_log", "model_cache"}
+_PATHS = {"index", "uploads", "audit_log", "accounts", "model_cache"}
 
 
 def from_environ(environ: dict[str, str] | os._Environ) -> Settings:

@@ -45,6 +45,8 @@ from ingest.ocr import page_png
 from ingest.pipeline import Result, run
 from ingest.uploads import UploadFolder
 
+from .accounts import User, require
+
 Progress = Callable[[Iterable, str], Iterable]
 
 _models: dict[str, Embedder] = {}
@@ -144,8 +146,11 @@ class SafeCite:
         index = self._required()
         return index.search(query, k, filters, mode=mode, dedupe=dedupe)
 
-    def add_files(self, files: Iterable[tuple[str, bytes]], progress: Progress | None = None) -> UploadSummary:
-        """Store uploaded (name, content) pairs and ingest them."""
+    def add_files(self, files: Iterable[tuple[str, bytes]], progress: Progress | None = None, *,
+                  user: User | None = None) -> UploadSummary:
+        """Store uploaded (name, content) pairs and ingest them. With accounts,
+        `user` must be an editor or admin (AccessError otherwise, nothing stored)."""
+        require(user, "upload")
         options = {"progress": progress} if progress else {}
         return add_uploads(files, self.uploads, self.folder, embedder=self._ingest_embedders(), **options)
 
@@ -154,7 +159,10 @@ class SafeCite:
         the options: model, embedders, reembed, remove, limits, ...)."""
         return build.ingest(paths, self.folder, **options)
 
-    def remove(self, document: DocumentRow) -> IngestReport:
+    def remove(self, document: DocumentRow, *, user: User | None = None) -> IngestReport:
+        """Remove a document from the index (and its stored upload). With
+        accounts, `user` must be an editor or admin."""
+        require(user, "remove")
         return remove_document(document, self.uploads, self.folder, embedder=self._ingest_embedders())
 
     # -- what the index holds -------------------------------------------------

@@ -1,0 +1,105 @@
+"""Local accounts (service/accounts.py): users and roles, hashed passwords and
+API keys, `make user`'s command, and the service refusing a reader's upload
+and removal with nothing changed."""
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from support import FakeEmbedder, make_small_corpus
+
+from core.errors import AccessError, ConfigError
+from core.settings import PROJECT_ROOT
+from service.accounts import Accounts, User, may, require
+from service.api import SafeCite
+
+
+@pytest.fixture
+def accounts(tmp_path):
+    return Accounts(tmp_path / "accounts.sqlite")
+
+
+def test_no_accounts_until_one_is_added(accounts):
+    assert not accounts.exist()
+    accounts.add_user("alice", "reader")
+    assert accounts.exist() and accounts.users() == [User("alice", "reader")]
+
+
+def test_a_key_finds_its_user_and_is_stored_only_hashed(accounts):
+    key = accounts.add_user("bob", "editor")
+    assert key.startswith("sc_") and len(key) > 40
+    assert accounts.by_key(key) == User("bob", "editor")
+    assert accounts.by_key(key[:-1] + ("A" if key[-1] != "A" else "B")) is None
+    assert accounts.by_key("") is None and accounts.by_key(None) is None and accounts.by_key("Bearer x") is None
+    stored = sqlite3.connect(accounts.path).execute("SELECT digest FROM keys").fetchall()
+    assert len(stored) == 1 and key not in stored[0][0]
+    second = accounts.new_key("bob")  # several keys per user
+    assert second != key and accounts.by_key(second) == User("bob", "editor")
+
+
+def test_a_password_is_checked_against_its_argon2_hash(accounts):
+    accounts.add_user("carol", "admin", password="correct horse")
+    row = sqlite3.connect(accounts.path).execute("SELECT password FROM users WHERE name='carol'").fetchone()
+    assert row[0].startswith("$argon2id$") and "correct horse" not in row[0]
+    assert accounts.by_password("carol", "correct horse") == User("carol", "admin")
+    assert accounts.by_password("carol", "wrong") is None
+    assert accounts.by_password("nobody", "correct horse") is None
+
+
+def test_changing_a_role_keeps_the_password_and_removing_a_user_drops_its_keys(accounts):
+    key = accounts.add_user("dan", "reader", password="pw one")
+    accounts.add_user("dan", "editor")
+    assert accounts.by_password("dan", "pw one") == User("dan", "editor")
+    assert accounts.remove_user("dan") and not accounts.remove_user("dan")
+    assert accounts.by_key(key) is None and not accounts.exist()
+
+
+@pytest.mark.parametrize("name, role", [("", "reader"), ("a b", "reader"), ("x" * 65, "reader"),
+                                        ("eve", "root"), ("eve", "")])
+def test_bad_names_and_roles_are_named_errors(accounts, name, role):
+    with pytest.raises(ConfigError):
+        accounts.add_user(name, role)
+    assert not accounts.exist()
+
+
+def test_each_role_may_what_the_roles_before_it_may():
+    assert may("reader", "ask") and may("reader", "export") and not may("reader", "upload")
+    assert may("editor", "ask") and may("editor", "upload") and may("editor", "remove")
+    assert not may("editor", "manage_users") and may("admin", "manage_users") and may("admin", "upload")
+    assert not may("guest", "ask")
+    require(None, "upload")  # no accounts: a one-person page may do everything
+    with pytest.raises(AccessError, match="reader"):
+        require(User("r", "reader"), "upload")
+
+
+def test_the_users_command_prints_the_key_on_its_last_line(tmp_path):
+    path = tmp_path / "accounts.sqlite"
+    run = subprocess.run([sys.executable, "-m", "service.cli.users", "--accounts", str(path), "add", "frank",
+                          "--role", "editor"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    key = run.stdout.strip().splitlines()[-1]
+    assert Accounts(path).by_key(key) == User("frank", "editor")
+    bad = subprocess.run([sys.executable, "-m", "service.cli.users", "--accounts", str(path), "add", "g h"],
+                         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "user name" in bad.stderr
+
+
+def test_the_service_refuses_a_readers_upload_and_removal_and_changes_nothing(tmp_path):
+    fake = FakeEmbedder()
+    safecite = SafeCite(tmp_path / "index", uploads=tmp_path / "uploads", embedders={fake.name: fake})
+    corpus = tmp_path / "corpus"
+    make_small_corpus(corpus)
+    safecite.ingest([corpus], embedder=fake)
+    before = [d.doc_id for d in safecite.documents()]
+    upload = [("notes.md", "# Notes\n\nDust shall be removed from the beams daily.\n".encode())]
+    reader, editor = User("r", "reader"), User("e", "editor")
+    with pytest.raises(AccessError):
+        safecite.add_files(upload, user=reader)
+    with pytest.raises(AccessError):
+        safecite.remove(safecite.documents()[0], user=reader)
+    assert [d.doc_id for d in safecite.documents()] == before
+    assert not (tmp_path / "uploads").exists() or not any((tmp_path / "uploads").rglob("*.md"))
+    safecite.add_files(upload, user=editor)
+    assert len(safecite.documents()) == len(before) + 1
