@@ -1,6 +1,8 @@
-"""An append-only SQLite log (WAL) of answered questions.
+"""An append-only SQLite log (WAL) of answered questions, and of who
+uploaded, removed and exported what.
 
-One row per question: when, the session it came from, the question and its
+One row per question: when, the session it came from, who asked (the signed-in
+user or the API key's user; "" where no accounts are configured), the question and its
 resolved form, mode, language, whether the documents answered, the answer, its
 citations (JSON, quotes included), the generator and the index generation. The
 full answer is kept as JSON too, so a session's history can be shown again
@@ -47,9 +49,17 @@ CREATE TABLE IF NOT EXISTS entries (
     full TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entries_session ON entries(session);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
 """
-COLUMNS = ("id", "at", "session", "question", "resolved_question", "mode", "lang", "grounded", "answer",
+COLUMNS = ("id", "at", "session", "user", "question", "resolved_question", "mode", "lang", "grounded", "answer",
            "citations", "generator", "generation", "filters")
+EVENT_COLUMNS = ("id", "at", "user", "action", "detail")
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,10 @@ class AuditLog:
             with closing(self._connect()) as db:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(_SCHEMA)
+                have = {row[1] for row in db.execute("PRAGMA table_info(entries)")}
+                if "user" not in have:  # a log written before accounts existed
+                    db.execute("ALTER TABLE entries ADD COLUMN user TEXT NOT NULL DEFAULT ''")
+                    db.commit()
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"cannot open the audit log {self.path}: {exc} (set SAFECITE_AUDIT_LOG)") from exc
 
@@ -85,11 +99,12 @@ class AuditLog:
         return db
 
     def append(self, answer: Answer, generation: str, session: str = "",
-               filters: dict[str, Any] | None = None, at: str | None = None) -> int:
-        """Log one answer; `at`: when it was asked (ISO time), now by default."""
+               filters: dict[str, Any] | None = None, at: str | None = None, user: str = "") -> int:
+        """Log one answer; `at`: when it was asked (ISO time), now by default;
+        `user`: who asked."""
         citations = [{k: c.to_dict()[k] for k in ("n", "source", "title", "doc_type", "locator", "page", "quote",
                                                   "chunk_id")} for c in answer.citations]
-        row = (at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), session, answer.question,
+        row = (at or _now(), session, user, answer.question,
                answer.resolved_question, answer.mode, answer.lang, int(answer.grounded), answer.answer,
                json.dumps(citations, ensure_ascii=False), answer.generator, generation or "",
                json.dumps(filters or {}, ensure_ascii=False, default=str),
@@ -98,6 +113,21 @@ class AuditLog:
             cursor = db.execute(f"INSERT INTO entries ({', '.join(COLUMNS[1:])}, full) "
                                 f"VALUES ({', '.join('?' * len(row))})", row)
             return int(cursor.lastrowid)
+
+    def record(self, user: str, action: str, detail: str) -> int:
+        """Log who did what besides asking: "upload", "remove", "export" and
+        what it was done to (a file's name, a document, an export's kind)."""
+        with closing(self._connect()) as db, db:
+            cursor = db.execute("INSERT INTO events (at, user, action, detail) VALUES (?, ?, ?, ?)",
+                                (_now(), user, action, detail))
+            return int(cursor.lastrowid)
+
+    def events(self, limit: int = 500) -> list[dict[str, Any]]:
+        """The newest `limit` uploads, removals and exports, newest first."""
+        with closing(self._connect()) as db:
+            rows = db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY id DESC LIMIT ?",
+                              [limit]).fetchall()
+        return [dict(r) for r in rows]
 
     def entries(self, limit: int = 500, session: str | None = None) -> list[dict[str, Any]]:
         """The newest `limit` entries, newest first (one session's only, if given)."""
@@ -129,6 +159,10 @@ class AuditLog:
         for entry in reversed(self.entries(limit)):
             writer.writerow([entry[c] for c in COLUMNS])
         return out.getvalue().encode("utf-8-sig")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def answer_from_dict(data: dict[str, Any]) -> Answer:

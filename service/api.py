@@ -127,10 +127,11 @@ class SafeCite:
     # -- the jobs -----------------------------------------------------------
     def ask(self, question: str, job: str = "auto", filters: Mapping[str, Any] | None = None,
             history: Sequence[Turn] = (), *, k: int = 8, session: str | None = None,
-            on_token: Callable[[str], None] | None = None) -> Turn:
+            on_token: Callable[[str], None] | None = None, user: User | None = None) -> Turn:
         """Answer `question` with `job` (auto, howto, rectify, similar, lookup);
         a follow-up is read against the last turn of `history`. With an audit
-        trail, the answer is recorded under `session`."""
+        trail, the answer is recorded under `session` and `user`."""
+        require(user, "ask")
         index = self._required()
         previous = history[-1].answer.resolved_question if history else None
         answer = answer_question(index, question, mode=job, k=k, filters=filters or None, previous=previous,
@@ -138,7 +139,8 @@ class SafeCite:
         turn = Turn(answer, index.generation.name, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                     dict(filters or {}))
         if self.audit is not None:
-            self.audit.append(answer, turn.generation, session=session or "", filters=turn.filters, at=turn.asked_at)
+            self.audit.append(answer, turn.generation, session=session or "", filters=turn.filters, at=turn.asked_at,
+                              user=_name(user))
         return turn
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None, *,
@@ -151,8 +153,11 @@ class SafeCite:
         """Store uploaded (name, content) pairs and ingest them. With accounts,
         `user` must be an editor or admin (AccessError otherwise, nothing stored)."""
         require(user, "upload")
+        files = list(files)
         options = {"progress": progress} if progress else {}
-        return add_uploads(files, self.uploads, self.folder, embedder=self._ingest_embedders(), **options)
+        summary = add_uploads(files, self.uploads, self.folder, embedder=self._ingest_embedders(), **options)
+        self._record(user, "upload", ", ".join(name for name, _ in files))
+        return summary
 
     def ingest(self, paths: Sequence[str | Path], **options: Any) -> IngestReport:
         """Files and folders by path, incrementally (see index.build.ingest for
@@ -163,7 +168,9 @@ class SafeCite:
         """Remove a document from the index (and its stored upload). With
         accounts, `user` must be an editor or admin."""
         require(user, "remove")
-        return remove_document(document, self.uploads, self.folder, embedder=self._ingest_embedders())
+        report = remove_document(document, self.uploads, self.folder, embedder=self._ingest_embedders())
+        self._record(user, "remove", f"{document.title} ({document.source})")
+        return report
 
     # -- what the index holds -------------------------------------------------
     def documents(self) -> list[DocumentRow]:
@@ -213,12 +220,17 @@ class SafeCite:
         return page_png(view.path, view.chunk.page_start or 1, dpi)
 
     # -- exports --------------------------------------------------------------
-    def export(self, turns: Iterable[Turn], lang: str = "en") -> str:
+    def export(self, turns: Iterable[Turn], lang: str = "en", *, user: User | None = None) -> str:
         """A session's answers with their citations, as Markdown labelled in `lang`."""
+        require(user, "export")
+        turns = list(turns)
+        self._record(user, "export", f"session, {len(turns)} answers")
         return session_markdown([_export_values(t) for t in turns], lang, names=self.upload_names())
 
-    def export_answer(self, turn: Turn, lang: str | None = None) -> str:
+    def export_answer(self, turn: Turn, lang: str | None = None, *, user: User | None = None) -> str:
         """One answer as Markdown, labelled in `lang` (default: the answer's language)."""
+        require(user, "export")
+        self._record(user, "export", f"answer: {turn.answer.question}")
         return answer_markdown(lang=lang, names=self.upload_names(), **_export_values(turn))
 
     def audit_csv(self, headers: Mapping[str, str] | None = None) -> bytes:
@@ -233,6 +245,11 @@ class SafeCite:
             return []
         return [Turn(e.answer, e.generation, e.at, e.filters) for e in self.audit.turns(session)]
 
+    def _record(self, user: User | None, action: str, detail: str) -> None:
+        """Who uploaded, removed or exported what, in the audit trail."""
+        if self.audit is not None:
+            self.audit.record(_name(user), action, detail)
+
     def _required(self) -> Index:
         index = self.index
         if index is None:
@@ -242,3 +259,7 @@ class SafeCite:
 
 def _export_values(turn: Turn) -> dict[str, Any]:
     return {"answer": turn.answer, "generation": turn.generation, "asked_at": turn.asked_at, "filters": turn.filters}
+
+
+def _name(user: User | None) -> str:
+    return user.name if user is not None else ""

@@ -88,7 +88,8 @@ def test_the_users_command_prints_the_key_on_its_last_line(tmp_path):
 
 def test_the_service_refuses_a_readers_upload_and_removal_and_changes_nothing(tmp_path):
     fake = FakeEmbedder()
-    safecite = SafeCite(tmp_path / "index", uploads=tmp_path / "uploads", embedders={fake.name: fake})
+    safecite = SafeCite(tmp_path / "index", uploads=tmp_path / "uploads", audit=tmp_path / "audit.sqlite",
+                        embedders={fake.name: fake})
     corpus = tmp_path / "corpus"
     make_small_corpus(corpus)
     safecite.ingest([corpus], embedder=fake)
@@ -103,3 +104,28 @@ def test_the_service_refuses_a_readers_upload_and_removal_and_changes_nothing(tm
     assert not (tmp_path / "uploads").exists() or not any((tmp_path / "uploads").rglob("*.md"))
     safecite.add_files(upload, user=editor)
     assert len(safecite.documents()) == len(before) + 1
+    # The audit trail says who did what; the refused attempts left nothing.
+    events = safecite.audit.events()
+    assert [(e["user"], e["action"]) for e in events] == [("e", "upload")] and "notes.md" in events[0]["detail"]
+    turn = safecite.ask("How often shall dust be removed from the beams?", user=reader)
+    safecite.export_answer(turn, user=reader)
+    assert safecite.audit.entries()[0]["user"] == "r"
+    assert [(e["user"], e["action"]) for e in safecite.audit.events()][0] == ("r", "export")
+    assert b"r," in safecite.audit_csv() and safecite.audit_csv().decode("utf-8-sig").startswith("id,at,session,user,")
+
+
+def test_an_audit_log_from_before_accounts_gets_its_user_column(tmp_path):
+    path = tmp_path / "audit.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript("""CREATE TABLE entries (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,
+        session TEXT NOT NULL, question TEXT NOT NULL, resolved_question TEXT NOT NULL, mode TEXT NOT NULL,
+        lang TEXT NOT NULL, grounded INTEGER NOT NULL, answer TEXT NOT NULL, citations TEXT NOT NULL,
+        generator TEXT NOT NULL, generation TEXT NOT NULL, filters TEXT NOT NULL, full TEXT NOT NULL);
+        INSERT INTO entries VALUES (1, '2026-01-01T00:00:00+00:00', 's', 'q', 'q', 'lookup', 'en', 1, 'a', '[]',
+        'extractive', 'gen-000001', '{}', '{}');""")
+    old.commit()
+    old.close()
+    from audit import AuditLog
+
+    log = AuditLog(path)
+    assert log.entries()[0]["user"] == "" and log.entries()[0]["question"] == "q"
