@@ -30,6 +30,7 @@ _ZH_ITEM = re.compile(r"[（(]([一二三四五六七八九十]+)[）)]")
 _EN_ITEM = re.compile(r"(?<![\w(])\((\d{1,2})\)")
 # Where the lead stops naming the enterprise: "有色企业有下列情形之一的".
 _LEAD_END = re.compile(r"有下列情形|存在下列情形|\b(?:has|have|with|where)\b[^.:]{0,30}\bfollowing\b", re.I)
+_JUDGES = re.compile(r"判定为重大事故隐患|(?:deemed|determined|judged|regarded)\s+(?:as\s+)?(?:a\s+)?major\s+accident\s+hazard", re.I)
 _END = re.compile(r"[；;。.]\s*$")
 
 
@@ -100,8 +101,9 @@ def chunk_items(chunk: Chunk, article: int) -> list[Item]:
     marks = _numbered(text, pattern)
     if not marks:
         lead, sector = _lead_and_sector(text)
-        return [Item(article, 0, sector, lead, lead, chunk)] if _ZH_ARTICLE.search(text[:12]) or \
-            _EN_ARTICLE.search(text[:16]) or chunk.locator.startswith(("第", "Article")) else []
+        # An article without items is an item when it says what is a major
+        # hazard ("……失效或者无效均判定为重大事故隐患"), not a purpose or scope.
+        return [Item(article, 0, sector, lead, lead, chunk)] if _JUDGES.search(text) else []
     lead, sector = _lead_and_sector(text[:marks[0][1]])
     items = []
     for i, (number, _, end) in enumerate(marks):

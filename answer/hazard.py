@@ -39,11 +39,13 @@ from index.tokenize import tokenize
 from .criteria import Item, criteria_items
 
 RRF_K = 5  # a short list (some 60 items): a small k lets the first places count
-TOP = 3
-MET_SHARE = 0.34  # share of a condition's word weight the finding must use
-MENTION_SHARE = 0.15  # below this the finding does not speak of the item at all
+TOP = 1  # items whose conditions are read; more calls more near misses major (dev findings)
+MET_WEIGHT = 3.0  # word weight one clause of the finding must share with a condition
+MENTION_SHARE = 0.15  # below this share of an item's word weight the finding does not speak of it
 
-_CONDITIONS = re.compile(r"[，,；;]?\s*或者|[；;]|, or\b|; or\b")
+# Alternatives of an item are joined by "，或者" (a bare "或者" joins two
+# things inside one condition: "应急排放坑或者备用铁水包").
+_CONDITIONS = re.compile(r"[，,]\s*或者|[；;]\s*(?:或者)?|[,;]\s*or\b")
 _ABSENCE = re.compile(r"未|非|不符合|失效|无效|without|\bnot\b|\bno\b|\bnon-|fail", re.I)
 # A finding saying a thing is missing, broken or not done.
 _MISSING = re.compile(r"没有|没|未|无|不|缺|拿不出|找不到|失效|失灵|焊死|坏了|\bno\b|\bnot\b|n't\b|\bnone\b|\bwithout\b|"
@@ -51,9 +53,9 @@ _MISSING = re.compile(r"没有|没|未|无|不|缺|拿不出|找不到|失效|�
 _CLAUSE = re.compile(r"[，,；;。.!?！？\n：:]")
 _EXCEPTION = re.compile(r"[（(]([^（）()]*(?:[（(][^（）()]*[）)][^（）()]*)*)除外[）)]|\(except ([^()]*)\)", re.I)
 _LIMIT = re.compile(r"(超过|大于|多于|高于|小于|低于|少于|不足|more than|exceeds?|less than|below)\s*(\d+(?:\.\d+)?)\s*"
-                    r"(kpa|mpa|pa|m|人|名|台|个|℃|%|people|persons|workers)?", re.I)
-_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(kpa|mpa|pa|m|人|名|台|个|℃|%|people|persons|workers)", re.I)
-_UNITS = {"名": "人", "people": "人", "persons": "人", "workers": "人"}
+                    r"(kpa|mpa|pa|mm|m|个人|人|名|台|个|℃|%|people|persons|workers)?", re.I)
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(kpa|mpa|pa|mm|m|个人|人|名|台|个|℃|%|people|persons|workers)", re.I)
+_UNITS = {"名": "人", "个人": "人", "people": "人", "persons": "人", "workers": "人"}
 _GREATER = re.compile(r"超过|大于|多于|高于|more|exceed", re.I)
 
 
@@ -191,22 +193,44 @@ def _limit(condition: str, finding: str) -> bool | None:
     return None
 
 
-def read_condition(text: str, finding: str, words: set[str], weights: dict[str, float]) -> Condition:
-    """How far the finding meets one condition of an item."""
+def clause_words(index: Index, finding: str) -> list[tuple[str, set[str], bool]]:
+    """(clause, its words, whether it says something is missing) for each
+    clause of the finding; an English clause adds the glossary's Chinese terms."""
+    out = []
+    for clause in _clauses(finding):
+        words = set(tokenize(clause))
+        if not CJK.search(clause):
+            words |= set(tokenize(" ".join(index.lexicon.translate(clause))))
+        out.append((clause, words, bool(_MISSING.search(clause))))
+    return out
+
+
+def read_condition(text: str, finding: str, clauses: list[tuple[str, set[str], bool]],
+                   weights: dict[str, float]) -> Condition:
+    """How far the finding meets one condition of an item: the clause of the
+    finding saying most of the condition's words (by weight), said missing or not."""
     tokens = set(tokenize(text))
     total = sum(weights.get(t, 1.0) for t in tokens) or 1.0
-    matched = tokens & words
-    share = sum(weights.get(t, 1.0) for t in matched) / total
+    best = {True: (0.0, set()), False: (0.0, set())}  # says missing -> (weight, words)
+    for _, words, missing in clauses:
+        matched = tokens & words
+        weight = sum(weights.get(t, 1.0) for t in matched)
+        if weight > best[missing][0]:
+            best[missing] = (weight, matched)
     absence = bool(_ABSENCE.search(text))
-    shown = tuple(sorted(matched, key=lambda t: -weights.get(t, 1.0)))
+    said, other = (best[True], best[False]) if absence else (best[False], best[True])
+    matched = said[1] if said[0] >= other[0] else other[1]
+    words = set(tokenize(text, query=True))  # the condition's words, not bigrams across them
+    shown = tuple(sorted(matched & words, key=lambda t: (-len(t), -weights.get(t, 1.0))))
+    share = max(said[0], other[0]) / total
     limit = _limit(text, finding)
     if limit is not None and share >= MENTION_SHARE:
         return Condition(text, shown, share, absence, limit, "" if limit else "within the limit")
-    if share < MET_SHARE:
-        return Condition(text, shown, share, absence, None, "not described")
-    missing = _says_missing(finding, matched)
-    met = missing if absence else not missing
-    return Condition(text, shown, share, absence, met, "" if met else ("present" if absence else "absent"))
+    if said[0] >= MET_WEIGHT:
+        return Condition(text, shown, share, absence, True)
+    if other[0] >= MET_WEIGHT:
+        return Condition(text, shown, share, absence, False, "present" if absence else "absent")
+    return Condition(text, shown, share, absence, None, "not described")
 
 
 def exception(item: Item, words: set[str], weights: dict[str, float]) -> str:
@@ -228,12 +252,15 @@ def judge(index: Index, finding: str) -> Judgement:
         return Judgement(finding, lang, None, None, reason="no criteria document is indexed")
     ranked = rank(index, finding, cache)[:max(TOP, 5)]
     words = finding_words(index, finding)
+    clauses = clause_words(index, finding)
     items = tuple(cache.items[p] for p, _ in ranked)
     scores = tuple(s for _, s in ranked)
     first: tuple[Item, list[Condition], str] | None = None
     for position, _ in ranked[:TOP]:
         item, weights = cache.items[position], cache.tokens[position]
-        read = [read_condition(c, finding, words, weights) for c in conditions(item)]
+        read = [read_condition(c, finding, clauses, weights) for c in conditions(item)]
+        if len(read) > 1 and not any(c.met for c in read):  # the item as a whole: words of one condition said missing, another's present
+            read.append(read_condition(_EXCEPTION.sub("", item.text), finding, clauses, weights))
         excluded = exception(item, words, weights)
         if first is None:
             first = (item, read, excluded)
@@ -242,6 +269,39 @@ def judge(index: Index, finding: str) -> Judgement:
     item, read, excluded = first
     if excluded:
         return Judgement(finding, lang, False, item, tuple(read), items, scores, f"exception: {excluded}")
-    if any(c.met is False for c in read) or max(c.share for c in read) < MET_SHARE:
+    if any(c.met is False for c in read) or max(c.share for c in read) < MENTION_SHARE:
         return Judgement(finding, lang, False, item, tuple(read), items, scores, "not met")
     return Judgement(finding, lang, None, item, tuple(read), items, scores, "cannot tell")
+
+
+LABELS = {
+    "zh": {True: "重大事故隐患", False: "按判定标准不构成重大事故隐患", None: "根据这段描述无法判定",
+           "item": "依据", "met": "符合的条件", "words": "描述中对应的词", "unmet": "未满足的条件",
+           "unsaid": "需要说明的事实", "exception": "描述属于该项的除外情形", "nearest": "最接近的条款"},
+    "en": {True: "Major accident hazard", False: "Not a major hazard under the criteria",
+           None: "Cannot tell from this description", "item": "Under", "met": "Condition met",
+           "words": "words of the finding", "unmet": "Condition not met", "unsaid": "Fact that would decide it",
+           "exception": "The finding falls under the item's exception", "nearest": "Nearest item"},
+}
+
+
+def explain(judgement: Judgement) -> str:
+    """The verdict as Markdown: the item quoted, the conditions met (with the
+    finding's words that meet them), or what is not met or not said."""
+    label = LABELS[judgement.lang if judgement.lang in LABELS else "en"]
+    if judgement.item is None:
+        return f"**{label[None]}** ({judgement.reason})"
+    item = judgement.item
+    head = label["item"] if judgement.major else label["nearest"]
+    lines = [f"**{label[judgement.major]}**", "", f"{head}: {item.title} {item.locator}", "", f"> {item.text}", ""]
+    if judgement.reason.startswith("exception"):
+        lines.append(f"- {label['exception']}: {judgement.reason.split(': ', 1)[1]}")
+    for c in judgement.conditions:
+        words = "、".join(c.matched[:8])
+        if c.met:
+            lines.append(f"- {label['met']}: {c.text} ({label['words']}: {words})")
+        elif c.met is False:
+            lines.append(f"- {label['unmet']}: {c.text} ({c.why}; {label['words']}: {words})")
+        elif judgement.major is None:
+            lines.append(f"- {label['unsaid']}: {c.text}")
+    return "\n".join(lines)

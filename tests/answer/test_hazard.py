@@ -1,0 +1,112 @@
+"""The major-hazard job (answer/criteria.py, answer/hazard.py) on the sample
+criteria document of corpus/, and on the shared dev findings when they exist."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from support import PROJECT_ROOT, FakeEmbedder
+
+from answer.criteria import criteria_items
+from answer.hazard import conditions, explain, judge
+from index.build import ingest
+from index.search import Index
+
+SAMPLE = PROJECT_ROOT / "corpus" / "regulations-zh" / "shili-zhongda-shigu-yinhuan-panding-biaozhun.md"
+OTHER = PROJECT_ROOT / "corpus" / "regulations-zh" / "fenchen-fangbao-anquan-guiding.md"
+SHARED = PROJECT_ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hazard")
+    (root / "corpus").mkdir()
+    for path in (SAMPLE, OTHER):
+        shutil.copy(path, root / "corpus")
+    embedder = FakeEmbedder()
+    ingest([root / "corpus"], root / "index", embedder=embedder)
+    opened = Index.open(root / "index", embedder)
+    yield opened
+    opened.close()
+
+
+def test_items_are_read_from_the_document(index):
+    items = criteria_items(index)
+    locators = [it.locator for it in items]
+    assert locators[:3] == ["第二条第（一）项", "第二条第（二）项", "第三条第（一）项"]
+    assert "第六条" in locators and "第一条" not in locators  # a purpose article is no item
+    item = items[locators.index("第五条第（一）项")]
+    assert item.sector == "涉氨制冷企业" and item.text == "速冻间内同时作业人员超过8人的"
+    assert all(it.source.endswith("shili-zhongda-shigu-yinhuan-panding-biaozhun.md") for it in items)
+
+
+def test_conditions_split_on_alternatives_only(index):
+    items = {it.locator: it for it in criteria_items(index)}
+    assert conditions(items["第四条第（一）项"]) == ["干式除尘器未设置泄爆口", "泄爆口被封堵"]
+    assert conditions(items["第三条第（二）项"]) == ["熔炼炉未设置应急排放坑或者备用铁水包"]
+
+
+@pytest.mark.parametrize("finding, major, locator", [
+    ("铸造车间的中频炉前没有应急排放坑，也没有备用铁水包。", True, "第三条第（二）项"),
+    ("倾动式电炉前没有应急排放坑。", False, "第三条第（二）项"),  # the item's exception
+    ("速冻间里有10个人在装盘。", True, "第五条第（一）项"),
+    ("速冻间里有6个人在装盘。", False, "第五条第（一）项"),  # within the limit
+    ("The dry dust collector has no explosion vent.", True, "第四条第（一）项"),
+])
+def test_verdicts(index, finding, major, locator):
+    judgement = judge(index, finding)
+    assert (judgement.major, judgement.item.locator) == (major, locator)
+    assert judgement.citations()[0]["locator"] == locator and judgement.citations()[0]["text"]
+
+
+def test_explanation_quotes_the_item_and_the_words(index):
+    text = explain(judge(index, "铸造车间的中频炉前没有应急排放坑，也没有备用铁水包。"))
+    assert text.startswith("**重大事故隐患**")
+    assert "> 熔炼炉未设置应急排放坑或者备用铁水包的（倾动式电炉除外）" in text and "应急" in text
+
+
+def test_no_criteria_document_cannot_tell(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(OTHER, tmp_path / "corpus")
+    embedder = FakeEmbedder()
+    ingest([tmp_path / "corpus"], tmp_path / "index", embedder=embedder)
+    with _opened(tmp_path, embedder) as opened:
+        assert judge(opened, "除尘器没有泄爆口").major is None
+
+
+class _opened:
+    def __init__(self, folder: Path, embedder) -> None:
+        self.index = Index.open(folder / "index", embedder)
+
+    def __enter__(self) -> Index:
+        return self.index
+
+    def __exit__(self, *exc) -> None:
+        self.index.close()
+
+
+def _shared_or_skip() -> Path:
+    path = SHARED / "corpus" / "regulations-zh" / "departmental" / "gongmao-zhongda-shigu-yinhuan-panding-biaozhun_2023.md"
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is needed under CI")
+        pytest.skip("the shared corpus is not here")
+    return path
+
+
+def test_the_2023_criteria_read_completely(tmp_path):
+    path = _shared_or_skip()
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(path, tmp_path / "corpus")
+    embedder = FakeEmbedder()
+    ingest([tmp_path / "corpus"], tmp_path / "index", embedder=embedder)
+    with _opened(tmp_path, embedder) as opened:
+        items = criteria_items(opened)
+    per_article: dict[int, int] = {}
+    for it in items:
+        per_article[it.article] = per_article.get(it.article, 0) + 1
+    assert per_article == {3: 3, 4: 8, 5: 13, 6: 8, 7: 7, 8: 7, 9: 2, 10: 2, 11: 10, 12: 2, 13: 2, 14: 1}
+    assert json.dumps([it.locator for it in items], ensure_ascii=False).count("第五条第（十三）项") == 1
