@@ -33,7 +33,7 @@ import numpy as np
 
 from core.text import CJK, lang_of
 from index.embedders import embed_query
-from index.search import Index
+from index.search import CROSS_LIST, Index
 from index.tokenize import tokenize
 
 from .criteria import Item, criteria_items
@@ -125,10 +125,10 @@ def _prepared(index: Index) -> _Cache:
             _cache.items, _cache.tokens, _cache.vectors = items, _item_words(items), {}
             if items:
                 lang = items[0].chunk.lang
+                texts = [f"{it.sector} {it.text}" for it in items]
                 for route in index.plan:
                     if route.holds(lang):
-                        embedder = index.embedder_for(route.model)
-                        _cache.vectors[route.model] = embedder.embed([f"{it.sector} {it.text}" for it in items])
+                        _cache.vectors[route.list] = index.embedder_for(route.model).embed(texts)
             _cache.key = key
         return _cache
 
@@ -148,14 +148,27 @@ def rank(index: Index, finding: str, cache: _Cache) -> list[tuple[int, float]]:
     words = finding_words(index, finding)
     lexical = [sum(w for t, w in tokens.items() if t in words) / math.sqrt(sum(tokens.values()) or 1.0)
                for tokens in cache.tokens]
-    lists = [np.argsort(-np.asarray(lexical), kind="stable")]
-    for model, vectors in cache.vectors.items():
-        query = embed_query(index.embedder_for(model), finding)
-        lists.append(np.argsort(-(vectors @ query), kind="stable"))
+    lists = [(1.0, np.argsort(-np.asarray(lexical), kind="stable"))]
+    lang, items_lang = lang_of(finding), cache.items[0].chunk.lang
+    weights = index.fusion_weights(lang)
+    for name, vectors in cache.vectors.items():
+        # The search's own weights say which models read the finding's
+        # language. A finding in the other language is compared by the
+        # cross-lingual list and by the model chosen for the items' language
+        # (multilingual e5 over Chinese: on the English dev findings it finds
+        # the item where USE-m3 alone does not), never by a one-language model
+        # that happens to hold every chunk.
+        weight = weights.get(name, 0.0)
+        if lang != items_lang:
+            weight = 1.0 if index.routes[name].scope == items_lang else (weight if name == CROSS_LIST else 0.0)
+        if weight <= 0:
+            continue
+        query = embed_query(index.embedder_for(index.routes[name].model), finding)
+        lists.append((weight, np.argsort(-(vectors @ query), kind="stable")))
     fused: dict[int, float] = {}
-    for order in lists:
+    for weight, order in lists:
         for place, position in enumerate(order):
-            fused[int(position)] = fused.get(int(position), 0.0) + 1.0 / (RRF_K + place + 1)
+            fused[int(position)] = fused.get(int(position), 0.0) + weight / (RRF_K + place + 1)
     return sorted(fused.items(), key=lambda pair: -pair[1])
 
 
@@ -223,10 +236,10 @@ def read_condition(text: str, finding: str, clauses: list[tuple[str, set[str], b
     words = set(tokenize(text, query=True))  # the condition's words, not bigrams across them
     shown = tuple(sorted(matched & words, key=lambda t: (-len(t), -weights.get(t, 1.0))))
     share = max(said[0], other[0]) / total
-    limit = _limit(text, finding)
-    if limit is not None and share >= MENTION_SHARE:
+    limit = _limit(text, finding)  # a figure in the condition's own unit speaks for itself
+    if limit is not None:
         return Condition(text, shown, share, absence, limit, "" if limit else "within the limit")
-    if said[0] >= MET_WEIGHT:
+    if said[0] >= MET_WEIGHT and said[0] >= other[0]:
         return Condition(text, shown, share, absence, True)
     if other[0] >= MET_WEIGHT:
         return Condition(text, shown, share, absence, False, "present" if absence else "absent")

@@ -17,11 +17,11 @@ import json
 import sys
 
 
-from answer.hazard import explain
 from answer.models import MODES
 from core.errors import SafeCiteError
 from index.filters import add_filter_arguments, filters_from_args
 
+from .. import explain
 from ..api import SafeCite
 
 
