@@ -18,7 +18,7 @@ from index.search import Index
 
 from .hazard import judge
 
-SECTION = "## Major accident hazard judgement"
+SECTION = "# Major accident hazard judgement"
 
 
 def _hit(citations: list[dict], gold: list[dict], k: int) -> bool:
@@ -57,13 +57,13 @@ def table(scores: dict[str, dict[str, float]], source: str) -> str:
 
 
 def write_section(path: Path, text: str) -> None:
-    """Put the section into `path`, replacing the one there (up to the next '## ')."""
+    """Put the section into `path`, replacing the one there (up to the next '# ')."""
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     start = old.find(SECTION)
     if start < 0:
         new = old.rstrip("\n") + ("\n\n" if old else "") + text
     else:
-        end = old.find("\n## ", start + len(SECTION))
+        end = old.find("\n# ", start + len(SECTION))
         new = old[:start] + text + (old[end + 1:] if end >= 0 else "")
     path.write_text(new, encoding="utf-8")
 

@@ -40,7 +40,7 @@ from .criteria import Item, criteria_items
 
 RRF_K = 5  # a short list (some 60 items): a small k lets the first places count
 TOP = 1  # items whose conditions are read; more calls more near misses major (dev findings)
-MET_WEIGHT = 3.0  # word weight one clause of the finding must share with a condition
+MET_WEIGHT = 2.0  # word weight (idf among the items) one clause of the finding must share with a condition
 MENTION_SHARE = 0.15  # below this share of an item's word weight the finding does not speak of it
 
 # Alternatives of an item are joined by "，或者" (a bare "或者" joins two
@@ -50,6 +50,9 @@ _ABSENCE = re.compile(r"未|非|不符合|失效|无效|without|\bnot\b|\bno\b|\
 # A finding saying a thing is missing, broken or not done.
 _MISSING = re.compile(r"没有|没|未|无|不|缺|拿不出|找不到|失效|失灵|焊死|坏了|\bno\b|\bnot\b|n't\b|\bnone\b|\bwithout\b|"
                       r"\bnever\b|\bmissing\b|\blacks?\b|\babsent\b|\bneither\b|\bnor\b|\bdisabled\b|\bbypass", re.I)
+# A finding saying a thing is there and works.
+_PRESENT = re.compile(r"有|装了|设置了|配备|配了|齐全|正常|已经|签了|做过|进了|联锁|\bhas\b|\bhave\b|\binstalled\b|\bfitted\b|"
+                      r"\bequipped\b|\bin place\b|\binterlocked\b|\bworks?\b|\bsigned\b", re.I)
 _CLAUSE = re.compile(r"[，,；;。.!?！？\n：:]")
 _EXCEPTION = re.compile(r"[（(]([^（）()]*(?:[（(][^（）()]*[）)][^（）()]*)*)除外[）)]|\(except ([^()]*)\)", re.I)
 _LIMIT = re.compile(r"(超过|大于|多于|高于|小于|低于|少于|不足|more than|exceeds?|less than|below)\s*(\d+(?:\.\d+)?)\s*"
@@ -206,42 +209,50 @@ def _limit(condition: str, finding: str) -> bool | None:
     return None
 
 
-def clause_words(index: Index, finding: str) -> list[tuple[str, set[str], bool]]:
-    """(clause, its words, whether it says something is missing) for each
+def clause_words(index: Index, finding: str) -> list[tuple[str, set[str], str]]:
+    """(clause, its words, what it says: "missing", "present" or "") for each
     clause of the finding; an English clause adds the glossary's Chinese terms."""
     out = []
     for clause in _clauses(finding):
         words = set(tokenize(clause))
         if not CJK.search(clause):
             words |= set(tokenize(" ".join(index.lexicon.translate(clause))))
-        out.append((clause, words, bool(_MISSING.search(clause))))
+        says = "missing" if _MISSING.search(clause) else "present" if _PRESENT.search(clause) else ""
+        out.append((clause, words, says))
     return out
 
 
-def read_condition(text: str, finding: str, clauses: list[tuple[str, set[str], bool]],
+def read_condition(text: str, finding: str, clauses: list[tuple[str, set[str], str]],
                    weights: dict[str, float]) -> Condition:
-    """How far the finding meets one condition of an item: the clause of the
-    finding saying most of the condition's words (by weight), said missing or not."""
+    """How far the finding meets one condition of an item: the clauses of the
+    finding saying most of the condition's words (by weight), by what they say."""
     tokens = set(tokenize(text))
     total = sum(weights.get(t, 1.0) for t in tokens) or 1.0
-    best = {True: (0.0, set()), False: (0.0, set())}  # says missing -> (weight, words)
-    for _, words, missing in clauses:
+    best = {"missing": (0.0, set()), "present": (0.0, set()), "": (0.0, set())}
+    for _, words, says in clauses:
         matched = tokens & words
         weight = sum(weights.get(t, 1.0) for t in matched)
-        if weight > best[missing][0]:
-            best[missing] = (weight, matched)
+        if weight > best[says][0]:
+            best[says] = (weight, matched)
     absence = bool(_ABSENCE.search(text))
-    said, other = (best[True], best[False]) if absence else (best[False], best[True])
-    matched = said[1] if said[0] >= other[0] else other[1]
+    # An absence ("未设置X") is met by X said missing and denied by X said
+    # present; a state ("存在积水", "采用正压") is met by its words said, and
+    # denied by them said missing.
+    if absence:
+        said, denied = best["missing"], best["present"]
+    else:
+        said = max(best["present"], best[""], key=lambda pair: pair[0])
+        denied = best["missing"]
+    matched = said[1] if said[0] >= denied[0] else denied[1]
     words = set(tokenize(text, query=True))  # the condition's words, not bigrams across them
     shown = tuple(sorted(matched & words, key=lambda t: (-len(t), -weights.get(t, 1.0))))
-    share = max(said[0], other[0]) / total
+    share = max(w for w, _ in best.values()) / total
     limit = _limit(text, finding)  # a figure in the condition's own unit speaks for itself
     if limit is not None:
         return Condition(text, shown, share, absence, limit, "" if limit else "within the limit")
-    if said[0] >= MET_WEIGHT and said[0] >= other[0]:
+    if said[0] >= MET_WEIGHT and said[0] >= denied[0]:
         return Condition(text, shown, share, absence, True)
-    if other[0] >= MET_WEIGHT:
+    if denied[0] >= MET_WEIGHT:
         return Condition(text, shown, share, absence, False, "present" if absence else "absent")
     return Condition(text, shown, share, absence, None, "not described")
 
