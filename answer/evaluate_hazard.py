@@ -39,6 +39,7 @@ def score(rows: list[dict], results: list[dict]) -> dict[str, dict[str, float]]:
             "hit@1": sum(_hit(j["citations"], r["gold"], 1) for r, j in majors) / max(len(majors), 1),
             "hit@3": sum(_hit(j["citations"], r["gold"], 3) for r, j in majors) / max(len(majors), 1),
             "near_miss_called_major": sum(j["major"] is True for r, j in pairs if not r["major"]),
+            "major_wrong_item": sum(j["major"] is True and not _hit(j["citations"], r["gold"], 1) for r, j in majors),
             "cannot_tell": sum(j["major"] is None for _, j in pairs),
         }
     return out
@@ -47,12 +48,14 @@ def score(rows: list[dict], results: list[dict]) -> dict[str, dict[str, float]]:
 def table(scores: dict[str, dict[str, float]], source: str) -> str:
     lines = [SECTION, "", f"`python -m answer.evaluate_hazard` on {source}: accuracy of major / not major "
              "(cannot tell counts as wrong); hit@1 and hit@3 over the major findings (the first, or one of the "
-             "first three, cited items holds the gold item's text); near misses called major.", "",
-             "| findings | n | accuracy | item hit@1 | item hit@3 | near misses called major | cannot tell |",
-             "|---|---|---|---|---|---|---|"]
+             "first three, cited items holds the gold item's text); near misses called major; major findings "
+             "called major under an item that is not theirs.", "",
+             "| findings | n | accuracy | item hit@1 | item hit@3 | near misses called major | "
+             "major under a wrong item | cannot tell |",
+             "|---|---|---|---|---|---|---|---|"]
     for lang, s in scores.items():
         lines.append(f"| {lang} | {s['n']} | {s['accuracy']:.3f} | {s['hit@1']:.3f} | {s['hit@3']:.3f} | "
-                     f"{s['near_miss_called_major']} | {s['cannot_tell']} |")
+                     f"{s['near_miss_called_major']} | {s['major_wrong_item']} | {s['cannot_tell']} |")
     return "\n".join(lines) + "\n"
 
 

@@ -41,6 +41,7 @@ from .criteria import Item, criteria_items
 RRF_K = 5  # a short list (some 60 items): a small k lets the first places count
 TOP = 1  # items whose conditions are read; more calls more near misses major (dev findings)
 MET_WEIGHT = 2.0  # word weight (idf among the items) one clause of the finding must share with a condition
+STATE_SHARE = 0.5  # of a state condition's word weight (see read_condition)
 MENTION_SHARE = 0.15  # below this share of an item's word weight the finding does not speak of it
 
 # Alternatives of an item are joined by "，或者" (a bare "或者" joins two
@@ -250,7 +251,10 @@ def read_condition(text: str, finding: str, clauses: list[tuple[str, set[str], s
     limit = _limit(text, finding)  # a figure in the condition's own unit speaks for itself
     if limit is not None:
         return Condition(text, shown, share, absence, limit, "" if limit else "within the limit")
-    if said[0] >= MET_WEIGHT and said[0] >= denied[0]:
+    # A state is met only when most of it is said ("空调采用氨直接蒸发制冷" is
+    # not met by "分割车间的空调"); an absence by its subject said missing.
+    enough = said[0] >= (MET_WEIGHT if absence else max(MET_WEIGHT, STATE_SHARE * total))
+    if enough and said[0] >= denied[0]:
         return Condition(text, shown, share, absence, True)
     if denied[0] >= MET_WEIGHT:
         return Condition(text, shown, share, absence, False, "present" if absence else "absent")
