@@ -330,6 +330,6 @@ def explain(judgement: Judgement) -> str:
             lines.append(f"- {label['met']}: {c.text} ({label['words']}: {words})")
         elif c.met is False:
             lines.append(f"- {label['unmet']}: {c.text} ({c.why}; {label['words']}: {words})")
-        elif judgement.major is None:
+        elif judgement.major is not True:
             lines.append(f"- {label['unsaid']}: {c.text}")
     return "\n".join(lines)

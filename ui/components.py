@@ -320,7 +320,7 @@ def render_hazard(judgement: Judgement, lang: str) -> None:
     for c in judgement.conditions:
         words = text(lang, "hazard.words", words="、".join(c.matched[:8])) if c.matched else ""
         key = {True: "hazard.met", False: "hazard.unmet", None: "hazard.unsaid"}[c.met]
-        if c.met is not None or judgement.major is None:
+        if c.met is not None or judgement.major is not True:
             lines.append(text(lang, key, condition=c.text) + (f" ({words})" if words else ""))
     for line in lines:
         st.markdown("- " + escape(line))
