@@ -110,3 +110,26 @@ def test_the_2023_criteria_read_completely(tmp_path):
         per_article[it.article] = per_article.get(it.article, 0) + 1
     assert per_article == {3: 3, 4: 8, 5: 13, 6: 8, 7: 7, 8: 7, 9: 2, 10: 2, 11: 10, 12: 2, 13: 2, 14: 1}
     assert json.dumps([it.locator for it in items], ensure_ascii=False).count("第五条第（十三）项") == 1
+
+
+def test_the_service_and_the_cli_judge_a_batch(tmp_path, monkeypatch, capsys):
+    from service import SafeCite
+    from service.cli import answer as cli
+
+    fake = FakeEmbedder()
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "corpus")
+    service = SafeCite(tmp_path / "index", embedders={fake.name: fake})
+    service.ingest([tmp_path / "corpus"], embedder=fake)
+    with pytest.raises(ValueError, match="describe the finding"):
+        service.judge_hazard("  ")
+    batch = tmp_path / "findings.jsonl"
+    batch.write_text(json.dumps({"id": "a", "finding": "倾动式电炉前没有应急排放坑。"}, ensure_ascii=False) + "\n"
+                     + json.dumps({"id": "b", "finding": "速冻间里有10个人在装盘。"}, ensure_ascii=False) + "\n",
+                     encoding="utf-8")
+    monkeypatch.setattr(cli.SafeCite, "open", classmethod(lambda cls, folder=None, **_: service))
+    assert cli.main(["--job", "hazard", "--batch", str(batch), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["id"], r["major"]) for r in lines] == [("a", False), ("b", True)]
+    assert lines[1]["citations"][0]["locator"] == "第五条第（一）项"
+    assert {"source", "text"} <= set(lines[1]["citations"][0])
