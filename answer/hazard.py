@@ -216,8 +216,10 @@ def clause_words(index: Index, finding: str) -> list[tuple[str, set[str], str]]:
     out = []
     for clause in _clauses(finding):
         words = set(tokenize(clause))
+        extra = index.lexicon.expand_synonyms(clause)
         if not CJK.search(clause):
-            words |= set(tokenize(" ".join(index.lexicon.translate(clause))))
+            extra += index.lexicon.translate(clause)
+        words |= set(tokenize(" ".join(extra)))
         says = "missing" if _MISSING.search(clause) else "present" if _PRESENT.search(clause) else ""
         out.append((clause, words, says))
     return out
