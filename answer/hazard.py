@@ -26,12 +26,12 @@ from __future__ import annotations
 import math
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from core.text import CJK, lang_of
+from core.text import CJK, lang_of, split_sentences
 from index.embedders import embed_query
 from index.search import CROSS_LIST, Index
 from index.tokenize import tokenize
@@ -83,7 +83,9 @@ class Judgement:
     ranked: tuple[Item, ...] = ()
     scores: tuple[float, ...] = ()
     reason: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
+    # For a major hazard: what follows (duties, the rectification regime), as
+    # passages of other documents that speak of major hazards (what_follows).
+    follows: tuple[dict[str, Any], ...] = ()
 
     def citations(self) -> list[dict[str, Any]]:
         return [{"source": it.source, "title": it.title, "locator": it.locator, "text": it.text,
@@ -93,7 +95,7 @@ class Judgement:
         return {"finding": self.finding, "lang": self.lang, "major": self.major,
                 "item": self.item.locator if self.item else None, "reason": self.reason,
                 "conditions": [c.__dict__ | {"matched": list(c.matched)} for c in self.conditions],
-                "citations": self.citations()}
+                "citations": self.citations(), "follows": list(self.follows)}
 
 
 class _Cache:
@@ -105,6 +107,7 @@ class _Cache:
         self.items: list[Item] = []
         self.vectors: dict[str, np.ndarray] = {}
         self.tokens: list[dict[str, float]] = []
+        self.follows: dict[str, tuple[dict[str, Any], ...]] = {}  # language -> what follows a major hazard
 
 
 _cache = _Cache()
@@ -126,7 +129,7 @@ def _prepared(index: Index) -> _Cache:
     with _cache.lock:
         if _cache.key != key:
             items = criteria_items(index)
-            _cache.items, _cache.tokens, _cache.vectors = items, _item_words(items), {}
+            _cache.items, _cache.tokens, _cache.vectors, _cache.follows = items, _item_words(items), {}, {}
             if items:
                 lang = items[0].chunk.lang
                 texts = [f"{it.sector} {it.text}" for it in items]
@@ -295,7 +298,8 @@ def judge(index: Index, finding: str) -> Judgement:
         if first is None:
             first = (item, read, excluded)
         if not excluded and any(c.met for c in read):
-            return Judgement(finding, lang, True, item, tuple(read), items, scores, "met")
+            found = Judgement(finding, lang, True, item, tuple(read), items, scores, "met")
+            return replace(found, follows=what_follows(index, cache, lang))
     item, read, excluded = first
     if excluded:
         return Judgement(finding, lang, False, item, tuple(read), items, scores, f"exception: {excluded}")
@@ -304,14 +308,47 @@ def judge(index: Index, finding: str) -> Judgement:
     return Judgement(finding, lang, None, item, tuple(read), items, scores, "cannot tell")
 
 
+# What a major hazard brings with it, searched in the finding's language; the
+# passages kept are those that name major hazards and say what shall be done.
+FOLLOW_QUERY = {"zh": "重大事故隐患 治理方案 报告 主要负责人 组织制定并实施",
+                "en": "major accident hazard rectification plan report principal person in charge"}
+_MAJOR = re.compile(r"重大事故隐患|重大隐患|major (?:accident )?hazards?", re.I)
+_DUTY = re.compile(r"应当|必须|shall|must", re.I)
+MAX_FOLLOWS = 2
+
+
+def what_follows(index: Index, cache: _Cache, lang: str) -> tuple[dict[str, Any], ...]:
+    """The sentences of other indexed documents (not records, not the criteria)
+    that say what an enterprise shall do about a major hazard, cited; searched
+    once per index generation and language."""
+    if lang in cache.follows:
+        return cache.follows[lang]
+    criteria = {it.chunk.doc_id for it in cache.items}
+    out: list[dict[str, Any]] = []
+    for hit in index.search(FOLLOW_QUERY.get(lang, FOLLOW_QUERY["en"]), 12):
+        chunk = hit.chunk
+        if chunk.doc_type in ("record", "note") or chunk.doc_id in criteria:
+            continue
+        quote = next((s for s in split_sentences(chunk.text) if _MAJOR.search(s) and _DUTY.search(s)), "")
+        if quote and all(o["chunk_id"] != chunk.chunk_id for o in out):
+            out.append({"source": chunk.source, "title": chunk.title, "locator": chunk.locator,
+                        "text": chunk.text, "quote": quote, "chunk_id": chunk.chunk_id})
+        if len(out) == MAX_FOLLOWS:
+            break
+    cache.follows[lang] = tuple(out)
+    return cache.follows[lang]
+
+
 LABELS = {
     "zh": {True: "重大事故隐患", False: "按判定标准不构成重大事故隐患", None: "根据这段描述无法判定",
            "item": "依据", "met": "符合的条件", "words": "描述中对应的词", "unmet": "未满足的条件",
-           "unsaid": "需要说明的事实", "exception": "描述属于该项的除外情形", "nearest": "最接近的条款"},
+           "unsaid": "需要说明的事实", "exception": "描述属于该项的除外情形", "nearest": "最接近的条款",
+           "follows": "随之而来的要求"},
     "en": {True: "Major accident hazard", False: "Not a major hazard under the criteria",
            None: "Cannot tell from this description", "item": "Under", "met": "Condition met",
            "words": "words of the finding", "unmet": "Condition not met", "unsaid": "Fact that would decide it",
-           "exception": "The finding falls under the item's exception", "nearest": "Nearest item"},
+           "exception": "The finding falls under the item's exception", "nearest": "Nearest item",
+           "follows": "What follows"},
 }
 
 
@@ -334,4 +371,7 @@ def explain(judgement: Judgement) -> str:
             lines.append(f"- {label['unmet']}: {c.text} ({c.why}; {label['words']}: {words})")
         elif judgement.major is not True:
             lines.append(f"- {label['unsaid']}: {c.text}")
+    if judgement.follows:
+        lines += ["", f"{label['follows']}:"]
+        lines += [f"- {f['quote']} ({f['title']} {f['locator']})" for f in judgement.follows]
     return "\n".join(lines)

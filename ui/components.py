@@ -324,6 +324,10 @@ def render_hazard(judgement: Judgement, lang: str) -> None:
             lines.append(text(lang, key, condition=c.text) + (f" ({words})" if words else ""))
     for line in lines:
         st.markdown("- " + escape(line))
+    if judgement.follows:
+        st.markdown(escape(text(lang, "hazard.follows")))
+        for f in judgement.follows:
+            st.markdown("- " + escape(f"{f['quote']} ({f['title']} {f['locator']})"))
     with st.expander(text(lang, "hazard.others")):
         for other in judgement.ranked[1:4]:
             st.markdown(f"**{escape(other.locator)}** " + escape(other.text))

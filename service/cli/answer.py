@@ -55,7 +55,8 @@ def _hazard(safecite: SafeCite, args: argparse.Namespace) -> int:
             if line.strip():
                 item = json.loads(line)
                 judgement = safecite.judge_hazard(item.get("finding") or item.get("question") or "")
-                out = {"id": item.get("id"), "major": judgement.major, "citations": judgement.citations()}
+                out = {"id": item.get("id"), "major": judgement.major, "citations": judgement.citations(),
+                       "follows": list(judgement.follows)}
                 if not args.json:
                     out["explanation"] = explain(judgement)
                 print(json.dumps(out | ({"item": judgement.to_dict()["item"], "reason": judgement.reason}

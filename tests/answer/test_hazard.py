@@ -133,3 +133,10 @@ def test_the_service_and_the_cli_judge_a_batch(tmp_path, monkeypatch, capsys):
     assert [(r["id"], r["major"]) for r in lines] == [("a", False), ("b", True)]
     assert lines[1]["citations"][0]["locator"] == "第五条第（一）项"
     assert {"source", "text"} <= set(lines[1]["citations"][0])
+
+
+def test_a_major_hazard_says_what_follows_and_a_near_miss_does_not(index):
+    major = judge(index, "铸造车间的中频炉前没有应急排放坑，也没有备用铁水包。")
+    assert major.follows and all("重大事故隐患" in f["quote"] and f["quote"] in f["text"] for f in major.follows)
+    assert all(f["title"] == "粉尘防爆安全规定" for f in major.follows)  # never the criteria themselves
+    assert judge(index, "速冻间里有6个人在装盘。").follows == ()
