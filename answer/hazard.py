@@ -2,24 +2,27 @@
 the indexed criteria (criteria.py), and under which item?
 
 1. Rank the criteria's items for the finding: keyword overlap weighted by
-   each word's rarity among the items (the project's tokenizer; English
-   findings add the glossary's Chinese terms), fused with the index's dense
-   models that embedded the criteria's language.
-2. Read the best items' conditions (an item's "，或者" alternatives) against
-   the finding: which of the condition's words the finding uses, whether it
-   says they are missing where the condition is an absence ("未设置", "非钢芯"),
-   whether a limit in the condition ("超过9人", "小于30kPa") is passed by the
-   finding's own figure, and whether the finding names an exception the item
-   makes ("（倾动式熔炼炉……除外）").
-3. Verdict: major (True) when a condition is met, not major (False) when
-   the finding shows it is not (the thing is there, the figure is within the
-   limit, an exception applies, or nothing of the item is mentioned), and
-   cannot tell (None) when the finding names the item's subject but not
-   whether the condition holds.
+   each word's rarity among the items (the project's tokenizer, with the
+   synonyms; English findings add the glossary's Chinese terms), fused with
+   the dense lists the search weighs for the finding's language.
+2. Read the best item's conditions (its "，或者" alternatives) against the
+   finding's clauses: an absence ("未设置X", "非钢芯") is met by a clause
+   saying X missing and denied by one saying it there; a state ("存在积水",
+   "采用正压") is met when most of its words are said and denied when said
+   missing; a limit ("超过9人", "小于30kPa") is compared with the finding's own
+   figure in that unit; an exception the item makes ("（倾动式熔炼炉……除外）")
+   named by the finding makes it not major.
+3. Verdict: major (True) when a condition is met; not major (False) when one
+   is denied, an exception applies or the finding says next to nothing of the
+   item; cannot tell (None) when it names the item's things but not whether
+   the condition holds. A major hazard adds what follows: sentences of other
+   indexed regulations on what shall be done about major hazards.
 
-Extractive only: every word of the explanation is the finding's or the item's.
-It does not decide the sector from a list; an item's own words (金属冶炼企业,
-白酒, 非水性漆) must be met by the finding like its other words.
+Extractive only: every word of the explanation is the finding's, the item's
+or a cited passage's. Nothing of the criteria is written here; the sector is
+not decided from a list (an item's own words, 金属冶炼企业, 白酒, 非水性漆, count
+like its other words, which is why a near miss that differs in one such
+qualifier can still be called major: docs/quality.md).
 """
 from __future__ import annotations
 
