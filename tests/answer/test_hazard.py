@@ -110,6 +110,12 @@ def test_the_2023_criteria_read_completely(tmp_path):
         per_article[it.article] = per_article.get(it.article, 0) + 1
     assert per_article == {3: 3, 4: 8, 5: 13, 6: 8, 7: 7, 8: 7, 9: 2, 10: 2, 11: 10, 12: 2, 13: 2, 14: 1}
     assert json.dumps([it.locator for it in items], ensure_ascii=False).count("第五条第（十三）项") == 1
+    # Every gold item of the labelled findings is one parsed item, under its locator.
+    findings = SHARED / "eval" / "hazard-judge.jsonl"
+    by_locator = {it.locator: it.text for it in items}
+    for line in findings.read_text(encoding="utf-8").splitlines():
+        for gold in json.loads(line)["gold"] if line.strip() else []:
+            assert gold["quote"] in by_locator[gold["locator"]], gold
 
 
 def test_the_service_and_the_cli_judge_a_batch(tmp_path, monkeypatch, capsys):
