@@ -57,6 +57,7 @@ _MISSING = re.compile(r"没有|没|未|无|不|缺|拿不出|找不到|失效|�
 # A finding saying a thing is there and works.
 _PRESENT = re.compile(r"有|装了|设置了|配备|配了|齐全|正常|已经|签了|做过|进了|联锁|\bhas\b|\bhave\b|\binstalled\b|\bfitted\b|"
                       r"\bequipped\b|\bin place\b|\binterlocked\b|\bworks?\b|\bsigned\b", re.I)
+_NON = re.compile(r"非([\u4e00-\u9fff]{2,8})")
 _CLAUSE = re.compile(r"[，,；;。.!?！？\n：:]")
 _EXCEPTION = re.compile(r"[（(]([^（）()]*(?:[（(][^（）()]*[）)][^（）()]*)*)除外[）)]|\(except ([^()]*)\)", re.I)
 _LIMIT = re.compile(r"(超过|大于|多于|高于|小于|低于|少于|不足|more than|exceeds?|less than|below)\s*(\d+(?:\.\d+)?)\s*"
@@ -280,6 +281,23 @@ def exception(item: Item, words: set[str], weights: dict[str, float]) -> str:
     return ""
 
 
+def other_kind(item: Item, said: str) -> str:
+    """The kind the item excludes by "非" ("非水性漆", "非框架结构", "非钢芯") when
+    the finding says the thing is of that kind (水性漆, 框架结构; not "不是防爆的"):
+    "" otherwise."""
+    for m in _NON.finditer(item.text):
+        kind = next((w for w in _jieba_words(m.group(1)) if len(w) >= 2), "")
+        if kind and any(kind in c and "非" + kind not in c and not _MISSING.search(c) for c in _clauses(said)):
+            return kind
+    return ""
+
+
+def _jieba_words(text: str) -> list[str]:
+    import jieba  # the tokenizer's own dependency
+
+    return jieba.lcut(text)
+
+
 def judge(index: Index, finding: str) -> Judgement:
     """The verdict on one finding (see the module's docstring)."""
     lang = lang_of(finding)
@@ -289,6 +307,7 @@ def judge(index: Index, finding: str) -> Judgement:
     ranked = rank(index, finding, cache)[:max(TOP, 5)]
     words = finding_words(index, finding)
     clauses = clause_words(index, finding)
+    said = " ".join([finding, *index.lexicon.translate(finding), *index.lexicon.expand_synonyms(finding)])
     items = tuple(cache.items[p] for p, _ in ranked)
     scores = tuple(s for _, s in ranked)
     first: tuple[Item, list[Condition], str] | None = None
@@ -297,7 +316,7 @@ def judge(index: Index, finding: str) -> Judgement:
         read = [read_condition(c, finding, clauses, weights) for c in conditions(item)]
         if len(read) > 1 and not any(c.met for c in read):  # the item as a whole: words of one condition said missing, another's present
             read.append(read_condition(_EXCEPTION.sub("", item.text), finding, clauses, weights))
-        excluded = exception(item, words, weights)
+        excluded = exception(item, words, weights) or other_kind(item, said)
         if first is None:
             first = (item, read, excluded)
         if not excluded and any(c.met for c in read):
