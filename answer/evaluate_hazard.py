@@ -67,7 +67,7 @@ def write_section(path: Path, text: str) -> None:
         new = old.rstrip("\n") + ("\n\n" if old else "") + text
     else:
         end = old.find("\n# ", start + len(SECTION))
-        new = old[:start] + text + (old[end + 1:] if end >= 0 else "")
+        new = old[:start] + text + ("\n" + old[end + 1:] if end >= 0 else "")
     path.write_text(new, encoding="utf-8")
 
 
