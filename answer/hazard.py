@@ -316,7 +316,9 @@ def judge(index: Index, finding: str) -> Judgement:
         read = [read_condition(c, finding, clauses, weights) for c in conditions(item)]
         if len(read) > 1 and not any(c.met for c in read):  # the item as a whole: words of one condition said missing, another's present
             read.append(read_condition(_EXCEPTION.sub("", item.text), finding, clauses, weights))
-        excluded = exception(item, words, weights) or other_kind(item, said)
+        excepted = exception(item, words, weights)
+        kind = "" if excepted else other_kind(item, said)
+        excluded = f"exception: {excepted}" if excepted else f"other kind: {kind}" if kind else ""
         if first is None:
             first = (item, read, excluded)
         if not excluded and any(c.met for c in read):
@@ -324,7 +326,7 @@ def judge(index: Index, finding: str) -> Judgement:
             return replace(found, follows=what_follows(index, cache, lang))
     item, read, excluded = first
     if excluded:
-        return Judgement(finding, lang, False, item, tuple(read), items, scores, f"exception: {excluded}")
+        return Judgement(finding, lang, False, item, tuple(read), items, scores, excluded)
     if any(c.met is False for c in read) or max(c.share for c in read) < MENTION_SHARE:
         return Judgement(finding, lang, False, item, tuple(read), items, scores, "not met")
     return Judgement(finding, lang, None, item, tuple(read), items, scores, "cannot tell")
@@ -365,12 +367,17 @@ LABELS = {
     "zh": {True: "重大事故隐患", False: "按判定标准不构成重大事故隐患", None: "根据这段描述无法判定",
            "item": "依据", "met": "符合的条件", "words": "描述中对应的词", "unmet": "未满足的条件",
            "unsaid": "需要说明的事实", "exception": "描述属于该项的除外情形", "nearest": "最接近的条款",
-           "follows": "随之而来的要求"},
+           "follows": "随之而来的要求",
+           "kind": "描述所说的是“{0}”，该项针对的是“非{0}”",
+           "present": "描述中已有", "absent": "描述中没有", "within the limit": "未超过限值", "not described": "描述未说明"},
     "en": {True: "Major accident hazard", False: "Not a major hazard under the criteria",
            None: "Cannot tell from this description", "item": "Under", "met": "Condition met",
            "words": "words of the finding", "unmet": "Condition not met", "unsaid": "Fact that would decide it",
            "exception": "The finding falls under the item's exception", "nearest": "Nearest item",
-           "follows": "What follows"},
+           "follows": "What follows",
+           "kind": "the finding names {0}; the item is about what is not {0} (非{0})",
+           "present": "the finding says it is there", "absent": "the finding says it is not",
+           "within the limit": "within the limit", "not described": "not described"},
 }
 
 
@@ -383,14 +390,16 @@ def explain(judgement: Judgement) -> str:
     item = judgement.item
     head = label["item"] if judgement.major else label["nearest"]
     lines = [f"**{label[judgement.major]}**", "", f"{head}: {item.title} {item.locator}", "", f"> {item.text}", ""]
-    if judgement.reason.startswith("exception"):
+    if judgement.reason.startswith("exception: "):
         lines.append(f"- {label['exception']}: {judgement.reason.split(': ', 1)[1]}")
+    if judgement.reason.startswith("other kind: "):
+        lines.append("- " + label["kind"].format(judgement.reason.split(": ", 1)[1]))
     for c in judgement.conditions:
         words = "、".join(c.matched[:8])
         if c.met:
             lines.append(f"- {label['met']}: {c.text} ({label['words']}: {words})")
         elif c.met is False:
-            lines.append(f"- {label['unmet']}: {c.text} ({c.why}; {label['words']}: {words})")
+            lines.append(f"- {label['unmet']}: {c.text} ({label.get(c.why, c.why)}; {label['words']}: {words})")
         elif judgement.major is not True:
             lines.append(f"- {label['unsaid']}: {c.text}")
     if judgement.follows:

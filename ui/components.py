@@ -317,6 +317,8 @@ def render_hazard(judgement: Judgement, lang: str) -> None:
     lines = []
     if judgement.reason.startswith("exception: "):
         lines.append(text(lang, "hazard.exception", phrase=judgement.reason.split(": ", 1)[1]))
+    if judgement.reason.startswith("other kind: "):
+        lines.append(text(lang, "hazard.kind", kind=judgement.reason.split(": ", 1)[1]))
     for c in judgement.conditions:
         words = text(lang, "hazard.words", words="、".join(c.matched[:8])) if c.matched else ""
         key = {True: "hazard.met", False: "hazard.unmet", None: "hazard.unsaid"}[c.met]
