@@ -50,12 +50,14 @@ user: $(VENV)/.installed
 	$(PY) -m service.cli.users add "$(NAME)" --role "$(ROLE)"
 
 # Retrieval and answer quality on the shared dev set (../shared), `tune` and
-# `check` apart, the default embedder plan beside MiniLM alone: writes
-# docs/quality.md. Both indexes are built incrementally.
+# `check` apart, the default embedder plan beside MiniLM alone, and the
+# major-hazard judgement on the labelled findings: writes docs/quality.md.
+# Both indexes are built incrementally.
 EVAL_ARGS := --questions $(SHARED)/eval/dev.jsonl --index var/eval-index --baseline-index var/eval-index-minilm --out docs/quality.md
 eval: $(VENV)/.installed
 	$(PY) -m index.evaluate --corpus $(SHARED)/corpus $(EVAL_ARGS)
 	$(PY) -m answer.evaluate $(EVAL_ARGS)
+	$(PY) -m answer.evaluate_hazard --findings $(SHARED)/eval/hazard-judge.jsonl --index var/eval-index --out docs/quality.md
 
 # Benchmarks (not part of `make test`): writes docs/performance.md and
 # bench/results.json. BENCH picks parts: ingest, ceiling, embed, peer, scale,

@@ -46,6 +46,7 @@ if "ui_lang" not in state:
 if "follow_lang" in state:  # set after a question, before the language widget exists
     state.ui_lang = state.pop("follow_lang")
 state.setdefault("upload_round", 0)
+state.setdefault("hazards", [])  # (finding, judgement) of the major-hazard job, this session
 state.setdefault("remove_round", 0)
 
 try:
@@ -171,7 +172,23 @@ with chat_tab:
                 st.markdown(escape(turn.answer.question))
             with st.chat_message("assistant"):
                 ui.render_answer(turn, safecite, lang, str(i))
-        if question:
+        for finding, judgement in state.hazards:
+            with st.chat_message("user"):
+                st.markdown(escape(finding))
+            with st.chat_message("assistant"):
+                ui.render_hazard(judgement, lang)
+        if question and mode == "hazard":
+            with st.chat_message("user"):
+                st.markdown(escape(question))
+            with st.chat_message("assistant"):
+                try:
+                    judgement = safecite.judge_hazard(question)
+                except (SafeCiteError, ValueError) as exc:
+                    st.error(text(lang, "error", message=escape(str(exc))))
+                    st.stop()
+                state.hazards.append((question, judgement))
+                ui.render_hazard(judgement, lang)
+        elif question:
             with st.chat_message("user"):
                 st.markdown(escape(question))
             with st.chat_message("assistant"):

@@ -1,5 +1,6 @@
 """One way in: the page, the CLIs and any API use `SafeCite` (api.py) and the
 types it hands out, never the packages below it."""
+from answer.hazard import Judgement, explain
 from answer.llm import LLMConfig
 from answer.models import MODES, Answer, Citation
 from core.errors import SafeCiteError
@@ -12,6 +13,6 @@ from ingest.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES
 
 from .api import SafeCite, Turn, shared_embedder
 
-__all__ = ["MAX_UPLOAD_MB", "MODES", "UPLOAD_TYPES", "Answer", "Citation", "DocumentRow", "LLMConfig", "SafeCite",
-           "SafeCiteError", "SourceView", "Turn", "UploadSummary", "join_wrapped_lines", "lang_of", "settings",
+__all__ = ["MAX_UPLOAD_MB", "MODES", "UPLOAD_TYPES", "Answer", "Citation", "DocumentRow", "Judgement", "LLMConfig", "SafeCite",
+           "SafeCiteError", "SourceView", "Turn", "UploadSummary", "explain", "join_wrapped_lines", "lang_of", "settings",
            "shared_embedder"]

@@ -6,6 +6,7 @@ nothing below them:
 
     open        SafeCite.open(folder): the index folder (settings by default)
     ask         a question with its job, filters and the turns before it
+    judge_hazard  is a finding a major accident hazard, under which item
     add_files   uploaded files (name, bytes) into the index
     ingest      files and folders by path (the CLI), or only re-embedding
     remove      one document out of the index
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from answer.export import answer_markdown, session_markdown
+from answer.hazard import Judgement, judge
 from answer.llm import LLMConfig
 from answer.models import Answer
 from answer.service import answer_question
@@ -142,6 +144,13 @@ class SafeCite:
             self.audit.append(answer, turn.generation, session=session or "", filters=turn.filters, at=turn.asked_at,
                               user=_name(user))
         return turn
+
+    def judge_hazard(self, finding: str) -> Judgement:
+        """Whether `finding` is a major accident hazard under the indexed
+        criteria (answer/hazard.py): the verdict, the item and its conditions."""
+        if not finding.strip():
+            raise ValueError("describe the finding to judge")
+        return judge(self._required(), finding)
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None, *,
                mode: str = "hybrid", dedupe: bool = True) -> list[Hit]:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import streamlit as st
 
-from service import Citation, DocumentRow, SafeCite, Turn, join_wrapped_lines
+from service import Citation, DocumentRow, Judgement, SafeCite, Turn, join_wrapped_lines
 
 from .i18n import (TEXT, doc_type_name, generator_name, lang_name, locator_name, mode_name, reason_text, text,
                    when)
@@ -298,3 +298,38 @@ def progress_bar(label: str) -> Callable[[Iterable, str], Iterable]:
         bar.progress(1.0, text=f"{label} {stage}")
 
     return progress
+
+
+def render_hazard(judgement: Judgement, lang: str) -> None:
+    """A major-hazard verdict: the verdict, the item quoted, the conditions met
+    (with the finding's words that meet them) or what is not met or not said,
+    and the other items considered."""
+    if judgement.item is None:
+        st.warning(text(lang, "hazard.no_criteria"))
+        return
+    verdict = {True: "hazard.major", False: "hazard.not_major", None: "hazard.unknown"}[judgement.major]
+    show = {True: st.error, False: st.success, None: st.warning}[judgement.major]
+    show(text(lang, verdict))
+    item = judgement.item
+    head = "hazard.item" if judgement.major else "hazard.nearest"
+    st.markdown(escape(text(lang, head, locator=item.locator, title=item.title)))
+    st.markdown("> " + escape(item.text))
+    lines = []
+    if judgement.reason.startswith("exception: "):
+        lines.append(text(lang, "hazard.exception", phrase=judgement.reason.split(": ", 1)[1]))
+    if judgement.reason.startswith("other kind: "):
+        lines.append(text(lang, "hazard.kind", kind=judgement.reason.split(": ", 1)[1]))
+    for c in judgement.conditions:
+        words = text(lang, "hazard.words", words="、".join(c.matched[:8])) if c.matched else ""
+        key = {True: "hazard.met", False: "hazard.unmet", None: "hazard.unsaid"}[c.met]
+        if c.met is not None or judgement.major is not True:
+            lines.append(text(lang, key, condition=c.text) + (f" ({words})" if words else ""))
+    for line in lines:
+        st.markdown("- " + escape(line))
+    if judgement.follows:
+        st.markdown(escape(text(lang, "hazard.follows")))
+        for f in judgement.follows:
+            st.markdown("- " + escape(f"{f['quote']} ({f['title']} {f['locator']})"))
+    with st.expander(text(lang, "hazard.others")):
+        for other in judgement.ranked[1:4]:
+            st.markdown(f"**{escape(other.locator)}** " + escape(other.text))

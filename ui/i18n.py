@@ -13,7 +13,7 @@ LANGS = ("en", "zh")
 LANG_NAMES = {"en": "English", "zh": "中文"}
 
 # Page mode -> answerer mode. "Ask" lets the answerer read the job from the question.
-MODES = ("auto", "howto", "rectify", "similar")
+MODES = ("auto", "howto", "rectify", "similar", "hazard")
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -25,6 +25,22 @@ TEXT: dict[str, dict[str, str]] = {
         "mode.howto": "Inspection checklist",
         "mode.rectify": "Rectification requirements",
         "mode.similar": "Similar findings",
+        "mode.hazard": "Major hazard?",
+        "example.hazard": "The dry dust collector of the wood sanding line has no explosion vent, no suppression and no inerting.",
+        "hazard.major": "Major accident hazard",
+        "hazard.not_major": "Not a major hazard under the criteria",
+        "hazard.unknown": "Cannot tell from this description",
+        "hazard.item": "Under {locator} of {title}",
+        "hazard.nearest": "Nearest item: {locator} of {title}",
+        "hazard.met": "Condition met: {condition}",
+        "hazard.unmet": "Condition not met: {condition}",
+        "hazard.unsaid": "Fact that would decide it: {condition}",
+        "hazard.exception": "The finding falls under the item's exception: {phrase}",
+        "hazard.words": "words of the finding: {words}",
+        "hazard.no_criteria": "No major-hazard criteria document is indexed; ingest one first.",
+        "hazard.others": "Other items considered",
+        "hazard.kind": "The finding names {kind}; the item is about what is not {kind} (非{kind})",
+        "hazard.follows": "What follows for a major hazard:",
         "example": "Example: {question}",
         "example.auto": "How often must fixed carbon monoxide detectors be calibrated?",
         "example.howto": "How do I inspect dust explosion risks in a polishing workshop?",
@@ -124,6 +140,22 @@ TEXT: dict[str, dict[str, str]] = {
         "mode.howto": "检查清单",
         "mode.rectify": "整改要求",
         "mode.similar": "类似隐患",
+        "mode.hazard": "重大隐患判定",
+        "example.hazard": "木材砂光线的干式除尘器没有泄爆口，也没有抑爆和惰化措施。",
+        "hazard.major": "重大事故隐患",
+        "hazard.not_major": "按判定标准不构成重大事故隐患",
+        "hazard.unknown": "根据这段描述无法判定",
+        "hazard.item": "依据：{title} {locator}",
+        "hazard.nearest": "最接近的条款：{title} {locator}",
+        "hazard.met": "符合的条件：{condition}",
+        "hazard.unmet": "未满足的条件：{condition}",
+        "hazard.unsaid": "需要说明的事实：{condition}",
+        "hazard.exception": "描述属于该项的除外情形：{phrase}",
+        "hazard.words": "描述中对应的词：{words}",
+        "hazard.no_criteria": "索引中没有重大事故隐患判定标准，请先导入。",
+        "hazard.others": "其他候选条款",
+        "hazard.kind": "描述所说的是“{kind}”，该项针对的是“非{kind}”",
+        "hazard.follows": "构成重大事故隐患后的要求：",
         "example": "示例：{question}",
         "example.auto": "一氧化碳检测报警装置的一级报警值设定为多少？",
         "example.howto": "如何检查抛光车间的粉尘爆炸风险？",

@@ -1,5 +1,7 @@
 """python -m answer --index DIR "question" [--mode auto|howto|rectify|similar|lookup] [--k 8] [--json]
 python -m answer --index DIR --batch FILE.jsonl     (one {"id", "question"} per line; one JSON answer per line)
+python -m answer --job hazard "finding"             (is it a major accident hazard, under which item)
+python -m answer --job hazard --batch FILE --json   (one {"id", "finding"} per line; {"id", "major", "citations"} out)
 
 Filters narrow the evidence, e.g. for similar past findings:
   python -m answer --mode similar --city 江川市 --status open --date-from 2024-01-01 "..."
@@ -19,6 +21,7 @@ from answer.models import MODES
 from core.errors import SafeCiteError
 from index.filters import add_filter_arguments, filters_from_args
 
+from .. import explain
 from ..api import SafeCite
 
 
@@ -41,11 +44,31 @@ def _print(answer, as_json: bool) -> None:
             print(f"  {c.title} — {c.locator}: {' '.join(c.quote.split())[:120]}")
 
 
+def _hazard(safecite: SafeCite, args: argparse.Namespace) -> int:
+    """The major-hazard job on one finding or a batch of them."""
+    if not args.batch:
+        judgement = safecite.judge_hazard(args.question)
+        print(json.dumps(judgement.to_dict(), ensure_ascii=False) if args.json else explain(judgement))
+        return 0
+    with open(args.batch, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                item = json.loads(line)
+                judgement = safecite.judge_hazard(item.get("finding") or item.get("question") or "")
+                out = {"id": item.get("id"), "major": judgement.major, "citations": judgement.citations(),
+                       "follows": list(judgement.follows)}
+                if not args.json:
+                    out["explanation"] = explain(judgement)
+                print(json.dumps(out | ({"item": judgement.to_dict()["item"], "reason": judgement.reason}
+                                        if args.json else {}), ensure_ascii=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m answer")
     parser.add_argument("question", nargs="?")
     parser.add_argument("--index", default=None, help="index folder (default: $SAFECITE_INDEX, else ./var/index)")
-    parser.add_argument("--mode", choices=("auto", *MODES), default="auto")
+    parser.add_argument("--mode", "--job", dest="mode", choices=("auto", *MODES, "hazard"), default="auto")
     parser.add_argument("--k", type=int, default=8)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--batch", help="JSONL of {\"id\", \"question\"}; prints one JSON answer per line")
@@ -56,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         filters = filters_from_args(args)
         safecite = SafeCite.open(args.index)
+        if args.mode == "hazard":
+            return _hazard(safecite, args)
         if args.batch:
             with open(args.batch, encoding="utf-8") as handle:
                 for line in handle:

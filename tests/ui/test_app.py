@@ -177,9 +177,9 @@ def test_language_switch_and_the_questions_language(page):
     at = page()
     assert at.title[0].value == "SafeCite"
     assert at.segmented_control(key="mode").options == ["Ask", "Inspection checklist", "Rectification requirements",
-                                                        "Similar findings"]
+                                                        "Similar findings", "Major hazard?"]
     at.sidebar.radio(key="ui_lang").set_value("zh").run()
-    assert at.segmented_control(key="mode").options == ["提问", "检查清单", "整改要求", "类似隐患"]
+    assert at.segmented_control(key="mode").options == ["提问", "检查清单", "整改要求", "类似隐患", "重大隐患判定"]
     assert "每句话都注明出处" in at.caption[0].value or any("每句话都注明出处" in c.value for c in at.main.caption)
     ask(at, "一氧化碳检测报警装置的一级报警值设定为多少？")
     assert "24" in answer_text(at) and "[1]" in answer_text(at)
@@ -451,3 +451,24 @@ def test_a_scanned_pdf_citation_says_ocr_and_shows_the_page_beside_its_text(page
     zh = at.main.chat_message[-1].expander[n]
     assert "OCR识别文本" in plain(zh.label) and "第2页" in plain(zh.label)
     assert zh.get("image")[0].proto.imgs[0].caption == "扫描件第2页"
+
+
+@pytest.mark.parametrize("lang, finding, verdict, locator", [
+    ("zh", "铸造车间的中频炉前没有应急排放坑，也没有备用铁水包。", "重大事故隐患", "第三条第（二）项"),
+    ("zh", "速冻间里有6个人在装盘。", "按判定标准不构成重大事故隐患", "第五条第（一）项"),
+    ("en", "The dry dust collector of the sanding line has no explosion vent; the vent opening was welded shut.",
+     "Major accident hazard", "第四条第（一）项"),
+    ("en", "6 people work inside the quick-freeze room at a time.", "Not a major hazard under the criteria",
+     "第五条第（一）项"),
+])
+def test_the_major_hazard_job_shows_verdict_item_and_conditions(page, lang, finding, verdict, locator):
+    at = page()
+    at.sidebar.radio(key="ui_lang").set_value(lang).run()
+    at.segmented_control(key="mode").set_value("hazard").run()
+    ask(at, finding)
+    message = at.main.chat_message[-1]
+    shown = [plain(e.value) for e in (*message.error, *message.success, *message.warning)]
+    assert shown == [verdict]
+    texts = [plain(m.value) for m in message.markdown]
+    assert any(locator in t for t in texts), texts
+    assert any(t.startswith("- ") or "符合" in t or "Condition" in t for t in texts), texts

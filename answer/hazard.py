@@ -1,0 +1,408 @@
+"""The major-hazard job: is an inspection finding a major accident hazard under
+the indexed criteria (criteria.py), and under which item?
+
+1. Rank the criteria's items for the finding: keyword overlap weighted by
+   each word's rarity among the items (the project's tokenizer, with the
+   synonyms; English findings add the glossary's Chinese terms), fused with
+   the dense lists the search weighs for the finding's language.
+2. Read the best item's conditions (its "，或者" alternatives) against the
+   finding's clauses: an absence ("未设置X", "非钢芯") is met by a clause
+   saying X missing and denied by one saying it there; a state ("存在积水",
+   "采用正压") is met when most of its words are said and denied when said
+   missing; a limit ("超过9人", "小于30kPa") is compared with the finding's own
+   figure in that unit; an exception the item makes ("（倾动式熔炼炉……除外）")
+   named by the finding makes it not major.
+3. Verdict: major (True) when a condition is met; not major (False) when one
+   is denied, an exception applies or the finding says next to nothing of the
+   item; cannot tell (None) when it names the item's things but not whether
+   the condition holds. A major hazard adds what follows: sentences of other
+   indexed regulations on what shall be done about major hazards.
+
+Extractive only: every word of the explanation is the finding's, the item's
+or a cited passage's. Nothing of the criteria is written here; the sector is
+not decided from a list (an item's own words, 金属冶炼企业, 白酒, 非水性漆, count
+like its other words, which is why a near miss that differs in one such
+qualifier can still be called major: docs/quality.md).
+"""
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from core.text import CJK, lang_of, split_sentences
+from index.embedders import embed_query
+from index.search import CROSS_LIST, Index
+from index.tokenize import tokenize
+
+from .criteria import Item, criteria_items
+
+RRF_K = 5  # a short list (some 60 items): a small k lets the first places count
+TOP = 1  # items whose conditions are read; more calls more near misses major (dev findings)
+MET_WEIGHT = 2.0  # word weight (idf among the items) one clause of the finding must share with a condition
+STATE_SHARE = 0.5  # of a state condition's word weight (see read_condition)
+MENTION_SHARE = 0.15  # below this share of an item's word weight the finding does not speak of it
+
+# Alternatives of an item are joined by "，或者" (a bare "或者" joins two
+# things inside one condition: "应急排放坑或者备用铁水包").
+_CONDITIONS = re.compile(r"[，,]\s*或者|[；;]\s*(?:或者)?|[,;]\s*or\b")
+_ABSENCE = re.compile(r"未|非|不符合|失效|无效|without|\bnot\b|\bno\b|\bnon-|fail", re.I)
+# A finding saying a thing is missing, broken or not done.
+_MISSING = re.compile(r"没有|没|未|无|不|缺|拿不出|找不到|失效|失灵|焊死|坏了|\bno\b|\bnot\b|n't\b|\bnone\b|\bwithout\b|"
+                      r"\bnever\b|\bmissing\b|\blacks?\b|\babsent\b|\bneither\b|\bnor\b|\bdisabled\b|\bbypass", re.I)
+# A finding saying a thing is there and works.
+_PRESENT = re.compile(r"有|装了|设置了|配备|配了|齐全|正常|已经|签了|做过|进了|联锁|\bhas\b|\bhave\b|\binstalled\b|\bfitted\b|"
+                      r"\bequipped\b|\bin place\b|\binterlocked\b|\bworks?\b|\bsigned\b", re.I)
+_NON = re.compile(r"非([\u4e00-\u9fff]{2,8})")
+_CLAUSE = re.compile(r"[，,；;。.!?！？\n：:]")
+_EXCEPTION = re.compile(r"[（(]([^（）()]*(?:[（(][^（）()]*[）)][^（）()]*)*)除外[）)]|\(except ([^()]*)\)", re.I)
+_LIMIT = re.compile(r"(超过|大于|多于|高于|小于|低于|少于|不足|more than|exceeds?|less than|below)\s*(\d+(?:\.\d+)?)\s*"
+                    r"(kpa|mpa|pa|mm|m|个人|人|名|台|个|℃|%|people|persons|workers)?", re.I)
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?)\s*(kpa|mpa|pa|mm|m|个人|人|名|台|个|℃|%|people|persons|workers)", re.I)
+_UNITS = {"名": "人", "个人": "人", "people": "人", "persons": "人", "workers": "人"}
+_GREATER = re.compile(r"超过|大于|多于|高于|more|exceed", re.I)
+
+
+@dataclass(frozen=True)
+class Condition:
+    text: str
+    matched: tuple[str, ...]  # the finding's words the condition uses
+    share: float  # their share of the condition's word weight
+    absence: bool  # the condition is a thing missing ("未设置")
+    met: bool | None  # None: the finding does not say
+    why: str = ""  # what is not met, or what the finding does not say
+
+
+@dataclass(frozen=True)
+class Judgement:
+    finding: str
+    lang: str
+    major: bool | None
+    item: Item | None
+    conditions: tuple[Condition, ...] = ()
+    ranked: tuple[Item, ...] = ()
+    scores: tuple[float, ...] = ()
+    reason: str = ""
+    # For a major hazard: what follows (duties, the rectification regime), as
+    # passages of other documents that speak of major hazards (what_follows).
+    follows: tuple[dict[str, Any], ...] = ()
+
+    def citations(self) -> list[dict[str, Any]]:
+        return [{"source": it.source, "title": it.title, "locator": it.locator, "text": it.text,
+                 "chunk_id": it.chunk.chunk_id, "score": round(s, 4)} for it, s in zip(self.ranked, self.scores)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"finding": self.finding, "lang": self.lang, "major": self.major,
+                "item": self.item.locator if self.item else None, "reason": self.reason,
+                "conditions": [c.__dict__ | {"matched": list(c.matched)} for c in self.conditions],
+                "citations": self.citations(), "follows": list(self.follows)}
+
+
+class _Cache:
+    """The criteria items and their vectors of one index generation."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.key: tuple | None = None
+        self.items: list[Item] = []
+        self.vectors: dict[str, np.ndarray] = {}
+        self.tokens: list[dict[str, float]] = []
+        self.follows: dict[str, tuple[dict[str, Any], ...]] = {}  # language -> what follows a major hazard
+
+
+_cache = _Cache()
+
+
+def _item_words(items: list[Item]) -> list[dict[str, float]]:
+    """Each item's tokens with their weight: rarer among the items weighs more."""
+    sets = [set(tokenize(it.text)) for it in items]
+    df: dict[str, int] = {}
+    for tokens in sets:
+        for t in tokens:
+            df[t] = df.get(t, 0) + 1
+    n = len(items)
+    return [{t: math.log((n + 1) / (df[t] + 0.5)) for t in tokens} for tokens in sets]
+
+
+def _prepared(index: Index) -> _Cache:
+    key = (id(index), index.generation.name)
+    with _cache.lock:
+        if _cache.key != key:
+            items = criteria_items(index)
+            _cache.items, _cache.tokens, _cache.vectors, _cache.follows = items, _item_words(items), {}, {}
+            if items:
+                lang = items[0].chunk.lang
+                texts = [f"{it.sector} {it.text}" for it in items]
+                for route in index.plan:
+                    if route.holds(lang):
+                        _cache.vectors[route.list] = index.embedder_for(route.model).embed(texts)
+            _cache.key = key
+        return _cache
+
+
+def finding_words(index: Index, finding: str) -> set[str]:
+    """The finding's tokens, with its synonyms' and (in English) the glossary's
+    Chinese terms, so that they meet the criteria's own words."""
+    words = set(tokenize(finding))
+    extra = index.lexicon.expand_synonyms(finding) + index.lexicon.translate(finding)
+    words |= set(tokenize(" ".join(extra)))
+    return words
+
+
+def rank(index: Index, finding: str, cache: _Cache) -> list[tuple[int, float]]:
+    """(item position, fused score) of every item, best first: the keyword
+    list and each dense list fused by reciprocal rank."""
+    words = finding_words(index, finding)
+    lexical = [sum(w for t, w in tokens.items() if t in words) / math.sqrt(sum(tokens.values()) or 1.0)
+               for tokens in cache.tokens]
+    lists = [(1.0, np.argsort(-np.asarray(lexical), kind="stable"))]
+    lang, items_lang = lang_of(finding), cache.items[0].chunk.lang
+    weights = index.fusion_weights(lang)
+    for name, vectors in cache.vectors.items():
+        # The search's own weights say which models read the finding's
+        # language. A finding in the other language is compared by the
+        # cross-lingual list and by the model chosen for the items' language
+        # (multilingual e5 over Chinese: on the English dev findings it finds
+        # the item where USE-m3 alone does not), never by a one-language model
+        # that happens to hold every chunk.
+        weight = weights.get(name, 0.0)
+        if lang != items_lang:
+            weight = 1.0 if index.routes[name].scope == items_lang else (weight if name == CROSS_LIST else 0.0)
+        if weight <= 0:
+            continue
+        query = embed_query(index.embedder_for(index.routes[name].model), finding)
+        lists.append((weight, np.argsort(-(vectors @ query), kind="stable")))
+    fused: dict[int, float] = {}
+    for weight, order in lists:
+        for place, position in enumerate(order):
+            fused[int(position)] = fused.get(int(position), 0.0) + weight / (RRF_K + place + 1)
+    return sorted(fused.items(), key=lambda pair: -pair[1])
+
+
+def conditions(item: Item) -> list[str]:
+    """The alternatives of an item ("A未设置X，或者X未与Y联锁" -> two), each
+    read with the item's subject when it starts without one."""
+    text = _EXCEPTION.sub("", item.text)
+    parts = [p.strip(" ，,；;的") for p in _CONDITIONS.split(text) if p.strip(" ，,；;的")]
+    return parts or [text]
+
+
+def _clauses(finding: str) -> list[str]:
+    return [c for c in _CLAUSE.split(finding) if c.strip()]
+
+
+def _says_missing(finding: str, matched: set[str]) -> bool:
+    """Whether a clause of the finding that uses a matched word says it is missing."""
+    for clause in _clauses(finding):
+        if _MISSING.search(clause) and matched & set(tokenize(clause)):
+            return True
+    return False
+
+
+def _limit(condition: str, finding: str) -> bool | None:
+    """A limit of the condition ("超过9人") against the finding's figure in the
+    same unit: True passed, False within it, None when either gives none."""
+    m = _LIMIT.search(condition)
+    if not m or not m.group(3):
+        return None
+    unit = _UNITS.get(m.group(3).lower(), m.group(3).lower())
+    limit = float(m.group(2))
+    for value, found in _FIGURE.findall(finding):
+        if _UNITS.get(found.lower(), found.lower()) == unit:
+            return float(value) > limit if _GREATER.search(m.group(1)) else float(value) < limit
+    return None
+
+
+def clause_words(index: Index, finding: str) -> list[tuple[str, set[str], str]]:
+    """(clause, its words, what it says: "missing", "present" or "") for each
+    clause of the finding; an English clause adds the glossary's Chinese terms."""
+    out = []
+    for clause in _clauses(finding):
+        words = set(tokenize(clause))
+        extra = index.lexicon.expand_synonyms(clause)
+        if not CJK.search(clause):
+            extra += index.lexicon.translate(clause)
+        words |= set(tokenize(" ".join(extra)))
+        says = "missing" if _MISSING.search(clause) else "present" if _PRESENT.search(clause) else ""
+        out.append((clause, words, says))
+    return out
+
+
+def read_condition(text: str, finding: str, clauses: list[tuple[str, set[str], str]],
+                   weights: dict[str, float]) -> Condition:
+    """How far the finding meets one condition of an item: the clauses of the
+    finding saying most of the condition's words (by weight), by what they say."""
+    tokens = set(tokenize(text))
+    total = sum(weights.get(t, 1.0) for t in tokens) or 1.0
+    best = {"missing": (0.0, set()), "present": (0.0, set()), "": (0.0, set())}
+    for _, words, says in clauses:
+        matched = tokens & words
+        weight = sum(weights.get(t, 1.0) for t in matched)
+        if weight > best[says][0]:
+            best[says] = (weight, matched)
+    absence = bool(_ABSENCE.search(text))
+    # An absence ("未设置X") is met by X said missing and denied by X said
+    # present; a state ("存在积水", "采用正压") is met by its words said, and
+    # denied by them said missing.
+    if absence:
+        said, denied = best["missing"], best["present"]
+    else:
+        said = max(best["present"], best[""], key=lambda pair: pair[0])
+        denied = best["missing"]
+    matched = said[1] if said[0] >= denied[0] else denied[1]
+    words = set(tokenize(text, query=True))  # the condition's words, not bigrams across them
+    shown = tuple(sorted(matched & words, key=lambda t: (-len(t), -weights.get(t, 1.0))))
+    share = max(w for w, _ in best.values()) / total
+    limit = _limit(text, finding)  # a figure in the condition's own unit speaks for itself
+    if limit is not None:
+        return Condition(text, shown, share, absence, limit, "" if limit else "within the limit")
+    # A state is met only when most of it is said ("空调采用氨直接蒸发制冷" is
+    # not met by "分割车间的空调"); an absence by its subject said missing.
+    enough = said[0] >= (MET_WEIGHT if absence else max(MET_WEIGHT, STATE_SHARE * total))
+    if enough and said[0] >= denied[0]:
+        return Condition(text, shown, share, absence, True)
+    if denied[0] >= MET_WEIGHT:
+        return Condition(text, shown, share, absence, False, "present" if absence else "absent")
+    return Condition(text, shown, share, absence, None, "not described")
+
+
+def exception(item: Item, words: set[str], weights: dict[str, float]) -> str:
+    """The exception of the item ("倾动式熔炼炉……除外") the finding names, or ""."""
+    for m in _EXCEPTION.finditer(item.text):
+        for phrase in re.split(r"[、,，]|\bor\b|\band\b", m.group(1) or m.group(2) or ""):
+            tokens = set(tokenize(phrase))
+            total = sum(weights.get(t, 1.0) for t in tokens)
+            if tokens and sum(weights.get(t, 1.0) for t in tokens & words) >= 0.7 * total:
+                return phrase.strip()
+    return ""
+
+
+def other_kind(item: Item, said: str) -> str:
+    """The kind the item excludes by "非" ("非水性漆", "非框架结构", "非钢芯") when
+    the finding says the thing is of that kind (水性漆, 框架结构; not "不是防爆的"):
+    "" otherwise."""
+    for m in _NON.finditer(item.text):
+        kind = next((w for w in _jieba_words(m.group(1)) if len(w) >= 2), "")
+        if kind and any(kind in c and "非" + kind not in c and not _MISSING.search(c) for c in _clauses(said)):
+            return kind
+    return ""
+
+
+def _jieba_words(text: str) -> list[str]:
+    import jieba  # the tokenizer's own dependency
+
+    return jieba.lcut(text)
+
+
+def judge(index: Index, finding: str) -> Judgement:
+    """The verdict on one finding (see the module's docstring)."""
+    lang = lang_of(finding)
+    cache = _prepared(index)
+    if not cache.items:
+        return Judgement(finding, lang, None, None, reason="no criteria document is indexed")
+    ranked = rank(index, finding, cache)[:max(TOP, 5)]
+    words = finding_words(index, finding)
+    clauses = clause_words(index, finding)
+    said = " ".join([finding, *index.lexicon.translate(finding), *index.lexicon.expand_synonyms(finding)])
+    items = tuple(cache.items[p] for p, _ in ranked)
+    scores = tuple(s for _, s in ranked)
+    first: tuple[Item, list[Condition], str] | None = None
+    for position, _ in ranked[:TOP]:
+        item, weights = cache.items[position], cache.tokens[position]
+        read = [read_condition(c, finding, clauses, weights) for c in conditions(item)]
+        if len(read) > 1 and not any(c.met for c in read):  # the item as a whole: words of one condition said missing, another's present
+            read.append(read_condition(_EXCEPTION.sub("", item.text), finding, clauses, weights))
+        excepted = exception(item, words, weights)
+        kind = "" if excepted else other_kind(item, said)
+        excluded = f"exception: {excepted}" if excepted else f"other kind: {kind}" if kind else ""
+        if first is None:
+            first = (item, read, excluded)
+        if not excluded and any(c.met for c in read):
+            found = Judgement(finding, lang, True, item, tuple(read), items, scores, "met")
+            return replace(found, follows=what_follows(index, cache, lang))
+    item, read, excluded = first
+    if excluded:
+        return Judgement(finding, lang, False, item, tuple(read), items, scores, excluded)
+    if any(c.met is False for c in read) or max(c.share for c in read) < MENTION_SHARE:
+        return Judgement(finding, lang, False, item, tuple(read), items, scores, "not met")
+    return Judgement(finding, lang, None, item, tuple(read), items, scores, "cannot tell")
+
+
+# What a major hazard brings with it, searched in the finding's language; the
+# passages kept are those that name major hazards and say what shall be done.
+FOLLOW_QUERY = {"zh": "重大事故隐患 治理方案 报告 主要负责人 组织制定并实施",
+                "en": "major accident hazard rectification plan report principal person in charge"}
+_MAJOR = re.compile(r"重大事故隐患|重大隐患|major (?:accident )?hazards?", re.I)
+_DUTY = re.compile(r"应当|必须|shall|must", re.I)
+MAX_FOLLOWS = 2
+
+
+def what_follows(index: Index, cache: _Cache, lang: str) -> tuple[dict[str, Any], ...]:
+    """The sentences of other indexed documents (not records, not the criteria)
+    that say what an enterprise shall do about a major hazard, cited; searched
+    once per index generation and language."""
+    if lang in cache.follows:
+        return cache.follows[lang]
+    criteria = {it.chunk.doc_id for it in cache.items}
+    out: list[dict[str, Any]] = []
+    for hit in index.search(FOLLOW_QUERY.get(lang, FOLLOW_QUERY["en"]), 12):
+        chunk = hit.chunk
+        if chunk.doc_type in ("record", "note") or chunk.doc_id in criteria:
+            continue
+        quote = next((s for s in split_sentences(chunk.text) if _MAJOR.search(s) and _DUTY.search(s)), "")
+        if quote and all(o["chunk_id"] != chunk.chunk_id for o in out):
+            out.append({"source": chunk.source, "title": chunk.title, "locator": chunk.locator,
+                        "text": chunk.text, "quote": quote, "chunk_id": chunk.chunk_id})
+        if len(out) == MAX_FOLLOWS:
+            break
+    cache.follows[lang] = tuple(out)
+    return cache.follows[lang]
+
+
+LABELS = {
+    "zh": {True: "重大事故隐患", False: "按判定标准不构成重大事故隐患", None: "根据这段描述无法判定",
+           "item": "依据", "met": "符合的条件", "words": "描述中对应的词", "unmet": "未满足的条件",
+           "unsaid": "需要说明的事实", "exception": "描述属于该项的除外情形", "nearest": "最接近的条款",
+           "follows": "随之而来的要求",
+           "kind": "描述所说的是“{0}”，该项针对的是“非{0}”",
+           "present": "描述中已有", "absent": "描述中没有", "within the limit": "未超过限值", "not described": "描述未说明"},
+    "en": {True: "Major accident hazard", False: "Not a major hazard under the criteria",
+           None: "Cannot tell from this description", "item": "Under", "met": "Condition met",
+           "words": "words of the finding", "unmet": "Condition not met", "unsaid": "Fact that would decide it",
+           "exception": "The finding falls under the item's exception", "nearest": "Nearest item",
+           "follows": "What follows",
+           "kind": "the finding names {0}; the item is about what is not {0} (非{0})",
+           "present": "the finding says it is there", "absent": "the finding says it is not",
+           "within the limit": "within the limit", "not described": "not described"},
+}
+
+
+def explain(judgement: Judgement) -> str:
+    """The verdict as Markdown: the item quoted, the conditions met (with the
+    finding's words that meet them), or what is not met or not said."""
+    label = LABELS[judgement.lang if judgement.lang in LABELS else "en"]
+    if judgement.item is None:
+        return f"**{label[None]}** ({judgement.reason})"
+    item = judgement.item
+    head = label["item"] if judgement.major else label["nearest"]
+    lines = [f"**{label[judgement.major]}**", "", f"{head}: {item.title} {item.locator}", "", f"> {item.text}", ""]
+    if judgement.reason.startswith("exception: "):
+        lines.append(f"- {label['exception']}: {judgement.reason.split(': ', 1)[1]}")
+    if judgement.reason.startswith("other kind: "):
+        lines.append("- " + label["kind"].format(judgement.reason.split(": ", 1)[1]))
+    for c in judgement.conditions:
+        words = "、".join(c.matched[:8])
+        if c.met:
+            lines.append(f"- {label['met']}: {c.text} ({label['words']}: {words})")
+        elif c.met is False:
+            lines.append(f"- {label['unmet']}: {c.text} ({label.get(c.why, c.why)}; {label['words']}: {words})")
+        elif judgement.major is not True:
+            lines.append(f"- {label['unsaid']}: {c.text}")
+    if judgement.follows:
+        lines += ["", f"{label['follows']}:"]
+        lines += [f"- {f['quote']} ({f['title']} {f['locator']})" for f in judgement.follows]
+    return "\n".join(lines)

@@ -1,0 +1,150 @@
+"""The major-hazard job (answer/criteria.py, answer/hazard.py) on the sample
+criteria document of corpus/, and on the shared dev findings when they exist."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from support import PROJECT_ROOT, FakeEmbedder
+
+from answer.criteria import criteria_items
+from answer.hazard import conditions, explain, judge
+from index.build import ingest
+from index.search import Index
+
+SAMPLE = PROJECT_ROOT / "corpus" / "regulations-zh" / "shili-zhongda-shigu-yinhuan-panding-biaozhun.md"
+OTHER = PROJECT_ROOT / "corpus" / "regulations-zh" / "fenchen-fangbao-anquan-guiding.md"
+SHARED = PROJECT_ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hazard")
+    (root / "corpus").mkdir()
+    for path in (SAMPLE, OTHER):
+        shutil.copy(path, root / "corpus")
+    embedder = FakeEmbedder()
+    ingest([root / "corpus"], root / "index", embedder=embedder)
+    opened = Index.open(root / "index", embedder)
+    yield opened
+    opened.close()
+
+
+def test_items_are_read_from_the_document(index):
+    items = criteria_items(index)
+    locators = [it.locator for it in items]
+    assert locators[:3] == ["第二条第（一）项", "第二条第（二）项", "第三条第（一）项"]
+    assert "第六条" in locators and "第一条" not in locators  # a purpose article is no item
+    item = items[locators.index("第五条第（一）项")]
+    assert item.sector == "涉氨制冷企业" and item.text == "速冻间内同时作业人员超过8人的"
+    assert all(it.source.endswith("shili-zhongda-shigu-yinhuan-panding-biaozhun.md") for it in items)
+
+
+def test_conditions_split_on_alternatives_only(index):
+    items = {it.locator: it for it in criteria_items(index)}
+    assert conditions(items["第四条第（一）项"]) == ["干式除尘器未设置泄爆口", "泄爆口被封堵"]
+    assert conditions(items["第三条第（二）项"]) == ["熔炼炉未设置应急排放坑或者备用铁水包"]
+
+
+@pytest.mark.parametrize("finding, major, locator", [
+    ("铸造车间的中频炉前没有应急排放坑，也没有备用铁水包。", True, "第三条第（二）项"),
+    ("倾动式电炉前没有应急排放坑。", False, "第三条第（二）项"),  # the item's exception
+    ("速冻间里有10个人在装盘。", True, "第五条第（一）项"),
+    ("速冻间里有6个人在装盘。", False, "第五条第（一）项"),  # within the limit
+    ("The dry dust collector has no explosion vent.", True, "第四条第（一）项"),
+    ("打磨工位的电气设备用的是普通电机，不是防爆的。", True, "第四条第（四）项"),
+    ("打磨工位的电气设备都是防爆型的，有合格证。", False, "第四条第（四）项"),  # names the kind 非防爆 excludes
+])
+def test_verdicts(index, finding, major, locator):
+    judgement = judge(index, finding)
+    assert (judgement.major, judgement.item.locator) == (major, locator)
+    assert judgement.citations()[0]["locator"] == locator and judgement.citations()[0]["text"]
+
+
+def test_explanation_quotes_the_item_and_the_words(index):
+    text = explain(judge(index, "铸造车间的中频炉前没有应急排放坑，也没有备用铁水包。"))
+    assert text.startswith("**重大事故隐患**")
+    assert "> 熔炼炉未设置应急排放坑或者备用铁水包的（倾动式电炉除外）" in text and "应急" in text
+
+
+def test_no_criteria_document_cannot_tell(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(OTHER, tmp_path / "corpus")
+    embedder = FakeEmbedder()
+    ingest([tmp_path / "corpus"], tmp_path / "index", embedder=embedder)
+    with _opened(tmp_path, embedder) as opened:
+        assert judge(opened, "除尘器没有泄爆口").major is None
+
+
+class _opened:
+    def __init__(self, folder: Path, embedder) -> None:
+        self.index = Index.open(folder / "index", embedder)
+
+    def __enter__(self) -> Index:
+        return self.index
+
+    def __exit__(self, *exc) -> None:
+        self.index.close()
+
+
+def _shared_or_skip() -> Path:
+    path = SHARED / "corpus" / "regulations-zh" / "departmental" / "gongmao-zhongda-shigu-yinhuan-panding-biaozhun_2023.md"
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is needed under CI")
+        pytest.skip("the shared corpus is not here")
+    return path
+
+
+def test_the_2023_criteria_read_completely(tmp_path):
+    path = _shared_or_skip()
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(path, tmp_path / "corpus")
+    embedder = FakeEmbedder()
+    ingest([tmp_path / "corpus"], tmp_path / "index", embedder=embedder)
+    with _opened(tmp_path, embedder) as opened:
+        items = criteria_items(opened)
+    per_article: dict[int, int] = {}
+    for it in items:
+        per_article[it.article] = per_article.get(it.article, 0) + 1
+    assert per_article == {3: 3, 4: 8, 5: 13, 6: 8, 7: 7, 8: 7, 9: 2, 10: 2, 11: 10, 12: 2, 13: 2, 14: 1}
+    assert json.dumps([it.locator for it in items], ensure_ascii=False).count("第五条第（十三）项") == 1
+    # Every gold item of the labelled findings is one parsed item, under its locator.
+    findings = SHARED / "eval" / "hazard-judge.jsonl"
+    by_locator = {it.locator: it.text for it in items}
+    for line in findings.read_text(encoding="utf-8").splitlines():
+        for gold in json.loads(line)["gold"] if line.strip() else []:
+            assert gold["quote"] in by_locator[gold["locator"]], gold
+
+
+def test_the_service_and_the_cli_judge_a_batch(tmp_path, monkeypatch, capsys):
+    from service import SafeCite
+    from service.cli import answer as cli
+
+    fake = FakeEmbedder()
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "corpus")
+    service = SafeCite(tmp_path / "index", embedders={fake.name: fake})
+    service.ingest([tmp_path / "corpus"], embedder=fake)
+    with pytest.raises(ValueError, match="describe the finding"):
+        service.judge_hazard("  ")
+    batch = tmp_path / "findings.jsonl"
+    batch.write_text(json.dumps({"id": "a", "finding": "倾动式电炉前没有应急排放坑。"}, ensure_ascii=False) + "\n"
+                     + json.dumps({"id": "b", "finding": "速冻间里有10个人在装盘。"}, ensure_ascii=False) + "\n",
+                     encoding="utf-8")
+    monkeypatch.setattr(cli.SafeCite, "open", classmethod(lambda cls, folder=None, **_: service))
+    assert cli.main(["--job", "hazard", "--batch", str(batch), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["id"], r["major"]) for r in lines] == [("a", False), ("b", True)]
+    assert lines[1]["citations"][0]["locator"] == "第五条第（一）项"
+    assert {"source", "text"} <= set(lines[1]["citations"][0])
+
+
+def test_a_major_hazard_says_what_follows_and_a_near_miss_does_not(index):
+    major = judge(index, "铸造车间的中频炉前没有应急排放坑，也没有备用铁水包。")
+    assert major.follows and all("重大事故隐患" in f["quote"] and f["quote"] in f["text"] for f in major.follows)
+    assert all(f["title"] == "粉尘防爆安全规定" for f in major.follows)  # never the criteria themselves
+    assert judge(index, "速冻间里有6个人在装盘。").follows == ()
