@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{r['id']} gold={r['major']} {gold} got={j['major']} {j['item']} ({j['reason']}) "
                       f"top3={[c['locator'] for c in j['citations'][:3]]}", file=sys.stderr)
     scores = score(rows, results)
-    text = table(scores, Path(args.findings).name)
+    text = table(scores, Path(args.findings).name) + \
+        "\n\nHow the judgement works and what it misses: docs/hazard-judgement.md.\n"
     print(text)
     if args.out:
         write_section(Path(args.out), text)
