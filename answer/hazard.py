@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from core.text import CJK, lang_of, split_sentences
+from core.text import CJK, CJK_RANGE, lang_of, split_sentences
 from index.embedders import embed_query
 from index.search import CROSS_LIST, Index
 from index.tokenize import tokenize
@@ -57,7 +57,7 @@ _MISSING = re.compile(r"没有|没|未|无|不|缺|拿不出|找不到|失效|�
 # A finding saying a thing is there and works.
 _PRESENT = re.compile(r"有|装了|设置了|配备|配了|齐全|正常|已经|签了|做过|进了|联锁|\bhas\b|\bhave\b|\binstalled\b|\bfitted\b|"
                       r"\bequipped\b|\bin place\b|\binterlocked\b|\bworks?\b|\bsigned\b", re.I)
-_NON = re.compile(r"非([\u4e00-\u9fff]{2,8})")
+_NON = re.compile(f"非([{CJK_RANGE}]{{2,8}})")
 _CLAUSE = re.compile(r"[，,；;。.!?！？\n：:]")
 _EXCEPTION = re.compile(r"[（(]([^（）()]*(?:[（(][^（）()]*[）)][^（）()]*)*)除外[）)]|\(except ([^()]*)\)", re.I)
 _LIMIT = re.compile(r"(超过|大于|多于|高于|小于|低于|少于|不足|more than|exceeds?|less than|below)\s*(\d+(?:\.\d+)?)\s*"

@@ -198,8 +198,9 @@ def test_audit_log_appends_and_gives_a_session_back(tmp_path):
     log.append(_answer(question="除尘器多久检查一次？", lang="zh"), "gen-000005", session="s1", at="2025-03-04T05:06:07+00:00")
     named = log.to_csv(headers={"question": "问题", "at": "时间"}).decode("utf-8-sig")
     header, *lines = list(csv.reader(io.StringIO(named)))
-    assert header[:4] == ["id", "时间", "session", "问题"] and lines[-1][1:4] == ["2025-03-04T05:06:07+00:00", "s1",
-                                                                                  "除尘器多久检查一次？"]
+    # Who asked follows the session ("" where no accounts are configured).
+    assert header[:5] == ["id", "时间", "session", "user", "问题"]
+    assert lines[-1][1:5] == ["2025-03-04T05:06:07+00:00", "s1", "", "除尘器多久检查一次？"]
     turns = log.turns("s1")
     assert [(t.at[:4], t.filters) for t in turns] == [(turns[0].at[:4], {"city": ["Riverton"]}), ("2025", {})]
     assert answer_from_dict(_answer().to_dict()) == _answer()
