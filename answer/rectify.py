@@ -162,15 +162,7 @@ def sections(question: str, hits: list[Hit], weights: Mapping[str, float], subje
     """The four sections, or [] when nothing found states a requirement or a
     deadline that bears on the question (who and the penalty alone answer nothing)."""
     labels = LABELS.get(lang, LABELS["en"])
-    items, articles = entries(hits, weights, subject, dense_found, _not_a_requirement, REQUIREMENT_QUOTES)
-    # The articles that state a requirement first (those listing what inspectors
-    # check name the defect, not what must be done), in the question's language.
-    articles = sorted((e for e in articles if e.chunk.doc_type in REQUIREMENT_TYPES and e.rank < TOP_HITS),
-                      key=lambda e: (lang == "zh" and e.chunk.lang != lang, kinds.is_inspection_duty(e.quotes[0].text),
-                                     e.rank))
-    best_item = max((e.score for e in items), default=0.0)
-    items = sorted((e for e in items if e.score >= KEEP_SHARE * best_item), key=lambda e: -e.score)[:MAX_ITEMS]
-    requirements = (articles[:MAX_REQUIREMENTS - len(items)] + items)[:MAX_REQUIREMENTS]
+    requirements = _requirements(hits, weights, subject, lang, dense_found)
     used = {(q.chunk.chunk_id, q.start) for e in requirements for q in e.quotes}
     # The articles found, by document: a penalty clause naming one of them is the penalty for breaking it.
     found_articles = {(e.chunk.doc_id, n) for e in requirements for n in [_own_number(e.chunk)] if n is not None}
@@ -214,10 +206,27 @@ def sections(question: str, hits: list[Hit], weights: Mapping[str, float], subje
     docs = {e.chunk.doc_id for e in requirements + deadlines + penalties}
     who = _pick([((w[1].doc_id not in docs, *w[0]), *w[1:4]) for w in who if w[4] > 0 or w[1].doc_id in docs],
                 MAX_WHO)
-    found = [Section(labels[0], requirements), Section(labels[1], who), Section(labels[2], deadlines),
-             Section(labels[3], penalties)]
-    # A question about one of them ("by when?", "罚款多少？") has it answered
-    # first; a question about several, or none, gets them in their order.
+    return _in_asked_order(question, [Section(labels[0], requirements), Section(labels[1], who),
+                                      Section(labels[2], deadlines), Section(labels[3], penalties)])
+
+
+def _requirements(hits: list[Hit], weights: Mapping[str, float], subject: Mapping[str, float], lang: str,
+                  dense_found: set[int]) -> list:
+    """What must be rectified: the articles that state a requirement first
+    (those listing what inspectors check name the defect, not what must be
+    done), in the question's language, then the best quoted items."""
+    items, articles = entries(hits, weights, subject, dense_found, _not_a_requirement, REQUIREMENT_QUOTES)
+    articles = sorted((e for e in articles if e.chunk.doc_type in REQUIREMENT_TYPES and e.rank < TOP_HITS),
+                      key=lambda e: (lang == "zh" and e.chunk.lang != lang, kinds.is_inspection_duty(e.quotes[0].text),
+                                     e.rank))
+    best_item = max((e.score for e in items), default=0.0)
+    items = sorted((e for e in items if e.score >= KEEP_SHARE * best_item), key=lambda e: -e.score)[:MAX_ITEMS]
+    return (articles[:MAX_REQUIREMENTS - len(items)] + items)[:MAX_REQUIREMENTS]
+
+
+def _in_asked_order(question: str, found: list[Section]) -> list[Section]:
+    """A question about one section ("by when?", "罚款多少？") has it answered
+    first; a question about several, or none, gets them in their order."""
     asked = [i for i, pattern in ((3, _ASKS_PENALTY), (2, _ASKS_DEADLINE), (1, _ASKS_WHO)) if pattern.search(question)]
     if len(asked) == 1:
         return [found[asked[0]]] + [s for i, s in enumerate(found) if i != asked[0]]
