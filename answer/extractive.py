@@ -21,7 +21,7 @@ from ingest.models import DOC_TYPES, Chunk
 from . import answerability, checklist, rectify
 from .grounding import states_what_is_asked, subject_weights
 from .layout import Section, render
-from .models import REFUSAL, Answer, Citation
+from .models import REFUSAL, Answer, Citation, citation_for
 from .question import Asked, asked_for, follow_up_question, job_of, resolve_follow_up
 from .similar import similar_answer
 
@@ -329,12 +329,6 @@ def _found_by_meaning(hit: Hit) -> bool:
 def _first_sentence(chunk: Chunk) -> str:
     spans = sentence_spans(chunk.text)
     return chunk.text[spans[0][0]:spans[0][1]] if spans else chunk.text
-
-
-def citation_for(n: int, chunk: Chunk, quote: str, score: float) -> Citation:
-    return Citation(n=n, chunk_id=chunk.chunk_id, source=chunk.source, title=chunk.title, doc_type=chunk.doc_type,
-                    locator=chunk.locator, page=chunk.page_start, quote=quote, text=chunk.text,
-                    score=round(float(score), 6), fields=dict(chunk.fields))
 
 
 def _one_line(text: str) -> str:

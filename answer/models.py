@@ -66,3 +66,10 @@ class Answer:
         data["nearest"] = [c.to_dict() for c in self.nearest]
         data["records"] = list(self.records)
         return data
+
+
+def citation_for(n: int, chunk, quote: str, score: float) -> Citation:
+    """Citation number `n` of `chunk` (an ingest.models.Chunk), quoting `quote`."""
+    return Citation(n=n, chunk_id=chunk.chunk_id, source=chunk.source, title=chunk.title, doc_type=chunk.doc_type,
+                    locator=chunk.locator, page=chunk.page_start, quote=quote, text=chunk.text,
+                    score=round(float(score), 6), fields=dict(chunk.fields))

@@ -8,7 +8,8 @@ from typing import Any, Callable, Mapping
 
 from index.search import Index
 
-from .extractive import Answerer, citation_for
+from .extractive import Answerer
+from .models import citation_for
 from .llm import LLMClient, LLMConfig, verified_llm_answer
 from .models import Answer
 

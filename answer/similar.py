@@ -25,7 +25,7 @@ from ingest.models import Chunk
 from .answerability import question_weights
 from .clauses import resolve as resolve_clause
 from .grounding import coverage
-from .models import REFUSAL, Citation
+from .models import REFUSAL, Citation, citation_for
 
 RECORD_FIELDS = ("record_id", "enterprise", "city", "date", "hazard_category", "status", "deadline",
                  "regulation_cited", "rectification_required")
@@ -143,7 +143,6 @@ def summary_line(counts: Mapping[str, Any], lang: str) -> str:
 
 def similar_answer(index: Index, question: str, resolved: str, lang: str, found: Retrieval) -> dict:
     """The fields of the Answer for the similar-findings job (see the module docstring)."""
-    from .extractive import citation_for  # extractive hands this job over to this module
 
     base = {"question": question, "resolved_question": resolved, "mode": "similar", "lang": lang}
     words = _TEXT.get(lang, _TEXT["en"])
