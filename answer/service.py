@@ -9,9 +9,8 @@ from typing import Any, Callable, Mapping
 from index.search import Index
 
 from .extractive import Answerer
-from .models import citation_for
 from .llm import LLMClient, LLMConfig, verified_llm_answer
-from .models import Answer
+from .models import Answer, citation_for
 
 
 def answer_question(index: Index, question: str, *, mode: str = "auto", k: int = 8,
