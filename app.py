@@ -15,7 +15,7 @@ import uuid
 
 import streamlit as st
 
-from service import MAX_UPLOAD_MB, UPLOAD_TYPES, SafeCite, SafeCiteError, lang_of, settings
+from service import MAX_UPLOAD_MB, UPLOAD_TYPES, Accounts, SafeCite, SafeCiteError, lang_of, may, settings
 from ui import components as ui
 from ui.i18n import LANG_NAMES, LANGS, MODES, browser_lang, doc_type_name, lang_name, text, when
 from ui.markdown import escape
@@ -56,6 +56,22 @@ except SafeCiteError as exc:
     st.error(escape(str(exc)))
     st.stop()
 
+# -- who: with accounts, a sign-in; without, only on this machine -------------------
+accounts = Accounts()
+if accounts.exist():
+    if state.get("user") is None:
+        ui.sign_in(accounts, state.ui_lang)
+        st.stop()
+elif st.get_option("server.address") not in ui.LOOPBACK:
+    st.error(text(state.ui_lang, "public_without_accounts", address=st.get_option("server.address")))
+    st.stop()
+user = state.get("user")  # None: no accounts, everything allowed
+
+
+def allowed(action: str) -> bool:
+    return user is None or may(user.role, action)
+
+
 if "history" not in state:  # a refreshed page gets its session's answers back from the audit log
     state.history = safecite.history(state.sid)
 
@@ -74,6 +90,12 @@ with st.sidebar:
     lang = state.ui_lang
     st.query_params["lang"] = lang
 
+    if user is not None:
+        st.caption(text(lang, "signed_in", name=user.name, role=text(lang, f"role.{user.role}")))
+        if st.button(text(lang, "signout"), key="signout"):
+            state.pop("user", None)
+            st.rerun()
+
     st.header(text(lang, "documents"))
     names = safecite.upload_names()
     if overview is not None:
@@ -83,14 +105,15 @@ with st.sidebar:
             st.write(text(lang, "per_type", doc_type=doc_type_name(lang, doc_type), doc_lang=lang_name(lang, doc_lang),
                           documents=count, chunks=chunks))
     ui.localise_uploader(lang)
-    files = st.file_uploader(text(lang, "upload"), type=[t.lstrip(".") for t in UPLOAD_TYPES],
+    files = None if not allowed("upload") else st.file_uploader(text(lang, "upload"), type=[t.lstrip(".") for t in UPLOAD_TYPES],
                              accept_multiple_files=True, help=text(lang, "upload_help", mb=MAX_UPLOAD_MB),
                              key=f"uploader-{state.upload_round}", on_change=clear_notice)
-    st.caption(text(lang, "upload_help", mb=MAX_UPLOAD_MB))
+    if allowed("upload"):
+        st.caption(text(lang, "upload_help", mb=MAX_UPLOAD_MB))
     if files and st.button(text(lang, "ingest_button"), key="ingest"):
         try:
             summary = safecite.add_files([(f.name, f.getvalue()) for f in files],
-                                         progress=ui.progress_bar(text(lang, "ingesting")))
+                                         progress=ui.progress_bar(text(lang, "ingesting")), user=user)
             state.doc_notice = ("upload", summary)
         except SafeCiteError as exc:
             state.doc_notice = ("error", str(exc))
@@ -99,7 +122,7 @@ with st.sidebar:
     ui.document_notice(state.get("doc_notice"), lang)
 
     docs = safecite.documents()
-    if docs:
+    if docs and allowed("remove"):
         # Keyed: it stays open while messages above it come and go.
         with st.expander(text(lang, "remove"), key="remove-panel"):
             chosen = st.selectbox(text(lang, "remove"), docs, index=None, key=f"remove-doc-{state.remove_round}",
@@ -116,7 +139,7 @@ with st.sidebar:
                 yes, no = st.columns(2)
                 if yes.button(text(lang, "remove_yes"), key="remove-yes", type="primary"):
                     try:
-                        report = safecite.remove(chosen)
+                        report = safecite.remove(chosen, user=user)
                         state.doc_notice = ("removed", [names.get(s, s) for s in report.removed])
                     except SafeCiteError as exc:
                         state.doc_notice = ("error", str(exc))
@@ -171,7 +194,7 @@ with chat_tab:
             with st.chat_message("user"):
                 st.markdown(escape(turn.answer.question))
             with st.chat_message("assistant"):
-                ui.render_answer(turn, safecite, lang, str(i))
+                ui.render_answer(turn, safecite, lang, str(i), user)
         for finding, judgement in state.hazards:
             with st.chat_message("user"):
                 st.markdown(escape(finding))
@@ -195,7 +218,8 @@ with chat_tab:
                 history, session = list(state.history), state.sid  # read here: ask may run in a worker thread
                 try:
                     def ask(on_token=None):
-                        return safecite.ask(question, mode, filters, history, session=session, on_token=on_token)
+                        return safecite.ask(question, mode, filters, history, session=session, on_token=on_token,
+                                            user=user)
 
                     if safecite.llm is not None and safecite.llm.stream:
                         streaming = st.empty()
@@ -209,7 +233,7 @@ with chat_tab:
                     st.error(text(lang, "error", message=escape(str(exc))))
                     st.stop()
                 state.history.append(turn)
-                ui.render_answer(turn, safecite, lang, str(len(state.history) - 1))
+                ui.render_answer(turn, safecite, lang, str(len(state.history) - 1), user)
             if not state.lang_chosen and lang_of(question) != lang:
                 state.follow_lang = lang_of(question)  # no browser language known: follow the question's
                 st.rerun()
@@ -219,17 +243,13 @@ with documents_tab:
     st.dataframe(ui.documents_table(docs, names, lang), hide_index=True, key="documents-table",
                  column_config=ui.column_widths(lang, "doc", ui.DOCUMENT_COLUMNS))
 with audit_tab:
-    st.caption(escape(text(lang, "audit_caption", path=str(safecite.audit.path))))
-    entries = safecite.audit.entries(200)
-    if entries:
-        st.dataframe(ui.audit_table(entries, lang), hide_index=True, key="audit-table",
-                     column_config=ui.column_widths(lang, "audit", ui.AUDIT_COLUMNS))
+    if allowed("audit"):
+        ui.audit_view(safecite, lang)
     else:
-        st.caption(text(lang, "audit_empty"))
-    st.download_button(text(lang, "audit_export"), key="audit-export", mime="text/csv",
-                       data=safecite.audit_csv(ui.audit_headers(lang)), file_name="safecite-audit.csv")
+        st.caption(text(lang, "audit_admins"))
 with st.sidebar:
     if state.history:
         st.download_button(text(lang, "export_session"), key="session-export", mime="text/markdown",
-                           data=safecite.export(state.history, lang),
+                           data=safecite.export(state.history, lang, user=user),
+                           on_click=lambda: safecite.record_export(f"session, {len(state.history)} answers", user=user),
                            file_name=f"safecite-session-{dt.date.today().isoformat()}.md")

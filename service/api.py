@@ -232,15 +232,19 @@ class SafeCite:
     def export(self, turns: Iterable[Turn], lang: str = "en", *, user: User | None = None) -> str:
         """A session's answers with their citations, as Markdown labelled in `lang`."""
         require(user, "export")
-        turns = list(turns)
-        self._record(user, "export", f"session, {len(turns)} answers")
         return session_markdown([_export_values(t) for t in turns], lang, names=self.upload_names())
 
     def export_answer(self, turn: Turn, lang: str | None = None, *, user: User | None = None) -> str:
         """One answer as Markdown, labelled in `lang` (default: the answer's language)."""
         require(user, "export")
-        self._record(user, "export", f"answer: {turn.answer.question}")
         return answer_markdown(lang=lang, names=self.upload_names(), **_export_values(turn))
+
+    def record_export(self, what: str, *, user: User | None = None) -> None:
+        """Note in the audit trail that `user` took an export (`what`: which).
+        Separate from making the export: the page makes its downloads on every
+        run, and only a download taken is an export."""
+        require(user, "export")
+        self._record(user, "export", what)
 
     def audit_csv(self, headers: Mapping[str, str] | None = None) -> bytes:
         """The audit trail as CSV for Excel (UTF-8 with a BOM); `headers` names columns."""

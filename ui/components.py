@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import streamlit as st
 
-from service import Citation, DocumentRow, Judgement, SafeCite, Turn, join_wrapped_lines
+from service import Accounts, Citation, DocumentRow, Judgement, SafeCite, Turn, User, join_wrapped_lines
 
 from .i18n import (TEXT, doc_type_name, generator_name, lang_name, locator_name, mode_name, reason_text, text,
                    when)
@@ -191,7 +191,7 @@ def render_citation(safecite: SafeCite, c: Citation, lang: str, key: str, names:
             render_source(safecite, c.chunk_id, lang, key, names)
 
 
-def render_answer(turn: Turn, safecite: SafeCite, lang: str, key: str) -> None:
+def render_answer(turn: Turn, safecite: SafeCite, lang: str, key: str, user: User | None = None) -> None:
     answer = turn.answer
     names = safecite.upload_names()
     if answer.resolved_question and answer.resolved_question != answer.question:
@@ -216,8 +216,42 @@ def render_answer(turn: Turn, safecite: SafeCite, lang: str, key: str) -> None:
         st.markdown(f"**{text(lang, 'citations')}**")
         for c in answer.citations:
             render_citation(safecite, c, lang, f"{key}-c{c.n}", names)
-    st.download_button(text(lang, "export_answer"), data=safecite.export_answer(turn, lang),
-                       file_name=f"safecite-answer-{key}.md", mime="text/markdown", key=f"export-{key}")
+    st.download_button(text(lang, "export_answer"), data=safecite.export_answer(turn, lang, user=user),
+                       file_name=f"safecite-answer-{key}.md", mime="text/markdown", key=f"export-{key}",
+                       on_click=lambda: safecite.record_export(f"answer: {turn.answer.question}", user=user))
+
+
+def audit_view(safecite: SafeCite, lang: str) -> None:
+    """The audit trail's newest entries and its CSV export."""
+    st.caption(escape(text(lang, "audit_caption", path=str(safecite.audit.path))))
+    entries = safecite.audit.entries(200)
+    if entries:
+        st.dataframe(audit_table(entries, lang), hide_index=True, key="audit-table",
+                     column_config=column_widths(lang, "audit", AUDIT_COLUMNS))
+    else:
+        st.caption(text(lang, "audit_empty"))
+    st.download_button(text(lang, "audit_export"), key="audit-export", mime="text/csv",
+                       data=safecite.audit_csv(audit_headers(lang)), file_name="safecite-audit.csv")
+
+
+# Addresses only this machine can reach: served there, the page needs no accounts.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def sign_in(accounts: Accounts, lang: str) -> None:
+    """The sign-in form: a name and password, or an API key alone. A match
+    puts the user in the session and runs the page again."""
+    st.title(text(lang, "signin"))
+    with st.form("signin"):
+        name = st.text_input(text(lang, "signin_name"), key="signin-name")
+        secret = st.text_input(text(lang, "signin_password"), type="password", key="signin-password")
+        if st.form_submit_button(text(lang, "signin_button")):
+            user = accounts.by_password(name.strip(), secret) if name.strip() else accounts.by_key(secret.strip())
+            if user is None:
+                st.error(text(lang, "signin_failed"))
+            else:
+                st.session_state.user = user
+                st.rerun()
 
 
 def document_notice(notice: tuple[str, Any] | None, lang: str) -> None:

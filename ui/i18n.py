@@ -20,6 +20,14 @@ TEXT: dict[str, dict[str, str]] = {
         "title": "SafeCite",
         "tagline": "Answers from regulations, standards, plans and inspection records, each statement cited to its document, article and page.",
         "language": "Language",
+        "signin": "Sign in", "signin_name": "User name", "signin_password": "Password or API key",
+        "signin_button": "Sign in", "signin_failed": "The name and password (or the API key) do not match an account.",
+        "signed_in": "Signed in as {name} ({role})", "signout": "Sign out",
+        "audit_admins": "The audit trail is shown to admins.",
+        "role.reader": "reader", "role.editor": "editor", "role.admin": "admin",
+        "public_without_accounts": "This page is served on {address}, which others can reach, and no account is "
+                                   "configured. Add one first (make user NAME=alice ROLE=admin), or serve it on "
+                                   "127.0.0.1.",
         "mode": "Job",
         "mode.auto": "Ask",
         "mode.howto": "Inspection checklist",
@@ -135,6 +143,13 @@ TEXT: dict[str, dict[str, str]] = {
         "title": "SafeCite",
         "tagline": "依据法规、标准、整改方案和检查记录作答，每句话都注明出处文件、条款和页码。",
         "language": "语言",
+        "signin": "登录", "signin_name": "用户名", "signin_password": "密码或 API 密钥",
+        "signin_button": "登录", "signin_failed": "用户名和密码（或 API 密钥）与任何账户都不匹配。",
+        "signed_in": "当前用户：{name}（{role}）", "signout": "退出登录",
+        "audit_admins": "审计记录仅向管理员显示。",
+        "role.reader": "查阅者", "role.editor": "编辑者", "role.admin": "管理员",
+        "public_without_accounts": "本页面在他人可访问的地址 {address} 上提供服务，但尚未配置任何账户。请先添加账户"
+                                   "（make user NAME=alice ROLE=admin），或仅在 127.0.0.1 上提供服务。",
         "mode": "任务",
         "mode.auto": "提问",
         "mode.howto": "检查清单",

@@ -76,6 +76,7 @@ def served(real_corpus_index, tmp_path_factory):
     assert report.added == ["forklift-rules.md"], report.summary()
     port = _free_port()
     env = {**os.environ, "SAFECITE_INDEX": str(index_dir), "SAFECITE_AUDIT_LOG": str(base / "audit.sqlite"),
+           "SAFECITE_ACCOUNTS": str(base / "no-accounts.sqlite"),  # a one-person page, whatever var/ holds
            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     env.pop("SAFECITE_LLM_URL", None)
     log = open(base / "server.log", "wb")

@@ -108,7 +108,9 @@ def test_the_service_refuses_a_readers_upload_and_removal_and_changes_nothing(tm
     events = safecite.audit.events()
     assert [(e["user"], e["action"]) for e in events] == [("e", "upload")] and "notes.md" in events[0]["detail"]
     turn = safecite.ask("How often shall dust be removed from the beams?", user=reader)
-    safecite.export_answer(turn, user=reader)
+    assert "Question" in safecite.export_answer(turn, user=reader)
+    assert [e["action"] for e in safecite.audit.events()] == ["upload"]  # making an export is not taking it
+    safecite.record_export(f"answer: {turn.answer.question}", user=reader)
     assert safecite.audit.entries()[0]["user"] == "r"
     assert [(e["user"], e["action"]) for e in safecite.audit.events()][0] == ("r", "export")
     assert b"r," in safecite.audit_csv() and safecite.audit_csv().decode("utf-8-sig").startswith("id,at,session,user,")

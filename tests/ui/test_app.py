@@ -5,6 +5,7 @@ the highlighted passage, the refusal, the records table, the language.
 The upload test works on a copy of the index, so the shared one stays as built."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -30,10 +31,18 @@ REFUSED = "What torque in N·m should the bolts of a dust collector explosion ve
 def page(real_corpus_index, tmp_path, monkeypatch):
     folder, _ = real_corpus_index
 
-    def start(index_dir: Path = folder) -> AppTest:
+    accounts_set = False
+
+    def start(index_dir: Path = folder, accounts: Path | None = None) -> AppTest:
+        nonlocal accounts_set
+        if accounts is not None:
+            monkeypatch.setenv("SAFECITE_ACCOUNTS", str(accounts))
+            accounts_set = True
         monkeypatch.setenv("SAFECITE_INDEX", str(index_dir))
         monkeypatch.setenv("SAFECITE_AUDIT_LOG", str(tmp_path / "audit.sqlite"))
         monkeypatch.setenv("SAFECITE_UPLOADS", str(tmp_path / "uploads"))
+        if "SAFECITE_ACCOUNTS" not in os.environ or not accounts_set:
+            monkeypatch.setenv("SAFECITE_ACCOUNTS", str(tmp_path / "no-accounts.sqlite"))
         monkeypatch.delenv("SAFECITE_LLM_URL", raising=False)
         reload_settings()
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
@@ -472,3 +481,49 @@ def test_the_major_hazard_job_shows_verdict_item_and_conditions(page, lang, find
     texts = [plain(m.value) for m in message.markdown]
     assert any(locator in t for t in texts), texts
     assert any(t.startswith("- ") or "符合" in t or "Condition" in t for t in texts), texts
+
+
+def test_with_accounts_the_page_asks_for_a_sign_in_and_hides_what_a_role_may_not_do(page, tmp_path):
+    from service.accounts import Accounts
+
+    path = tmp_path / "accounts.sqlite"
+    accounts = Accounts(path)
+    accounts.add_user("rita", "reader", password="reader pw")
+    editor_key = accounts.add_user("eddie", "editor")
+    at = page(accounts=path)
+    assert not at.chat_input and at.title[0].value == "Sign in"  # nothing of the page before a sign-in
+    at.text_input(key="signin-name").input("rita")
+    at.text_input(key="signin-password").input("wrong").run()
+    at.button[0].click().run()
+    assert any("do not match" in e.value for e in at.error) and not at.chat_input
+    at.text_input(key="signin-name").input("rita")
+    at.text_input(key="signin-password").input("reader pw")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert "Signed in as rita (reader)" in sidebar, ([t.value for t in at.title], [e.value for e in at.error],
+                                                     "user" in at.session_state and at.session_state["user"])
+    assert not at.get("file_uploader") and not [e for e in at.sidebar.expander if e.label == "Remove a document"]
+    assert at.chat_input  # a reader asks
+    # An editor signs in with an API key alone, and may upload.
+    at.session_state["user"] = None
+    at.run()
+    at.text_input(key="signin-password").input(editor_key)
+    at.button[0].click().run()
+    assert "Signed in as eddie (editor)" in " ".join(c.value for c in at.sidebar.caption)
+    assert at.get("file_uploader")
+    at.button(key="signout").click().run()
+    assert not at.chat_input and at.title[0].value == "Sign in"
+
+
+def test_a_page_served_to_others_without_accounts_is_refused(page):
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at = page()
+    finally:
+        config.set_option("server.address", before)
+    assert not at.chat_input
+    assert any("0.0.0.0" in e.value and "make user" in e.value for e in at.error), [e.value for e in at.error]
