@@ -81,12 +81,16 @@ class Accounts:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else settings().accounts
         self._hasher = None
+        self._created = False  # the tables, once per object (not on every key lookup)
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._created:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(self.path)
         con.execute("PRAGMA foreign_keys = ON")
-        con.executescript(_SCHEMA)
+        if not self._created:
+            con.executescript(_SCHEMA)
+            self._created = True
         return con
 
     @property

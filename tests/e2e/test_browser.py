@@ -597,9 +597,15 @@ def _ask_here(driver, wait, question: str, expect: str):
 
 
 def _table_rows(message) -> list[list[str]]:
-    """The records table's rows as its accessible grid gives them (the visible columns)."""
-    grid = message.find_element("css selector", "[data-testid='stDataFrame'] table[role='grid']")
-    rows = grid.find_elements("css selector", "tbody tr")
+    """The records table's rows as its accessible grid gives them (the visible
+    columns), once the grid is drawn: it renders after the message's text."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def drawn(_):
+        grids = message.find_elements("css selector", "[data-testid='stDataFrame'] table[role='grid']")
+        return grids and grids[0].find_elements("css selector", "tbody tr")
+
+    rows = WebDriverWait(message.parent, WAIT_S).until(drawn)
     return [[c.get_attribute("textContent") for c in row.find_elements("css selector", "td")] for row in rows]
 
 

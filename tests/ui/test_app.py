@@ -5,7 +5,6 @@ the highlighted passage, the refusal, the records table, the language.
 The upload test works on a copy of the index, so the shared one stays as built."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sqlite3
@@ -31,18 +30,12 @@ REFUSED = "What torque in N·m should the bolts of a dust collector explosion ve
 def page(real_corpus_index, tmp_path, monkeypatch):
     folder, _ = real_corpus_index
 
-    accounts_set = False
-
     def start(index_dir: Path = folder, accounts: Path | None = None) -> AppTest:
-        nonlocal accounts_set
-        if accounts is not None:
-            monkeypatch.setenv("SAFECITE_ACCOUNTS", str(accounts))
-            accounts_set = True
+        # No accounts unless a test brings its own, whatever var/ holds.
+        monkeypatch.setenv("SAFECITE_ACCOUNTS", str(accounts or tmp_path / "no-accounts.sqlite"))
         monkeypatch.setenv("SAFECITE_INDEX", str(index_dir))
         monkeypatch.setenv("SAFECITE_AUDIT_LOG", str(tmp_path / "audit.sqlite"))
         monkeypatch.setenv("SAFECITE_UPLOADS", str(tmp_path / "uploads"))
-        if "SAFECITE_ACCOUNTS" not in os.environ or not accounts_set:
-            monkeypatch.setenv("SAFECITE_ACCOUNTS", str(tmp_path / "no-accounts.sqlite"))
         monkeypatch.delenv("SAFECITE_LLM_URL", raising=False)
         reload_settings()
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
