@@ -53,6 +53,22 @@ class LexicalIndex:
             out[token] = math.log(1 + (n - df + 0.5) / (df + 0.5))
         return out
 
+    def rows_with(self, terms: list[str]) -> np.ndarray:
+        """Rows holding any of `terms` (each term: every one of its tokens),
+        read from the index's postings: no scoring, no text."""
+        postings = self.retriever.scores
+        found: list[np.ndarray] = []
+        for term in terms:
+            rows = None
+            for token in dict.fromkeys(tokenize(term, query=True)):
+                i = self.vocab.get(token)
+                posting = (postings["indices"][postings["indptr"][i]:postings["indptr"][i + 1]]
+                           if i is not None else np.zeros(0, dtype=np.int64))
+                rows = posting if rows is None else np.intersect1d(rows, posting, assume_unique=True)
+            if rows is not None:
+                found.append(rows)
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every row for these tokens (unknown tokens ignored)."""
         known = [t for t in query_tokens if t in self.vocab]

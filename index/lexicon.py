@@ -1,8 +1,12 @@
 """Query-time vocabulary: same-language synonyms and the bilingual glossary.
 
-Both are plain data files beside this module, written for SafeCite:
+Plain data files beside this module, written for SafeCite:
 - synonyms.tsv: one group per line, variants separated by '|';
-- glossary.tsv: English terms TAB Chinese terms, variants separated by '|'.
+- glossary.tsv: English terms TAB Chinese terms, variants separated by '|';
+- places.tsv: countries, regions and cities, English TAB Chinese names. They
+  are not translated into a question's keywords (every Chinese law says
+  "中华人民共和国"); they tell which language's documents a question is about
+  (`names`).
 Lines starting with '#' are comments. Matching is by whole word in English
 (an optional plural 's'), by substring in Chinese, longest term first, so
 "除尘器" is not also read as "除尘".
@@ -30,16 +34,42 @@ def _rows(path: Path) -> list[str]:
     return [ln for ln in lines[1:] if ln.strip() and not ln.lstrip().startswith("#")]
 
 
+# A Latin word inside a Chinese question that starts with a capital (an agency,
+# a code: "OSHA", "CFR") or joins words by "_" (a data field) is a name too;
+# lower-case ones are mostly units ("ppm", "mg").
+_LATIN_NAME = re.compile(r"(?<![A-Za-z0-9_])(?:[A-Z][A-Za-z0-9.\-]{1,}[A-Za-z0-9]|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![A-Za-z0-9_])")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name a question uses, with its spellings in the question's language
+    and in the other one."""
+
+    text: str
+    same: tuple[str, ...]
+    other: tuple[str, ...]
+
+
 @dataclass
 class Lexicon:
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term -> its group
     translations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term -> other-language terms
+    places: dict[str, Name] = field(default_factory=dict)  # any spelling -> its place
     _patterns: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
     _ordered: dict[int, tuple[dict, list[str]]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, synonyms: Path = HERE / "synonyms.tsv", glossary: Path = HERE / "glossary.tsv") -> "Lexicon":
+    def load(cls, synonyms: Path = HERE / "synonyms.tsv", glossary: Path = HERE / "glossary.tsv",
+             places: Path = HERE / "places.tsv") -> "Lexicon":
         lexicon = cls()
+        for line in _rows(places):
+            en, _, zh = line.partition("\t")
+            en_names = tuple(t.strip().lower() for t in en.split("|") if t.strip())
+            zh_names = tuple(t.strip() for t in zh.split("|") if t.strip())
+            for name in en_names:
+                lexicon.places[name] = Name(name, en_names, zh_names)
+            for name in zh_names:
+                lexicon.places[name] = Name(name, zh_names, en_names)
         for line in _rows(synonyms):
             group = tuple(t.strip().lower() for t in line.split("|") if t.strip())
             for term in group:
@@ -99,6 +129,14 @@ class Lexicon:
             out.extend(t for t in self.translations[term] if t not in out)
         return out
 
+
+    def names(self, text: str) -> list[Name]:
+        """The places a question names, and in a Chinese question its Latin
+        words (spelt the same in English documents)."""
+        found = [self.places[term] for term in self.find(text, self.places)]
+        if CJK.search(text):
+            found += [Name(w, (w,), (w,)) for w in dict.fromkeys(_LATIN_NAME.findall(text))]
+        return found
 
     def coverage(self, text: str) -> float:
         """Share of the text's keyword tokens that belong to glossary terms it mentions."""

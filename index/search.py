@@ -9,8 +9,10 @@ its own language (MiniLM over English chunks, e5 over Chinese ones) and by
 USE-m3 over all chunks. What the other language's documents bring is decided
 per question: their passages in those lists are fused as lists of their own,
 weighted by the other language's share, read from how much closer USE-m3 finds
-the other language than the question's own (`_other_language`); when that
-share is high the other language's own model searches too. Weights and share
+the other language than the question's own and from the places and names the
+question uses (`_other_language`, `name_cue`); when that share is high the
+other language's own model searches too, with the question and with the
+glossary translation of its domain terms. Weights and share
 were fitted on the dev set's `tune` split (docs/quality.md).
 
 An index of one model over every chunk (`--model`, and indexes from before
@@ -80,13 +82,16 @@ ROUTED_WEIGHTS: dict[str, dict[str, float]] = {
 # in the cross-lingual list, BM25 and the glossary list are fused as lists of
 # their own ("<list>_other"), weighted OTHER_WEIGHTS x share, and so is the
 # other language's own model ("cross": e5 for an English question, MiniLM for
-# a Chinese one), searched only when the share reaches MIN_SHARE. The share is
+# a Chinese one), searched only when the share reaches MIN_SHARE, with the
+# question itself and with the glossary translation of its domain terms
+# ("glossary_dense": MiniLM reads English, e5 Chinese). The share is
 # a logistic function of how much closer USE-m3 finds the best passage of the
 # other language than the best of the question's own: on `tune`, questions
 # answered only in the other language have that gap above 0 (most between 0.02
 # and 0.1), the others below (most under -0.05). OTHER_WIDTH is its softness.
-# Both set on `tune` (docs/quality.md).
-OTHER_WEIGHTS = {"dense_all": 3.0, "bm25_xl": 2.0, "bm25": 0.0, "cross": 2.0}
+# The names the question uses can raise it (NAME_MIN_CHUNKS below). All set on
+# `tune` (docs/quality.md).
+OTHER_WEIGHTS = {"dense_all": 3.0, "bm25_xl": 2.0, "bm25": 0.0, "cross": 2.0, "glossary_dense": 2.0}
 OTHER_WIDTH = 0.03
 # The other language's model runs after the first lists (it needs the share),
 # so it costs a second embedding in line: only from a share of one half (the
@@ -95,6 +100,15 @@ OTHER_WIDTH = 0.03
 # instead of 56.
 MIN_SHARE = 0.5
 CROSS_LIST = "dense_all"
+# The names a question uses also tell which language's documents it is about:
+# a Chinese province or city named in English, the United States or a US
+# agency's abbreviation named in Chinese (index/places.tsv, and Latin words in
+# a Chinese question). A name whose spellings stand in the other language's
+# documents (at this many chunks or more) far more often than in the
+# question's own raises the share to that proportion (`Index.name_cue`): on
+# `tune` 12 of the 16 questions answered only in the other language name one,
+# none of the other 103 does.
+NAME_MIN_CHUNKS = 3
 # A dense list weighted 0 is searched only when the other lists find fewer than
 # k articles; it then joins with this weight, below anything they found
 # (0.01 / (10 + 1) < 0.3 / (10 + 100)), so its candidates only fill the places left.
@@ -519,7 +533,8 @@ class Index:
         if target in LANGS and target != lang:
             share = 1.0  # a filter keeps only the other language's documents
         else:
-            share = other_language_share(lists.get(CROSS_LIST, []), scores.get(CROSS_LIST, []), own, OTHER_WIDTH)
+            share = max(other_language_share(lists.get(CROSS_LIST, []), scores.get(CROSS_LIST, []), own, OTHER_WIDTH),
+                        self.name_cue(query))
         split: dict[str, list[int]] = {}
         weights = dict(weights)
         for name, rows in lists.items():
@@ -534,7 +549,33 @@ class Index:
             found = self._dense(cross, query, CANDIDATES, mask, where)
             split[cross], scores[cross] = [r for r, _ in found], [v for _, v in found]
             weights[cross] = OTHER_WEIGHTS["cross"] * share
+            # ... and reads the glossary translation of the question's domain terms.
+            translated = [t for t in self.lexicon.translate(query) if bool(CJK.search(t)) == (lang == "en")]
+            if translated:
+                found = self._dense(cross, ("" if lang == "en" else " ").join(translated), CANDIDATES, mask, where)
+                split["glossary_dense"] = [r for r, _ in found]
+                weights["glossary_dense"] = OTHER_WEIGHTS["glossary_dense"] * share
         return _in_fusion_order(split), weights
+
+    def name_cue(self, query: str) -> float:
+        """How surely the names a question uses point at the other language's
+        documents, from 0 to 1: for each name, its rate of mention in the other
+        language's chunks (its spellings there) against that and the rate in the
+        question's own (its spellings in the question's language); the largest."""
+        lang = lang_of(query)
+        names = self.lexicon.names(query)
+        if not names:
+            return 0.0
+        own, other = self.mask({"lang": lang}), self.mask({"lang": "zh" if lang == "en" else "en"})
+        own_size, other_size = max(1, int(own.sum())), max(1, int(other.sum()))
+        best = 0.0
+        for name in names:
+            in_own = int(own[self.lexical.rows_with(list(name.same))].sum())
+            in_other = int(other[self.lexical.rows_with(list(name.other))].sum())
+            if in_other >= NAME_MIN_CHUNKS:
+                rate_own, rate_other = in_own / own_size, in_other / other_size
+                best = max(best, rate_other / (rate_own + rate_other))
+        return best
 
     def _hits(self, query: str, k: int, lists: dict[str, list[int]], weights: Mapping[str, float], dedupe: bool,
               mode: str, candidates: "_Candidates") -> list[Hit]:
@@ -635,7 +676,7 @@ def _copy_of(key: str, keys: list[list[str]]) -> int | None:
 
 
 FUSION_ORDER = ("bm25", "named", "dense", "dense_en", "dense_zh", "dense_all", "bm25_xl", "dense_xl",
-                "dense_all_other", "bm25_xl_other", "bm25_other")
+                "dense_all_other", "bm25_xl_other", "bm25_other", "glossary_dense")
 
 
 def other_language_share(rows: list[int], scores: list[float], own: np.ndarray, width: float) -> float:

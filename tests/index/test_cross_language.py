@@ -92,3 +92,35 @@ def test_the_page_answers_and_takes_uploads_on_a_default_plan_index(planned, tmp
     assert reopened.manifest["model"] == planned.manifest["model"]
     assert any(h.chunk.title == "叉车充电规定" for h in reopened.search("充电间换气次数", 3))
     reopened.close()
+
+
+# -- the names a question uses ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def named_index(tmp_path_factory):
+    """English rules that speak of federal agencies, Chinese rules of a province."""
+    from support import FakeEmbedder, write_text
+
+    base = tmp_path_factory.mktemp("named")
+    for i in range(4):
+        write_text(base / "corpus" / "regulations" / f"federal-{i}.md",
+                   f"# Federal rule {i}\n\n## Section {i}\n\nThe OSHA area office of the United States federal "
+                   f"agency inspects plant {i} for combustible dust.\n")
+        write_text(base / "corpus" / "regulations-zh" / f"jiangsu-{i}.md",
+                   f"---\nlanguage: zh\n---\n\n# 江苏省规定{i}\n\n第一条 江苏省行政区域内的工贸企业应当每月检查除尘系统{i}次。\n")
+    ingest([base / "corpus"], base / "index", embedder=FakeEmbedder())
+    index = Index.open(base / "index", FakeEmbedder())
+    yield index
+    index.close()
+
+
+def test_a_name_only_the_other_languages_documents_use_points_there(named_index):
+    assert named_index.name_cue("How often must a plant in Jiangsu check its dust collectors?") == pytest.approx(1.0)
+    assert named_index.name_cue("美国的工厂多久检查一次除尘系统？") == pytest.approx(1.0)
+    assert named_index.name_cue("OSHA对除尘系统有什么要求？") == pytest.approx(1.0)  # a Latin word in Chinese
+
+
+def test_names_of_the_questions_own_documents_or_none_leave_the_share_alone(named_index):
+    assert named_index.name_cue("What does the federal agency inspect?") == 0.0
+    assert named_index.name_cue("江苏省的企业多久检查一次除尘系统？") == 0.0
+    assert named_index.name_cue("How often are dust collectors checked?") == 0.0
+    assert named_index.name_cue("Do plants in Hunan check dust collectors?") == 0.0  # named by no document

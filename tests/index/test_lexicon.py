@@ -105,3 +105,18 @@ def test_custom_files(tmp_path):
     assert lexicon.expand_synonyms("a foo") == ["bar"]
     assert lexicon.translate("widgets") == ["部件"]
     assert lexicon.translate("部件") == ["widget", "gadget"]
+
+
+def test_places_file_parses_and_names_are_found_both_ways():
+    header, rows = _data_rows(HERE / "places.tsv")
+    assert header.split("\t") == ["en", "zh"]
+    for row in rows:
+        en, zh = row.split("\t")
+        assert not CJK.search(en) and all(CJK.search(t) for t in zh.split("|")), row
+    lexicon = Lexicon.load()
+    [name] = lexicon.names("Which rules apply to a smelter in Jiangsu?")
+    assert name.same == ("jiangsu",) and name.other == ("江苏",)
+    found = {n.text: n.other for n in lexicon.names("美国的CFR对受限空间有什么规定？")}
+    assert found["美国"][0] == "united states" and found["CFR"] == ("CFR",)
+    assert lexicon.names("How is the furnace inspected?") == []
+    assert lexicon.translate("a smelter in Jiangsu") == []  # places are not keywords
