@@ -348,6 +348,8 @@ def render_hazard(judgement: Judgement, lang: str) -> None:
     head = "hazard.item" if judgement.major else "hazard.nearest"
     st.markdown(escape(text(lang, head, locator=item.locator, title=item.title)))
     st.markdown("> " + escape(item.text))
+    if item.chunk.lang != lang:
+        st.caption(text(lang, "quote_other"))  # the item quoted in its own language
     lines = []
     if judgement.reason.startswith("exception: "):
         lines.append(text(lang, "hazard.exception", phrase=judgement.reason.split(": ", 1)[1]))
