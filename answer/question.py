@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 
-from core.text import CJK_RANGE, lang_of
+from core.text import CJK, CJK_RANGE, lang_of
 
 from .models import MODES
 
@@ -175,6 +175,12 @@ _ASKED_TERM = (
 # "铸造井防护栏杆的高度不得低于多少": the value of 高度 is asked.
 _ZH_ASKED_TERM = re.compile(rf"的([{CJK_RANGE}]{{2,6}}?)(?:应当|应|必须|需要|要)?(?:设定|控制|设置)?"
                             r"(?:为|是|在|达到|不得超过|不得低于|不少于|不超过|不低于)?(?:百分之)?多少")
+# "企业所得税税率是多少": without a 的, the word right before the asking words
+# names the quantity when it is one (ends in 率, 度, 量, 值 ...).
+_ZH_ASKED_VALUE = re.compile(r"(?:应当|应该|应|必须|需要|要|一般|通常|最高|最低|最多|最少|至少)?"
+                             r"(?:设定|控制|设置|规定|定)?(?:为|是|在|达到|不得超过|不得低于|不少于|不超过|不低于|有)?"
+                             r"(?:百分之)?多少")
+_ZH_QUANTITY_ENDS = frozenset("率度量值额距限压速期数比")
 _EXTREME = re.compile(r"^(?:minimum|maximum|min|max)\s+|\s+(?:allowed|permitted|required|needed)$", re.I)
 # A national body named in Chinese ("国家矿山安全监察局"): the evidence must name it.
 _ZH_BODY = re.compile(rf"((?:国家|全国|中国|中华人民共和国)[{CJK_RANGE}]{{2,14}}?(?:总局|局|委员会|协会|学会|署|研究院))")
@@ -241,9 +247,22 @@ def asked_for(question: str) -> Asked:
             # "the CO alarm set point": documents may spell CO out, so the term is "alarm set point".
             words = [w for w in _EXTREME.sub("", m.group(1).strip()).split() if w not in _COMMON_ACRONYMS]
             asked.terms += [" ".join(words)] if words else []
-    asked.terms += _ZH_ASKED_TERM.findall(question)
+    asked.terms += _ZH_ASKED_TERM.findall(question) or _zh_quantity_word(question)
     asked.names = list(dict.fromkeys(asked.names))
     return asked
+
+
+def _zh_quantity_word(question: str) -> list[str]:
+    """The quantity named by the word right before "是多少" and the like ("税率"),
+    when that word is one (_ZH_QUANTITY_ENDS); [] otherwise."""
+    match = _ZH_ASKED_VALUE.search(question)
+    if not match or not CJK.search(question[:match.start()]):
+        return []
+    import jieba  # the tokenizer's own dependency
+
+    words = [w for w in jieba.lcut(question[:match.start()]) if w.strip()]
+    last = words[-1] if words else ""
+    return [last] if len(last) >= 2 and CJK.search(last) and last[-1] in _ZH_QUANTITY_ENDS else []
 
 
 def _period_acts(question: str) -> list[str]:

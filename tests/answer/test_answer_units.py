@@ -75,6 +75,11 @@ def test_a_chinese_follow_up_carries_the_previous_question():
     assert detect_mode(resolve_follow_up("那镁粉呢", ALUMINIUM_ZH)) == "howto"
 
 
+def test_a_word_before_the_asking_words_that_names_no_quantity_is_no_term():
+    assert asked_for("每个车间配备多少名安全员？").terms == []
+    assert asked_for("焊工证书多少钱？").terms == []
+
+
 @pytest.mark.parametrize("question", [
     "What is the second-level carbon monoxide alarm set point?",
     "How often must trunnions be tested by ultrasonic methods, and who keeps the report on file?",
@@ -152,6 +157,10 @@ def test_asked_for_named_standards_and_bodies(question, name):
     # Documents say "the design air velocity ... not less than": the quantity is
     # named without its minimum / maximum.
     ("What is the minimum design air velocity in ducts carrying metal dust?", "design air velocity"),
+    ("铸造井防护栏杆的高度不得低于多少？", "高度"),
+    # Without a 的: the word before the asking words, when it names a quantity.
+    ("企业所得税税率是多少？", "税率"),
+    ("除尘风管风速应为多少？", "风速"),
 ])
 def test_asked_for_the_named_quantity(question, term):
     assert asked_for(question).terms == [term]
