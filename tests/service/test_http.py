@@ -216,3 +216,42 @@ def test_the_audit_trail_is_for_admins_as_json_or_csv(api, http):
     assert csv.content.startswith(b"\xef\xbb\xbf") and CO_QUESTION in csv.content.decode("utf-8-sig")
     assert http.get("/v1/audit", params={"format": "csv"}, headers=auth(api, "reader")).status_code == 403
     assert http.get("/v1/audit", params={"format": "xml"}, headers=auth(api, "admin")).status_code == 422
+
+
+EXAMPLES = 12  # per operation and mode: the whole run takes well under a minute
+
+
+def test_fuzzing_every_operation_of_the_schema_gives_no_server_error(real_corpus_index, tmp_path):
+    """schemathesis generates requests from /openapi.json, valid and invalid,
+    and sends them with an admin's key to a server of its own (uploads change
+    its index); none may be answered 5xx."""
+    schemathesis = pytest.importorskip("schemathesis")
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis import GenerationMode
+
+    folder, index = real_corpus_index
+    shutil.copytree(folder, tmp_path / "index")
+    embedders = {route.model: index.embedder_for(route.model) for route in index.plan}
+    safecite = SafeCite(tmp_path / "index", uploads=tmp_path / "uploads", audit=tmp_path / "audit.sqlite",
+                        embedders=embedders)
+    accounts = Accounts(tmp_path / "accounts.sqlite")
+    headers = {"Authorization": f"Bearer {accounts.add_user('fuzz', 'admin')}"}
+    server_errors, statuses = [], set()
+    with ServedApp(create_app(safecite, accounts=accounts, rate=0, signin_rate=0)) as url:
+        schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+                          suppress_health_check=list(HealthCheck))
+                @given(case=operation.as_strategy(generation_mode=mode))
+                def send(case):
+                    response = case.call(base_url=url, headers=headers, timeout=120)
+                    statuses.add(response.status_code)
+                    if response.status_code >= 500:
+                        server_errors.append(f"{case.method} {case.formatted_path} {case.body!r:.200}: "
+                                             f"{response.status_code} {response.text[:300]}")
+
+                send()
+    assert not server_errors, "\n".join(server_errors)
+    assert {200, 422} <= statuses  # it did reach the endpoints, with valid and invalid requests
