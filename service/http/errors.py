@@ -57,7 +57,7 @@ def status_of(exc: Exception) -> tuple[int, str]:
     for cls, status, kind in STATUS:
         if isinstance(exc, cls):
             return status, kind
-    return 422, "invalid_request"  # a ValueError: a bad argument
+    return 500, "error"
 
 
 def _where(error: dict[str, Any]) -> str:
@@ -72,7 +72,6 @@ def install(app: FastAPI) -> None:
         return error_response(exc.status, exc.message, exc.headers)
 
     @app.exception_handler(SafeCiteError)
-    @app.exception_handler(ValueError)
     async def service_error(_request: Request, exc: Exception) -> JSONResponse:
         status, kind = status_of(exc)
         return error_response(status, str(exc), kind=kind)

@@ -49,7 +49,8 @@ def auth(api, role: str) -> dict[str, str]:
 
 @pytest.fixture
 def client(api):
-    openai = pytest.importorskip("openai")
+    import openai
+
     url, keys, _ = api
     return openai.OpenAI(base_url=f"{url}/v1", api_key=keys["reader"], timeout=300, max_retries=0)
 
@@ -157,6 +158,8 @@ def test_the_hazard_job_gives_the_verdict_fields(api, http):
     ({"question": CO_QUESTION, "filters": {"town": "Riverton"}}, "unknown filter town"),
     ({"question": "   "}, "the question is empty"),
     ({"job": "auto"}, "question: Field required"),
+    ({"question": "The collector has no vent.", "job": "hazard", "filters": {"city": "Riverton"}},
+     "the hazard job judges one finding"),
 ])
 def test_bad_input_is_a_clear_422(api, http, payload, says):
     reply = http.post("/v1/ask", json=payload, headers=auth(api, "reader"))
@@ -225,7 +228,7 @@ def test_fuzzing_every_operation_of_the_schema_gives_no_server_error(real_corpus
     """schemathesis generates requests from /openapi.json, valid and invalid,
     and sends them with an admin's key to a server of its own (uploads change
     its index); none may be answered 5xx."""
-    schemathesis = pytest.importorskip("schemathesis")
+    import schemathesis
     from hypothesis import HealthCheck, given, settings
     from schemathesis import GenerationMode
 

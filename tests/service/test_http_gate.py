@@ -90,3 +90,17 @@ def test_the_checked_in_schema_is_the_apps():
     paths = json.loads(checked_in)["paths"]
     assert {"/v1/ask", "/v1/documents", "/v1/documents/{doc_id}", "/v1/sources/{chunk_id}", "/v1/audit",
             "/v1/chat/completions", "/v1/models"} <= set(paths)
+
+
+def test_the_api_goes_through_the_service_alone():
+    """service/http/ imports nothing of the packages below `service`."""
+    import ast
+
+    below = {"ingest", "index", "answer", "audit", "ui", "app"}
+    found = []
+    for path in sorted((PROJECT_ROOT / "service" / "http").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in below]
+    assert found == []
