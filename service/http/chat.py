@@ -30,7 +30,7 @@ from service import SafeCite, User
 from . import views
 from .auth import caller
 from .errors import ApiError
-from .models import AskResponse, CitationOut, ErrorOut, FilterValue
+from .models import MAX_HISTORY, MAX_QUESTION, AskResponse, CitationOut, ErrorOut, FilterValue
 from .routes import service
 
 # Model name -> job (service JOBS, and the hazard judgement).
@@ -110,9 +110,11 @@ def models(user: Optional[User] = Depends(caller)) -> ModelList:
 
 def reply_to(body: ChatRequest, user: User | None, safecite: SafeCite) -> AskResponse:
     """The answer to the conversation's last user message."""
-    asked = [m.text() for m in body.messages if m.role == "user"]
+    asked = [m.text() for m in body.messages if m.role == "user"][-MAX_HISTORY - 1:]
     if not asked or body.messages[-1].role != "user":
         raise ApiError(422, "messages: the last message must be the user's question")
+    if any(len(question) > MAX_QUESTION for question in asked):
+        raise ApiError(422, f"messages: a user message is over {MAX_QUESTION} characters")
     job = MODELS[body.model]
     if job == "hazard":
         return views.hazard(safecite.judge_hazard(asked[-1], user=user), views.generation(safecite))

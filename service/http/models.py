@@ -3,7 +3,7 @@ schema (docs/openapi.json) documents. Converting the service's records into
 them is views.py's work."""
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,18 +12,20 @@ from service import JOBS
 HAZARD = "hazard"  # the major-hazard judgement (SafeCite.judge_hazard), beside ask's jobs
 Job = Literal[(*JOBS, HAZARD)]
 FilterValue = Union[str, list[str]]
+MAX_QUESTION = 4000  # characters of a question or finding (and of each earlier question)
+MAX_HISTORY = 50  # earlier questions read
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(description="The question, or for job `hazard` the finding to judge")
+    question: str = Field(max_length=MAX_QUESTION, description="The question, or for job `hazard` the finding to judge")
     job: Job = Field("auto", description="auto reads the job from the question; howto: inspection checklist; "
                                          "rectify: rectification requirements; similar: similar findings; "
                                          "lookup: a plain answer; hazard: is the finding a major accident hazard")
     filters: dict[str, FilterValue] = Field(default_factory=dict,
                                             description="e.g. {\"city\": [\"Riverton\"], \"doc_type\": \"regulation\"}")
-    history: list[str] = Field(default_factory=list,
+    history: list[Annotated[str, Field(max_length=MAX_QUESTION)]] = Field(default_factory=list, max_length=MAX_HISTORY,
                                description="The conversation's earlier questions, oldest first: a follow-up "
                                            "(\"and for magnesium dust?\") is read against them")
 

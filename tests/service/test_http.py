@@ -114,6 +114,19 @@ def test_a_question_the_documents_do_not_answer_is_an_ordinary_refusal(client):
     assert completion.refused is True and completion.citations == [] and "Sources:" not in message.content
 
 
+def test_the_openai_client_raises_its_own_errors_with_the_apis_message(api, client):
+    import openai
+
+    url, _, _ = api
+    stranger = openai.OpenAI(base_url=f"{url}/v1", api_key="sc_not-a-key", max_retries=0)
+    with pytest.raises(openai.AuthenticationError, match="unknown API key"):
+        stranger.chat.completions.create(model="safecite", messages=[{"role": "user", "content": CO_QUESTION}])
+    with pytest.raises(openai.UnprocessableEntityError, match="model: Input should be 'safecite'"):
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": CO_QUESTION}])
+    with pytest.raises(openai.UnprocessableEntityError, match="last message must be the user's question"):
+        client.chat.completions.create(model="safecite", messages=[{"role": "assistant", "content": "Hello"}])
+
+
 def test_one_model_per_job(client):
     assert [m.id for m in client.models.list()] == ["safecite", "safecite-checklist", "safecite-rectify",
                                                     "safecite-similar", "safecite-hazard"]

@@ -104,3 +104,27 @@ def test_the_api_goes_through_the_service_alone():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
             found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in below]
     assert found == []
+
+
+def test_a_body_over_its_limit_is_413_with_or_without_a_content_length(tmp_path, accounts):
+    safecite = SafeCite(tmp_path / "index", uploads=tmp_path / "uploads")
+    limit = safecite.uploads.max_bytes
+    boundary = b"b0undary"
+    head = (b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n'
+            b"Content-Type: text/plain\r\n\r\n")
+    multipart = {"Content-Type": f"multipart/form-data; boundary={boundary.decode()}"}
+
+    def chunked():  # no Content-Length: the size is only known as it arrives
+        yield head
+        for _ in range(limit // (1 << 20) + 2):
+            yield b"a" * (1 << 20)
+        yield b"\r\n--" + boundary + b"--\r\n"
+
+    with ServedApp(create_app(safecite, accounts=accounts)) as url, httpx.Client(base_url=url, timeout=60) as http:
+        streamed = http.post("/v1/documents", content=chunked(), headers=multipart)
+        assert streamed.status_code == 413 and "over the limit of 50 MB" in streamed.json()["error"]["message"]
+        question = http.post("/v1/ask", json={"question": "x" * (2 << 20)})
+        assert question.status_code == 413 and "over the limit of 1 MB" in question.json()["error"]["message"]
+        long = http.post("/v1/ask", json={"question": "x" * 4001})
+        assert long.status_code == 422 and "at most 4000 characters" in long.json()["error"]["message"]
+    assert not (tmp_path / "uploads").exists()
