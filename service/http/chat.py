@@ -63,7 +63,8 @@ class Message(BaseModel):
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")  # temperature, max_tokens, ...: the answer is not sampled
 
-    model: Literal[tuple(MODELS)] = Field(description="One per job: " + ", ".join(f"{m} ({j})" for m, j in MODELS.items()))
+    model: Literal[tuple(MODELS)] = Field(description="One per job: " +
+                                                      ", ".join(f"{m} ({j})" for m, j in MODELS.items()))
     messages: list[Message] = Field(min_length=1)
     stream: bool = False
     filters: dict[str, FilterValue] = Field(default_factory=dict,

@@ -42,8 +42,8 @@ def hazard_citations(judgement: Judgement) -> list[CitationOut]:
 def hazard(judgement: Judgement, generation: str | None) -> AskResponse:
     """The hazard job's judgement: its explanation as the answer, the verdict's fields."""
     item = judgement.item
-    verdict = Verdict(major=judgement.major, item=item.locator if item else None, item_title=item.title if item else None,
-                      reason=judgement.reason,
+    verdict = Verdict(major=judgement.major, item=item.locator if item else None,
+                      item_title=item.title if item else None, reason=judgement.reason,
                       conditions=[ConditionOut(text=c.text, met=c.met, matched=list(c.matched), why=c.why)
                                   for c in judgement.conditions])
     return AskResponse(question=judgement.finding, resolved_question=judgement.finding, job="hazard",
