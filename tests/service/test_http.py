@@ -206,6 +206,9 @@ def test_an_editors_upload_is_listed_answerable_and_can_be_removed(api, http):
     doc_id = added["documents"][0]["id"]
     listed = http.get("/v1/documents", headers=auth(api, "reader")).json()["documents"]
     assert any(d["id"] == doc_id and d["uploaded_as"] == "trunnions.md" for d in listed)
+    asked = http.post("/v1/ask", json={"question": "How often shall ladle trunnions be tested by ultrasound?"},
+                      headers=auth(api, "reader")).json()
+    assert asked["citations"] and asked["citations"][0]["title"] == "Ladle Trunnion Rules", asked
     removed = http.delete(f"/v1/documents/{doc_id}", headers=auth(api, "editor"))
     assert removed.status_code == 200 and removed.json()["removed"]["id"] == doc_id
     assert doc_id not in {d["id"] for d in http.get("/v1/documents", headers=auth(api, "reader")).json()["documents"]}
