@@ -10,11 +10,12 @@ CORPUS := corpus
 SHARED ?= ../shared
 HOST ?= 127.0.0.1
 PORT ?= 8501
+API_PORT ?= 8502
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test ingest eval bench clean browser models ocr user
+.PHONY: run api openapi test ingest eval bench clean browser models ocr user
 
 # The browser tests drive the page in headless Chromium (Debian packages), with
 # a CJK font so that a Chinese page renders (and its screenshots show) Chinese.
@@ -41,6 +42,16 @@ ingest: $(VENV)/.installed ocr
 
 run: ingest $(MODEL_EXPORT)
 	SAFECITE_INDEX=$(INDEX) $(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+
+# The HTTP API (service/http/) on HOST:API_PORT: /v1/ask, /v1/documents, ...,
+# and the OpenAI-compatible /v1/chat/completions. Beyond 127.0.0.1 it needs an
+# account (make user NAME=alice ROLE=admin) and refuses to start without one.
+api: ingest $(MODEL_EXPORT)
+	SAFECITE_INDEX=$(INDEX) $(PY) -m service.http --host $(HOST) --port $(API_PORT)
+
+# The API's OpenAPI schema, checked in (tests/service/test_http_gate.py compares it).
+openapi: $(VENV)/.installed
+	$(PY) -m service.http --openapi docs/openapi.json
 
 # A user of the page and the API: `make user NAME=alice ROLE=reader` (reader,
 # editor or admin) prints a new API key on its last line (service/accounts.py).

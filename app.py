@@ -15,7 +15,8 @@ import uuid
 
 import streamlit as st
 
-from service import MAX_UPLOAD_MB, UPLOAD_TYPES, Accounts, SafeCite, SafeCiteError, lang_of, may, settings
+from service import (MAX_UPLOAD_MB, UPLOAD_TYPES, Accounts, SafeCite, SafeCiteError, lang_of, may, served_to_others,
+                     settings)
 from ui import components as ui
 from ui.i18n import LANG_NAMES, LANGS, MODES, browser_lang, doc_type_name, lang_name, text, when
 from ui.markdown import escape
@@ -62,7 +63,7 @@ if accounts.exist():
     if state.get("user") is None:
         ui.sign_in(accounts, state.ui_lang)
         st.stop()
-elif st.get_option("server.address") not in ui.LOOPBACK:
+elif served_to_others(st.get_option("server.address")):
     st.error(text(state.ui_lang, "public_without_accounts", address=st.get_option("server.address")))
     st.stop()
 user = state.get("user")  # None: no accounts, everything allowed
@@ -205,7 +206,7 @@ with chat_tab:
                 st.markdown(escape(question))
             with st.chat_message("assistant"):
                 try:
-                    judgement = safecite.judge_hazard(question)
+                    judgement = safecite.judge_hazard(question, user=user)
                 except (SafeCiteError, ValueError) as exc:
                     st.error(text(lang, "error", message=escape(str(exc))))
                     st.stop()
@@ -244,7 +245,7 @@ with documents_tab:
                  column_config=ui.column_widths(lang, "doc", ui.DOCUMENT_COLUMNS))
 with audit_tab:
     if allowed("audit"):
-        ui.audit_view(safecite, lang)
+        ui.audit_view(safecite, lang, user)
     else:
         st.caption(text(lang, "audit_admins"))
 with st.sidebar:

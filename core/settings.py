@@ -41,6 +41,8 @@ ENV = {
     "ocr_timeout": "SAFECITE_OCR_TIMEOUT",
     "store": "SAFECITE_STORE",
     "milvus_token": "SAFECITE_MILVUS_TOKEN",
+    "api_rate": "SAFECITE_API_RATE",
+    "api_signin_rate": "SAFECITE_API_SIGNIN_RATE",
 }
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +77,9 @@ class Settings:
     # the index folder), "milvus:PATH.db" (Milvus Lite) or "milvus:http://host:19530".
     store: str = "faiss"
     milvus_token: str = ""  # "user:password" or an API key for a Milvus server
+    # The HTTP API's limits (service/http/limits.py), per minute; 0: none.
+    api_rate: int = 120  # requests per API key (per client address without accounts)
+    api_signin_rate: int = 10  # unknown keys per client address
 
     def uploads_dir(self, index: Path | None = None) -> Path:
         return self.uploads or Path(index or self.index) / "uploads"
@@ -85,7 +90,7 @@ class Settings:
 
 _NUMBERS = {"parse_timeout": float, "parse_memory_mib": int, "max_pages": int, "max_chars": int,
             "max_rows": int, "parse_workers": int, "ocr_max_pages": int, "ocr_max_pixels": int,
-            "ocr_timeout": float}
+            "ocr_timeout": float, "api_rate": int, "api_signin_rate": int}
 _PATHS = {"index", "uploads", "audit_log", "accounts", "model_cache"}
 
 

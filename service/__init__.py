@@ -11,9 +11,9 @@ from index.library import SourceView, join_wrapped_lines
 from index.manage import UploadSummary
 from ingest.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES
 
-from .accounts import Accounts, User, may
-from .api import SafeCite, Turn, shared_embedder
+from .accounts import LOOPBACK, Accounts, User, check_served, may, served_to_others
+from .api import JOBS, SafeCite, Turn, shared_embedder
 
 __all__ = ["MAX_UPLOAD_MB", "MODES", "UPLOAD_TYPES", "Accounts", "Answer", "Citation", "DocumentRow", "Judgement", "LLMConfig", "SafeCite",
            "SafeCiteError", "SourceView", "Turn", "UploadSummary", "explain", "join_wrapped_lines", "lang_of", "settings",
-           "shared_embedder", "User", "may"]
+           "shared_embedder", "User", "may", "JOBS", "LOOPBACK", "check_served", "served_to_others"]

@@ -35,6 +35,9 @@ ACTIONS = {
     "admin": ("manage_users", "audit"),
 }
 KEY_PREFIX = "sc_"
+# Addresses only this machine can reach: served there, SafeCite needs no accounts.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+ADD_ACCOUNT = "make user NAME=alice ROLE=admin"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -64,6 +67,19 @@ def require(user: User | None, action: str) -> None:
     if user is not None and not may(user.role, action):
         raise AccessError(f"{user.name} ({user.role}) may not {action.replace('_', ' ')}; "
                           f"ask an admin for a role that may")
+
+
+def served_to_others(host: str) -> bool:
+    """Whether an address other machines can reach is `host` (not loopback)."""
+    return host not in LOOPBACK
+
+
+def check_served(host: str, accounts: "Accounts") -> None:
+    """Raise AccessError when SafeCite would be served on `host`, which others
+    can reach, with no account configured (then anyone could do anything)."""
+    if served_to_others(host) and not accounts.exist():
+        raise AccessError(f"{host} can be reached from other machines and no account is configured: add one "
+                          f"first ({ADD_ACCOUNT}), or serve on 127.0.0.1")
 
 
 def _digest(key: str) -> str:

@@ -5,7 +5,7 @@ The page, the three CLIs (service/cli/) and any API call these methods and
 nothing below them:
 
     open        SafeCite.open(folder): the index folder (settings by default)
-    ask         a question with its job, filters and the turns before it
+    ask         a question with its job (JOBS), filters and the turns before it
     judge_hazard  is a finding a major accident hazard, under which item
     add_files   uploaded files (name, bytes) into the index
     ingest      files and folders by path (the CLI), or only re-embedding
@@ -29,10 +29,11 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from answer.export import answer_markdown, session_markdown
 from answer.hazard import Judgement, judge
 from answer.llm import LLMConfig
-from answer.models import Answer
+from answer.models import MODES, Answer
+from answer.question import resolve_follow_up
 from answer.service import answer_question
 from audit import AuditLog
-from core.errors import IndexStateError
+from core.errors import IndexStateError, QueryError
 from core.settings import settings
 from index import persist, shared
 from index import build
@@ -50,6 +51,9 @@ from ingest.uploads import UploadFolder
 from .accounts import User, require
 
 Progress = Callable[[Iterable, str], Iterable]
+# The jobs `ask` does: auto reads the job from the question; howto is the
+# inspection checklist. The major-hazard judgement is `judge_hazard`.
+JOBS = ("auto", *MODES)
 
 _models: dict[str, Embedder] = {}
 _models_lock = threading.Lock()
@@ -128,15 +132,19 @@ class SafeCite:
 
     # -- the jobs -----------------------------------------------------------
     def ask(self, question: str, job: str = "auto", filters: Mapping[str, Any] | None = None,
-            history: Sequence[Turn] = (), *, k: int = 8, session: str | None = None,
+            history: Sequence[Turn | str] = (), *, k: int = 8, session: str | None = None,
             on_token: Callable[[str], None] | None = None, user: User | None = None) -> Turn:
-        """Answer `question` with `job` (auto, howto, rectify, similar, lookup);
-        a follow-up is read against the last turn of `history`. With an audit
-        trail, the answer is recorded under `session` and `user`."""
+        """Answer `question` with `job` (one of JOBS); a follow-up is read
+        against the turns of `history` before it (Turns, or for a client that
+        keeps only text, the earlier questions as asked). With an audit trail,
+        the answer is recorded under `session` and `user`."""
         require(user, "ask")
+        if not question or not question.strip():
+            raise QueryError("the question is empty; ask a question")
+        if job not in JOBS:
+            raise QueryError(f"job must be one of {', '.join(JOBS)}, got {job!r}")
         index = self._required()
-        previous = history[-1].answer.resolved_question if history else None
-        answer = answer_question(index, question, mode=job, k=k, filters=filters or None, previous=previous,
+        answer = answer_question(index, question, mode=job, k=k, filters=filters or None, previous=_previous(history),
                                  llm=self.llm, on_token=on_token)
         turn = Turn(answer, index.generation.name, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                     dict(filters or {}))
@@ -145,12 +153,16 @@ class SafeCite:
                               user=_name(user))
         return turn
 
-    def judge_hazard(self, finding: str) -> Judgement:
+    def judge_hazard(self, finding: str, *, user: User | None = None) -> Judgement:
         """Whether `finding` is a major accident hazard under the indexed
-        criteria (answer/hazard.py): the verdict, the item and its conditions."""
-        if not finding.strip():
-            raise ValueError("describe the finding to judge")
-        return judge(self._required(), finding)
+        criteria (answer/hazard.py): the verdict, the item and its conditions.
+        With an audit trail, who asked about which finding is recorded."""
+        require(user, "ask")
+        if not finding or not finding.strip():
+            raise QueryError("describe the finding to judge")
+        judgement = judge(self._required(), finding)
+        self._record(user, "hazard", finding)
+        return judgement
 
     def search(self, query: str, k: int = 10, filters: Mapping[str, Any] | None = None, *,
                mode: str = "hybrid", dedupe: bool = True) -> list[Hit]:
@@ -215,6 +227,10 @@ class SafeCite:
         """Whether `document` came from the page's uploads (removing it deletes the file)."""
         return Path(document.root).resolve() == self.uploads.folder.resolve()
 
+    def document(self, doc_id: str) -> DocumentRow | None:
+        """The indexed document with id `doc_id`, None when there is none."""
+        return next((d for d in self.documents() if d.doc_id == doc_id), None)
+
     def source_view(self, chunk_id: str) -> SourceView | None:
         index = self.index
         return source_view(index, chunk_id) if index is not None else None
@@ -246,11 +262,23 @@ class SafeCite:
         require(user, "export")
         self._record(user, "export", what)
 
-    def audit_csv(self, headers: Mapping[str, str] | None = None) -> bytes:
-        """The audit trail as CSV for Excel (UTF-8 with a BOM); `headers` names columns."""
+    def audit_csv(self, headers: Mapping[str, str] | None = None, *, user: User | None = None) -> bytes:
+        """The audit trail as CSV for Excel (UTF-8 with a BOM); `headers` names
+        columns. With accounts, `user` must be an admin."""
+        return self._audit_for(user).to_csv(headers=headers)
+
+    def audit_trail(self, limit: int = 500, *, user: User | None = None) -> dict[str, list[dict[str, Any]]]:
+        """The newest `limit` answers (`entries`) and uploads, removals,
+        exports and hazard judgements (`events`), newest first. With accounts,
+        `user` must be an admin."""
+        audit = self._audit_for(user)
+        return {"entries": audit.entries(limit), "events": audit.events(limit)}
+
+    def _audit_for(self, user: User | None) -> AuditLog:
+        require(user, "audit")
         if self.audit is None:
             raise IndexStateError("no audit trail is kept (SafeCite opened with audit=False)")
-        return self.audit.to_csv(headers=headers)
+        return self.audit
 
     def history(self, session: str) -> list[Turn]:
         """A session's turns from the audit trail (a refreshed page gets them back)."""
@@ -272,6 +300,16 @@ class SafeCite:
 
 def _export_values(turn: Turn) -> dict[str, Any]:
     return {"answer": turn.answer, "generation": turn.generation, "asked_at": turn.asked_at, "filters": turn.filters}
+
+
+def _previous(history: Sequence[Turn | str]) -> str | None:
+    """The question a follow-up is read against: the last turn's question as
+    it was read, or, for earlier questions given as text, the last of them
+    read against those before it, as each was when it was asked."""
+    previous = None
+    for item in history:
+        previous = item.answer.resolved_question if isinstance(item, Turn) else resolve_follow_up(item, previous)
+    return previous
 
 
 def _name(user: User | None) -> str:

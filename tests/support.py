@@ -362,3 +362,37 @@ def start_milvus_server(data: Path, timeout: float = 60.0):
             time.sleep(0.2)
     server.kill()
     raise RuntimeError(f"milvus-lite server did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
+
+
+class ServedApp:
+    """An ASGI app served by uvicorn in a thread on a free loopback port, as
+    `python -m service.http` serves it: `with ServedApp(app) as url: ...`."""
+
+    def __init__(self, app, timeout: float = 30.0) -> None:
+        import socket
+
+        import uvicorn
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.timeout = timeout
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> str:
+        import threading
+        import time
+
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + self.timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start on {self.url}")
+            time.sleep(0.05)
+        return self.url
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=self.timeout)

@@ -221,7 +221,7 @@ def render_answer(turn: Turn, safecite: SafeCite, lang: str, key: str, user: Use
                        on_click=lambda: safecite.record_export(f"answer: {turn.answer.question}", user=user))
 
 
-def audit_view(safecite: SafeCite, lang: str) -> None:
+def audit_view(safecite: SafeCite, lang: str, user: User | None = None) -> None:
     """The audit trail's newest entries and its CSV export."""
     st.caption(escape(text(lang, "audit_caption", path=str(safecite.audit.path))))
     entries = safecite.audit.entries(200)
@@ -231,11 +231,7 @@ def audit_view(safecite: SafeCite, lang: str) -> None:
     else:
         st.caption(text(lang, "audit_empty"))
     st.download_button(text(lang, "audit_export"), key="audit-export", mime="text/csv",
-                       data=safecite.audit_csv(audit_headers(lang)), file_name="safecite-audit.csv")
-
-
-# Addresses only this machine can reach: served there, the page needs no accounts.
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+                       data=safecite.audit_csv(audit_headers(lang), user=user), file_name="safecite-audit.csv")
 
 
 def sign_in(accounts: Accounts, lang: str) -> None:

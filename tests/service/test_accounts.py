@@ -12,7 +12,7 @@ from support import FakeEmbedder, make_small_corpus
 
 from core.errors import AccessError, ConfigError
 from core.settings import PROJECT_ROOT
-from service.accounts import Accounts, User, may, require
+from service.accounts import Accounts, User, check_served, may, require
 from service.api import SafeCite
 
 
@@ -114,6 +114,23 @@ def test_the_service_refuses_a_readers_upload_and_removal_and_changes_nothing(tm
     assert safecite.audit.entries()[0]["user"] == "r"
     assert [(e["user"], e["action"]) for e in safecite.audit.events()][0] == ("r", "export")
     assert b"r," in safecite.audit_csv() and safecite.audit_csv().decode("utf-8-sig").startswith("id,at,session,user,")
+    # The audit trail is for admins alone, whichever door asks.
+    for user in (reader, editor):
+        with pytest.raises(AccessError, match="may not audit"):
+            safecite.audit_csv(user=user)
+        with pytest.raises(AccessError, match="may not audit"):
+            safecite.audit_trail(user=user)
+    trail = safecite.audit_trail(user=User("a", "admin"))
+    assert trail["entries"][0]["user"] == "r" and trail["events"][0]["action"] == "export"
+
+
+def test_served_beyond_this_machine_only_with_an_account(tmp_path):
+    accounts = Accounts(tmp_path / "accounts.sqlite")
+    check_served("127.0.0.1", accounts)  # this machine alone: no account needed
+    with pytest.raises(AccessError, match="make user NAME=alice ROLE=admin"):
+        check_served("0.0.0.0", accounts)
+    accounts.add_user("alice", "admin")
+    check_served("0.0.0.0", accounts)
 
 
 def test_an_audit_log_from_before_accounts_gets_its_user_column(tmp_path):

@@ -62,6 +62,28 @@ def test_jobs_and_filters_narrow_what_is_asked(safecite):
         safecite.field_values("text")
 
 
+def test_an_empty_question_or_an_unknown_job_is_a_named_error(safecite):
+    with pytest.raises(QueryError, match="question is empty"):
+        safecite.ask("  ")
+    with pytest.raises(QueryError, match="job must be one of auto, howto, rectify, similar, lookup"):
+        safecite.ask("Where shall explosion vents discharge?", "poem")
+    with pytest.raises(QueryError, match="describe the finding"):
+        safecite.judge_hazard("")
+    assert safecite.audit.entries() == []
+
+
+def test_a_follow_up_reads_the_earlier_questions_given_as_text_as_the_page_reads_its_turns(safecite):
+    first = safecite.ask("Where shall explosion vents discharge?")
+    by_turn = safecite.ask("and for the gas holder?", history=[first])
+    by_text = safecite.ask("and for the gas holder?", history=["Where shall explosion vents discharge?"])
+    assert by_text.answer.resolved_question == by_turn.answer.resolved_question != "and for the gas holder?"
+    # Each earlier question is read against those before it, as it was when asked.
+    again = safecite.ask("and for the dust collector?", history=[first, by_turn])
+    chained = safecite.ask("and for the dust collector?", history=["Where shall explosion vents discharge?",
+                                                                   "and for the gas holder?"])
+    assert chained.answer.resolved_question == again.answer.resolved_question
+
+
 def test_files_added_viewed_and_removed(safecite, tmp_path):
     pdf = make_pdf(tmp_path / "ladle.pdf", ["Ladle Rules\nArticle 1 These rules cover ladles.",
                                             "Article 2 Ladle trunnions shall be tested once a year."],
@@ -75,6 +97,7 @@ def test_files_added_viewed_and_removed(safecite, tmp_path):
     assert view.from_file and view.is_pdf and view.text[view.start:view.end] == hit.chunk.text
     assert safecite.source_view("no-such-chunk") is None
     ladle = next(d for d in safecite.documents() if d.title == "Ladle Rules")
+    assert safecite.document(ladle.doc_id) == ladle and safecite.document("no-such-document") is None
     assert safecite.upload_names()[ladle.source] == "ladle.pdf"
     safecite.remove(ladle)
     assert "Ladle Rules" not in {d.title for d in safecite.documents()}
