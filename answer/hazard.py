@@ -58,7 +58,9 @@ _MISSING = re.compile(r"没有|没|未|无|不|缺|拿不出|找不到|失效|�
 _PRESENT = re.compile(r"有|装了|设置了|配备|配了|齐全|正常|已经|签了|做过|进了|联锁|\bhas\b|\bhave\b|\binstalled\b|\bfitted\b|"
                       r"\bequipped\b|\bin place\b|\binterlocked\b|\bworks?\b|\bsigned\b", re.I)
 _NON = re.compile(f"非([{CJK_RANGE}]{{2,8}})")
-_CLAUSE = re.compile(r"[，,；;。.!?！？\n：:]")
+# A finding's clauses, also at the conjunctions that join two statements ("the
+# vent is in place and not blocked": the "not" is the second one's alone).
+_CLAUSE = re.compile(r"[，,；;。.!?！？\n：:]|\s+(?:and|but|while)\s+|但是|但|而且|并且", re.I)
 _EXCEPTION = re.compile(r"[（(]([^（）()]*(?:[（(][^（）()]*[）)][^（）()]*)*)除外[）)]|\(except ([^()]*)\)", re.I)
 _LIMIT = re.compile(r"(超过|大于|多于|高于|小于|低于|少于|不足|more than|exceeds?|less than|below)\s*(\d+(?:\.\d+)?)\s*"
                     r"(kpa|mpa|pa|mm|m|个人|人|名|台|个|℃|%|people|persons|workers)?", re.I)
@@ -233,9 +235,12 @@ def clause_words(index: Index, finding: str) -> list[tuple[str, set[str], str]]:
 
 
 def read_condition(text: str, finding: str, clauses: list[tuple[str, set[str], str]],
-                   weights: dict[str, float]) -> Condition:
+                   weights: dict[str, float], own: set[str] | None = None) -> Condition:
     """How far the finding meets one condition of an item: the clauses of the
-    finding saying most of the condition's words (by weight), by what they say."""
+    finding saying most of the condition's words (by weight), by what they say.
+    `own`: the condition's words that the item's other conditions do not have
+    (in "未设置泄爆口，或者泄爆口被封堵", 封堵 for the second): a state is met only
+    when one of them is said, not by the subject it shares with the others."""
     tokens = set(tokenize(text))
     total = sum(weights.get(t, 1.0) for t in tokens) or 1.0
     best = {"missing": (0.0, set()), "present": (0.0, set()), "": (0.0, set())}
@@ -263,6 +268,8 @@ def read_condition(text: str, finding: str, clauses: list[tuple[str, set[str], s
     # A state is met only when most of it is said ("空调采用氨直接蒸发制冷" is
     # not met by "分割车间的空调"); an absence by its subject said missing.
     enough = said[0] >= (MET_WEIGHT if absence else max(MET_WEIGHT, STATE_SHARE * total))
+    if not absence and own:
+        enough = enough and bool(said[1] & own)
     if enough and said[0] >= denied[0]:
         return Condition(text, shown, share, absence, True)
     if denied[0] >= MET_WEIGHT:
@@ -313,7 +320,10 @@ def judge(index: Index, finding: str) -> Judgement:
     first: tuple[Item, list[Condition], str] | None = None
     for position, _ in ranked[:TOP]:
         item, weights = cache.items[position], cache.tokens[position]
-        read = [read_condition(c, finding, clauses, weights) for c in conditions(item)]
+        texts = conditions(item)
+        tokens = [set(tokenize(c)) for c in texts]
+        read = [read_condition(c, finding, clauses, weights, mine - set().union(*tokens[:i], *tokens[i + 1:]))
+                for i, (c, mine) in enumerate(zip(texts, tokens))]
         if len(read) > 1 and not any(c.met for c in read):  # the item as a whole: words of one condition said missing, another's present
             read.append(read_condition(_EXCEPTION.sub("", item.text), finding, clauses, weights))
         excepted = exception(item, words, weights)

@@ -55,6 +55,8 @@ def test_conditions_split_on_alternatives_only(index):
     ("速冻间里有10个人在装盘。", True, "第五条第（一）项"),
     ("速冻间里有6个人在装盘。", False, "第五条第（一）项"),  # within the limit
     ("The dry dust collector has no explosion vent.", True, "第四条第（一）项"),
+    # "not" belongs to the second statement: the vent is there and open.
+    ("The dry dust collector's explosion vent is in place and not blocked.", False, "第四条第（一）项"),
     ("打磨工位的电气设备用的是普通电机，不是防爆的。", True, "第四条第（四）项"),
     ("打磨工位的电气设备都是防爆型的，有合格证。", False, "第四条第（四）项"),  # names the kind 非防爆 excludes
 ])
