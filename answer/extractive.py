@@ -321,8 +321,9 @@ def _opening_sentences(hits: list[Hit], scored: set[int]) -> list[Sentence]:
 
 
 def _found_by_meaning(hit: Hit) -> bool:
-    """A dense list ranks the hit near its top (OPENING_DENSE_RANK)."""
-    return min((r for name, r in hit.ranks.items() if name.startswith("dense")),
+    """A dense list ranks the hit near its top (OPENING_DENSE_RANK): any list
+    of embeddings, the other language's part of one or the glossary's."""
+    return min((r for name, r in hit.ranks.items() if "dense" in name),
                default=OPENING_DENSE_RANK + 1) <= OPENING_DENSE_RANK
 
 

@@ -360,3 +360,16 @@ def test_quick_period_and_quantity_checks_agree_with_the_full_patterns():
     quantities = [grounding._has_quantity(s, unit) for s in sentences for unit in UNITS]
     assert quantities == [full_quantity(s, unit) for s in sentences for unit in UNITS]
     assert sum(periods) > 20 and sum(quantities) > 20  # not a comparison of two empty answers
+
+
+def test_a_hit_ranked_high_by_any_list_of_embeddings_is_found_by_meaning():
+    from answer.extractive import OPENING_DENSE_RANK, _found_by_meaning
+    from index.search import Hit
+    from ingest.models import Chunk
+
+    text = "Article 1 Ladles are measured every ten heats."
+    chunk = Chunk("c", "d", "s.md", "T", "regulation", "en", (), "Article 1", None, None, 0, len(text), text)
+    for name in ("dense_en", "dense_all_other", "glossary_dense"):
+        assert _found_by_meaning(Hit(chunk, 1.0, {name: 1, "bm25": 40}))
+        assert not _found_by_meaning(Hit(chunk, 1.0, {name: OPENING_DENSE_RANK + 1}))
+    assert not _found_by_meaning(Hit(chunk, 1.0, {"bm25": 1, "bm25_xl_other": 1}))
