@@ -36,7 +36,7 @@ from .embedders import Embedder, loaded, make_embedder
 from .embedders import plan as plans
 from .lexical import LexicalIndex
 from .stores import Backend, VectorStore, backend, backend_of
-from .stores.base import TEXT_FIELDS
+from .stores.base import store_fields
 from .tokenize import TOKENIZER_VERSION, tokenize
 
 LOCK = "LOCK"
@@ -397,14 +397,6 @@ def write_generation(folder: Path, documents: list[DocumentRow], rows, lists, mo
     persist.switch(folder, generation)
     timings["manifest_s"] = time.perf_counter() - t0
     return generation, timings
-
-
-def store_fields(chunk: Chunk) -> dict[str, str]:
-    """What a store that filters by itself keeps beside a chunk's vector
-    (stores/base.py TEXT_FIELDS; the catalog's filter columns)."""
-    values = {name: chunk.fields.get(name) for name in TEXT_FIELDS if chunk.fields.get(name) is not None}
-    return {**{name: str(v) for name, v in values.items()}, "doc_id": chunk.doc_id, "source": chunk.source,
-            "doc_type": chunk.doc_type, "lang": chunk.lang}
 
 
 def _store_moves(manifest: Mapping, target: Backend) -> bool:

@@ -34,9 +34,10 @@ from core.errors import IndexStateError
 from core.settings import settings
 from ingest.models import Chunk
 
-from . import persist
+from . import milvus_lexical, persist
 from .catalog import Catalog, DocumentRow, create as create_catalog
 from .lexical import LexicalIndex
+from .stores.base import store_fields
 from .stores.milvus_store import generation_prefix, index_name
 
 INDEXES = "safecite_indexes"
@@ -97,7 +98,7 @@ def publish(folder: Path, generation: Path, spec: str) -> None:
     for name in (chunks, documents):
         if client.has_collection(name):
             client.drop_collection(name)  # left by an ingest that did not finish
-    _ensure(client, chunks, "id", [("chunk", MAX_TEXT), ("tokens", MAX_TEXT), ("embed_key", 64)])
+    milvus_lexical.create(client, chunks, [("chunk", MAX_TEXT), ("tokens", MAX_TEXT), ("embed_key", 64)])
     _ensure(client, documents, "id", [("document", MAX_TEXT)])
     catalog = Catalog(generation / persist.CATALOG)
     try:
@@ -106,8 +107,9 @@ def publish(folder: Path, generation: Path, spec: str) -> None:
     finally:
         catalog.close()
     for start in range(0, len(rows), BATCH):
-        client.insert(chunks, [{"id": row, "chunk": _text(chunk.to_dict()), "tokens": _text(tokens),
-                                "embed_key": key, "pad": [0.0, 0.0]} for chunk, tokens, key, row in rows[start:start + BATCH]])
+        client.insert(chunks, [{"id": row, "chunk": _text(chunk.to_dict()), "tokens": _text(tokens), "embed_key": key,
+                                **milvus_lexical.row(store_fields(chunk), tokens)}
+                               for chunk, tokens, key, row in rows[start:start + BATCH]])
     for start in range(0, len(docs), BATCH):
         client.insert(documents, [{"id": n, "document": _text(dataclasses.asdict(d)), "pad": [0.0, 0.0]}
                                   for n, d in enumerate(docs[start:start + BATCH], start)])
