@@ -30,7 +30,7 @@ from ingest.limits import Limits
 from ingest.models import Chunk, Document
 from ingest.pipeline import FileStats, Skipped, SourceFile, discover, file_hash, load_all
 
-from . import persist, shared
+from . import lease, persist, shared
 from .catalog import Catalog, DocumentRow, create as create_catalog
 from .embedders import Embedder, loaded, make_embedder
 from .embedders import plan as plans
@@ -197,7 +197,8 @@ def ingest(
     target = backend(store)
     report = IngestReport()
     started = time.perf_counter()
-    with ingest_lock(folder):
+    # The folder's lock, then (an index shared through Milvus) the lease every server's ingest takes.
+    with ingest_lock(folder), lease.hold(folder, shared.spec_of(store)):
         shared.sync(folder, store, force=True)  # build on the generation every server serves
         persist.discard_unfinished(folder)
         old = _open_old(folder, report)

@@ -10,10 +10,11 @@ indexed with bm25s's k1 and b. A question is searched with its tokens joined
 the same way, filtered by the same expression as the dense search
 (stores/milvus_store.py `expression`), so filters apply inside Milvus.
 
-Milvus splits on whitespace ({"tokenizer": "whitespace"}); Milvus Lite knows
-only "standard" (`\\w+`, lower-cased) and "jieba". So each token is written in
-a form both keep whole and unchanged: a character that is not a lower-case
-word character becomes `_<hex code>_` ("1910.272" -> "1910_2e_272").
+Milvus splits `words` on whitespace ({"tokenizer": "whitespace"}); Milvus
+Lite, which knows only "standard" (`\\w+`, lower-cased) and "jieba", with
+"standard". So each token is written in a form both keep whole and
+unchanged: a character that is not a lower-case word character becomes
+`_<hex code>_` ("1910.272" -> "1910_2e_272").
 
 Not here: the idf the answerer reads (bm25s in the index folder, lexical.py),
 and the dense lists (stores/).
@@ -36,8 +37,8 @@ from .tokenize import tokenize
 K1, B = 1.5, 0.75
 WORDS, SPARSE = "words", "sparse"
 MAX_WORDS = 65_535  # Milvus's longest VARCHAR, in bytes
-# Tried in this order: Milvus's whitespace tokenizer, then Milvus Lite's `\w+` one.
-ANALYZERS = ({"tokenizer": "whitespace"}, {"tokenizer": "standard"})
+WHITESPACE = {"tokenizer": "whitespace"}  # Milvus 2.5 and later
+LITE = {"tokenizer": "standard"}  # Milvus Lite's `\w+`, lower-cased (it has no whitespace tokenizer)
 
 
 def term(token: str) -> str:
@@ -56,30 +57,22 @@ def create(client, name: str, fields: list[tuple[str, int]]) -> None:
     fields (stores/base.py TEXT_FIELDS), `words` and its BM25 vector."""
     from pymilvus import DataType, Function, FunctionType
 
-    error: Exception | None = None
-    for analyzer in ANALYZERS:
-        schema = client.create_schema(auto_id=False)
-        schema.add_field("id", DataType.INT64, is_primary=True)
-        for field, length in fields:
-            schema.add_field(field, DataType.VARCHAR, max_length=length)
-        for field in TEXT_FIELDS:
-            schema.add_field(field, DataType.VARCHAR, max_length=MAX_FIELD)
-        schema.add_field(WORDS, DataType.VARCHAR, max_length=MAX_WORDS, enable_analyzer=True,
-                         analyzer_params=analyzer)
-        schema.add_field(SPARSE, DataType.SPARSE_FLOAT_VECTOR)
-        schema.add_function(Function(name=f"{SPARSE}_bm25", function_type=FunctionType.BM25,
-                                     input_field_names=[WORDS], output_field_names=[SPARSE]))
-        index = client.prepare_index_params()
-        index.add_index(SPARSE, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                        params={"bm25_k1": K1, "bm25_b": B})
-        try:
-            client.create_collection(name, schema=schema, index_params=index)
-            return
-        except Exception as exc:  # pymilvus's own error: this server lacks the tokenizer
-            if "tokenizer" not in str(exc):
-                raise
-            error = exc
-    raise error
+    lite = str(client.get_server_version()).startswith("milvus_lite")
+    schema = client.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    for field, length in fields:
+        schema.add_field(field, DataType.VARCHAR, max_length=length)
+    for field in TEXT_FIELDS:
+        schema.add_field(field, DataType.VARCHAR, max_length=MAX_FIELD)
+    schema.add_field(WORDS, DataType.VARCHAR, max_length=MAX_WORDS, enable_analyzer=True,
+                     analyzer_params=LITE if lite else WHITESPACE)
+    schema.add_field(SPARSE, DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_function(Function(name=f"{SPARSE}_bm25", function_type=FunctionType.BM25,
+                                 input_field_names=[WORDS], output_field_names=[SPARSE]))
+    index = client.prepare_index_params()
+    index.add_index(SPARSE, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                    params={"bm25_k1": K1, "bm25_b": B})
+    client.create_collection(name, schema=schema, index_params=index)
 
 
 class MilvusLexical:

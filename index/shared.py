@@ -15,10 +15,12 @@ So nothing a search needs lives only on one server's disk.
 An index is named in Milvus by its folder's name (`var/index` -> "index"):
 page servers sharing an index use folders of the same name; two indexes in
 one Milvus use different names. A killed ingest leaves the shared pointer on
-the previous generation. Deliberately not here: a lock across servers (run
-one ingest at a time per index, as each server's own lock does within one
-machine), and uploaded files themselves (each server keeps its uploads folder;
-the page's source view of an upload made elsewhere shows the indexed text).
+the previous generation. One ingest runs at a time per index across servers
+(lease.py); the chunks' rows also carry what Milvus's own BM25 searches
+(milvus_lexical.py), so a server's keyword lists are answered by Milvus and
+its local bm25s only gives the answerer its idf. Deliberately not here:
+uploaded files themselves (each server keeps its uploads folder; the page's
+source view of an upload made elsewhere shows the indexed text).
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from core.errors import IndexStateError
 from core.settings import settings
 from ingest.models import Chunk
 
-from . import milvus_lexical, persist
+from . import lease, milvus_lexical, persist
 from .catalog import Catalog, DocumentRow, create as create_catalog
 from .lexical import LexicalIndex
 from .stores.base import store_fields
@@ -116,6 +118,7 @@ def publish(folder: Path, generation: Path, spec: str) -> None:
     client.flush(chunks)
     client.flush(documents)
     manifest = persist.read_manifest(generation, verify=False)
+    lease.check(folder, spec)  # an ingest whose lease lapsed must not move the pointer
     _switch(client, index_name(folder), generation.name, {k: v for k, v in manifest.items() if k != "files"})
 
 
