@@ -5,7 +5,10 @@ Milvus the index was ingested into):
     hit@5 of the "bm25" list (index/evaluate.py's hit: a chunk whose source
     ends with the gold source and whose text holds the gold quote) per split
     and question language; how many questions' top-5 rows are the same set
-    on both; and each one's search time (p50, p95) for that list.
+    on both; how many questions' raw lists (the first 10 rows, the question's
+    tokens as the search makes them) differ beyond rows tied at the 10th
+    score, and the largest relative score difference in their first 20; and
+    each one's search time (p50, p95) for that list.
 
 Both search the same tokens with the same k1 and b; bm25s is the index
 folder's copy (what the answerer reads idf from), Milvus's is the generation's
@@ -24,6 +27,7 @@ import numpy as np
 from index.evaluate import SPLITS, first_hit_rank
 from index.milvus_lexical import MilvusLexical
 from index.search import Index
+from index.tokenize import tokenize
 
 
 def measure(index: Index, questions: list[dict]) -> dict:
@@ -35,6 +39,7 @@ def measure(index: Index, questions: list[dict]) -> dict:
     hits: dict = {"milvus": defaultdict(lambda: [0, 0]), "bm25s": defaultdict(lambda: [0, 0])}
     seconds: dict[str, list[float]] = {"milvus": [], "bm25s": []}
     same = 0
+    raw = [_raw(milvus, bm25s, index, q["question"]) for q in questions]
     for q in questions:
         rows = {}
         for name, keywords in (("milvus", milvus), ("bm25s", bm25s)):
@@ -49,7 +54,22 @@ def measure(index: Index, questions: list[dict]) -> dict:
                 hits[name][group][1] += 1
         same += rows["milvus"] == rows["bm25s"]
     index.keywords = milvus
-    return {"hits": hits, "same_top5": same, "n": len(questions), "seconds": seconds}
+    return {"hits": hits, "same_top5": same, "n": len(questions), "seconds": seconds,
+            "raw_differ": sum(d for d, _ in raw), "raw_score_diff": max((r for _, r in raw), default=0.0)}
+
+
+def _raw(milvus: MilvusLexical, bm25s, index: Index, question: str) -> tuple[bool, float]:
+    """(whether the first 10 rows differ beyond ties at the 10th score, the
+    largest relative score difference in the first 20) for the tokens
+    `ranked_lists` searches."""
+    tokens = tokenize(question, query=True)
+    extra = tokenize(" ".join(index.lexicon.expand_synonyms(question)), query=True)
+    tokens += [t for t in dict.fromkeys(extra) if t not in tokens]
+    a, b = milvus.search(tokens, 100), bm25s.search(tokens, 100)
+    cut = a[9][1] * (1 + 1e-4) if len(a) > 10 else 0.0
+    differ = len(a) != len(b) or sorted(r for r, s in a[:10] if s > cut) != sorted(r for r, s in b[:10] if s > cut)
+    diff = max((abs(x - y) / y for (_, x), (_, y) in zip(a[:20], b[:20])), default=0.0)
+    return differ, diff
 
 
 def table(result: dict) -> str:
@@ -59,7 +79,9 @@ def table(result: dict) -> str:
         (m, n), (b, _) = result["hits"]["milvus"][g], result["hits"]["bm25s"][g]
         lines.append(f"| {g} | {n} | {m / n:.2f} | {b / n:.2f} |")
     p = {name: np.percentile(np.asarray(s) * 1000, [50, 95]) for name, s in result["seconds"].items()}
-    lines += ["", f"Same top-5 rows on both: {result['same_top5']} of {result['n']} questions. "
+    lines += ["", f"Same top-5 hits on both: {result['same_top5']} of {result['n']} questions. Raw lists "
+              f"differing beyond ties: {result['raw_differ']}; largest relative score difference "
+              f"{result['raw_score_diff']:.1e}. "
               f"Search time of the list (one question, ms): Milvus p50 {p['milvus'][0]:.1f}, p95 {p['milvus'][1]:.1f}; "
               f"bm25s p50 {p['bm25s'][0]:.1f}, p95 {p['bm25s'][1]:.1f}."]
     return "\n".join(lines)
