@@ -18,7 +18,9 @@ purges what C no longer shows. A writer killed at any moment leaves C as it
 was; the next writer deletes what it left. One writer per store at a time
 (ingest's lock).
 
-Not here: BM25 and the catalog (they stay in the index folder).
+Not here: the catalog and keyword search (the index folder; for an index
+shared through Milvus, its published chunks and their BM25: index/shared.py,
+index/milvus_lexical.py).
 """
 from __future__ import annotations
 

@@ -154,6 +154,28 @@ def test_a_removed_document_is_never_found(shared_index, tmp_path, monkeypatch):
     assert sources() and "regulations/gas-rules.md" not in sources()
 
 
+def test_a_generation_published_without_the_bm25_field_is_searched_with_bm25s(tmp_path, monkeypatch):
+    """An index published before its chunks' rows had Milvus's BM25 field."""
+    import index.milvus_lexical as milvus_lexical
+    from index import shared
+
+    corpus = tmp_path / "corpus"
+    make_small_corpus(corpus)
+    spec = f"milvus:{tmp_path / 'milvus.db'}"
+    monkeypatch.setattr(milvus_lexical, "create", lambda client, name, fields: shared._ensure(client, name, "id", fields))
+    monkeypatch.setattr(milvus_lexical, "row", lambda fields, tokens: {"pad": [0.0, 0.0]})
+    try:
+        ingest([corpus], tmp_path / "index", embedder=FakeEmbedder(), store=spec)
+        index = Index.open(tmp_path / "index", FakeEmbedder())
+        try:
+            assert index.keywords is index.lexical
+            assert index.search("carbon monoxide alarm", 3, mode="bm25")
+        finally:
+            index.close()
+    finally:
+        backend(spec).close()
+
+
 def test_a_faiss_index_keeps_bm25s(tmp_path):
     corpus = tmp_path / "corpus"
     make_small_corpus(corpus)
