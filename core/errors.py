@@ -7,7 +7,7 @@ to be shown to a user as it is: the CLIs, the page and the API print
     ├── ConfigError       a setting (argument, environment variable) is unusable
     ├── QueryError        a question's filter, job or field is unknown
     ├── IndexStateError   the index folder is missing, damaged or of another plan
-    ├── IngestLockedError another ingest holds the index folder
+    ├── IngestLockedError another ingest holds the index folder (or the index in Milvus)
     └── AccessError       the user's role may not do this (or no valid sign-in)
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ class IndexStateError(SafeCiteError):
 
 
 class IngestLockedError(SafeCiteError):
-    """Another ingest holds the index folder's lock."""
+    """Another ingest holds the index folder's lock, or the lease of an index shared through Milvus."""
 
 
 class AccessError(SafeCiteError):

@@ -30,13 +30,13 @@ from ingest.limits import Limits
 from ingest.models import Chunk, Document
 from ingest.pipeline import FileStats, Skipped, SourceFile, discover, file_hash, load_all
 
-from . import persist, shared
+from . import lease, persist, shared
 from .catalog import Catalog, DocumentRow, create as create_catalog
 from .embedders import Embedder, loaded, make_embedder
 from .embedders import plan as plans
 from .lexical import LexicalIndex
 from .stores import Backend, VectorStore, backend, backend_of
-from .stores.base import TEXT_FIELDS
+from .stores.base import store_fields
 from .tokenize import TOKENIZER_VERSION, tokenize
 
 LOCK = "LOCK"
@@ -197,7 +197,8 @@ def ingest(
     target = backend(store)
     report = IngestReport()
     started = time.perf_counter()
-    with ingest_lock(folder):
+    # The folder's lock, then (an index shared through Milvus) the lease every server's ingest takes.
+    with ingest_lock(folder), lease.hold(folder, shared.spec_of(store)):
         shared.sync(folder, store, force=True)  # build on the generation every server serves
         persist.discard_unfinished(folder)
         old = _open_old(folder, report)
@@ -397,14 +398,6 @@ def write_generation(folder: Path, documents: list[DocumentRow], rows, lists, mo
     persist.switch(folder, generation)
     timings["manifest_s"] = time.perf_counter() - t0
     return generation, timings
-
-
-def store_fields(chunk: Chunk) -> dict[str, str]:
-    """What a store that filters by itself keeps beside a chunk's vector
-    (stores/base.py TEXT_FIELDS; the catalog's filter columns)."""
-    values = {name: chunk.fields.get(name) for name in TEXT_FIELDS if chunk.fields.get(name) is not None}
-    return {**{name: str(v) for name, v in values.items()}, "doc_id": chunk.doc_id, "source": chunk.source,
-            "doc_type": chunk.doc_type, "lang": chunk.lang}
 
 
 def _store_moves(manifest: Mapping, target: Backend) -> bool:

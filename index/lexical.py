@@ -76,9 +76,11 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return self.retriever.get_scores(known)
 
-    def search(self, query: str | list[str], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Top-k (row, score) pairs with a positive score; `mask` (bool per row) filters.
-        `query` is a text or its tokens."""
+    def search(self, query: str | list[str], k: int, mask: np.ndarray | None = None,
+               where=None) -> list[tuple[int, float]]:
+        """Top-k (row, score) pairs with a positive score; `mask` (bool per row)
+        filters (`where`, the same filter as conditions, is for keyword searches
+        in a store: milvus_lexical.py). `query` is a text or its tokens."""
         scores = self.scores(tokenize(query, query=True) if isinstance(query, str) else query)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)

@@ -29,7 +29,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol
 
 import numpy as np
 
@@ -173,13 +173,17 @@ class Index:
 
     def __init__(self, folder: Path, generation: Path, manifest: dict, catalog: Catalog,
                  stores: dict[str, VectorStore], lexical: LexicalIndex, embedders: Mapping[str, Embedder],
-                 lexicon: Lexicon, serving: bool = False, warnings: list[str] | None = None) -> None:
+                 lexicon: Lexicon, serving: bool = False, warnings: list[str] | None = None,
+                 keywords: Keywords | None = None) -> None:
         self.folder, self.generation, self.manifest = folder, generation, manifest
         self.serving = serving  # embed questions and search FAISS on one thread each
         self.warnings = list(warnings or [])  # e.g. fell back to the previous generation
         self.plan = plans.from_manifest(manifest)
         self.routes = {route.list: route for route in self.plan}
         self.catalog, self.stores, self.lexical = catalog, stores, lexical
+        # What answers the keyword lists: Milvus's BM25 for an index published
+        # to Milvus, else bm25s (`lexical`, which also gives the answerer its idf).
+        self.keywords: Keywords = keywords or lexical
         self.store = stores[self.plan[0].list]  # the first dense list (the only one in a one-model index)
         self._embedders = dict(embedders)  # model name -> embedder, made when first needed
         self._embedders_lock = threading.Lock()
@@ -245,7 +249,7 @@ class Index:
                 if hasattr(store, "split_scan"):  # FAISS's own way of using both cores
                     store.split_scan()
         return cls(folder, generation, manifest, catalog, stores, lexical, given, lexicon or default_lexicon(),
-                   serving, warnings)
+                   serving, warnings, _milvus_keywords(generation, manifest))
 
     def embedder_for(self, model: str) -> Embedder:
         """The embedder of `model`, loaded once (questions of several sessions share it)."""
@@ -350,18 +354,30 @@ class Index:
                 clauses.append((Condition(key, "in", values),))
         return tuple(clauses) or None
 
-    def named_mask(self, query: str, mask: np.ndarray | None) -> np.ndarray | None:
-        """Rows of the documents a question names by place ("在河南" -> the Henan
-        regulation; "Riverton" -> its plan and the findings recorded there)."""
+    def _named(self, query: str) -> tuple[list[str], list[str]]:
+        """(doc_ids, cities) a question names by place. Names are matched
+        against the few titles and cities in Python, then rows are read through
+        the doc_id and city indexes: a LIKE over the chunks table would read
+        every chunk's text (seconds at a million chunks)."""
         names = place_names(query) if lang_of(query) == "zh" else _capitalised(query)
         if not names:
-            return None
-        # Names are matched against the few titles and cities in Python, then rows
-        # are read through the doc_id and city indexes: a LIKE over the chunks
-        # table would read every chunk's text (seconds at a million chunks).
+            return [], []
         lowered = [name.lower() for name in names]
         docs = [d for d, title in self.titles.items() if any(n in title for n in lowered)]
         cities = [c for c in self.cities if any(n in c.lower() for n in lowered)]
+        return docs, cities
+
+    def named_where(self, query: str, where: Where | None) -> Where:
+        """`named_mask` as conditions: `where` and the documents or cities the question names."""
+        docs, cities = self._named(query)
+        named = (Condition("doc_id", "in", tuple(docs)),) if docs else ()
+        named += (Condition("city", "in", tuple(cities)),) if cities else ()
+        return (*(where or ()), named or (Condition("doc_id", "in", ()),))
+
+    def named_mask(self, query: str, mask: np.ndarray | None) -> np.ndarray | None:
+        """Rows of the documents a question names by place ("在河南" -> the Henan
+        regulation; "Riverton" -> its plan and the findings recorded there)."""
+        docs, cities = self._named(query)
         clauses, params = [], []
         if docs:
             clauses.append(f"doc_id IN ({','.join('?' * len(docs))})")
@@ -451,12 +467,16 @@ class Index:
                 tokens = tokenize(query, query=True)
                 extra = tokenize(" ".join(self.lexicon.expand_synonyms(query)), query=True)
                 tokens += [t for t in dict.fromkeys(extra) if t not in tokens]
-                lexical["bm25"] = self.lexical.search(tokens, depth, mask)
+                lexical["bm25"] = self.keywords.search(tokens, depth, mask, where)
                 named = self.named_mask(query, mask) if wanted("named") else None
                 if named is not None:
-                    lexical["named"] = self.lexical.search(tokens, depth, named)
+                    # Milvus filters by `where` when there is one, else by the mask's rows.
+                    by_where = self.keywords is not self.lexical and (where is not None or mask is None)
+                    lexical["named"] = self.keywords.search(tokens, depth, named,
+                                                            self.named_where(query, where) if by_where else None)
             if translated:
-                lexical["bm25_xl"] = self.lexical.search(tokenize(" ".join(translated), query=True), depth, mask)
+                lexical["bm25_xl"] = self.keywords.search(tokenize(" ".join(translated), query=True), depth, mask,
+                                                          where)
             if while_dense is not None and dense:
                 while_dense({name: [r for r, _ in found] for name, found in lexical.items()})
         finally:
@@ -688,6 +708,24 @@ def other_language_share(rows: list[int], scores: list[float], own: np.ndarray, 
     if not rows:
         return 0.0
     return 1.0 / (1.0 + math.exp(-(best_other - best_own) / width))
+
+
+class Keywords(Protocol):
+    """What answers a keyword list: LexicalIndex (bm25s) or MilvusLexical."""
+
+    def search(self, query: str | list[str], k: int, mask: np.ndarray | None = None,
+               where: Where | None = None) -> list[tuple[int, float]]: ...
+
+
+def _milvus_keywords(generation: Path, manifest: Mapping[str, Any]) -> Keywords | None:
+    """Milvus's BM25 over the generation's published chunks, when its dense
+    lists are in Milvus and it was published with a BM25 field; else None."""
+    entry = (manifest.get("embedders") or [{}])[0]
+    if entry.get("backend", "faiss") != "milvus":
+        return None
+    from .milvus_lexical import MilvusLexical
+
+    return MilvusLexical.open(backend_of(entry).client, generation)
 
 
 def _in_fusion_order(lists: dict[str, list[int]]) -> dict[str, list[int]]:

@@ -15,10 +15,12 @@ So nothing a search needs lives only on one server's disk.
 An index is named in Milvus by its folder's name (`var/index` -> "index"):
 page servers sharing an index use folders of the same name; two indexes in
 one Milvus use different names. A killed ingest leaves the shared pointer on
-the previous generation. Deliberately not here: a lock across servers (run
-one ingest at a time per index, as each server's own lock does within one
-machine), and uploaded files themselves (each server keeps its uploads folder;
-the page's source view of an upload made elsewhere shows the indexed text).
+the previous generation. One ingest runs at a time per index across servers
+(lease.py); the chunks' rows also carry what Milvus's own BM25 searches
+(milvus_lexical.py), so a server's keyword lists are answered by Milvus and
+its local bm25s only gives the answerer its idf. Deliberately not here:
+uploaded files themselves (each server keeps its uploads folder; the page's
+source view of an upload made elsewhere shows the indexed text).
 """
 from __future__ import annotations
 
@@ -34,9 +36,10 @@ from core.errors import IndexStateError
 from core.settings import settings
 from ingest.models import Chunk
 
-from . import persist
+from . import lease, milvus_lexical, persist
 from .catalog import Catalog, DocumentRow, create as create_catalog
 from .lexical import LexicalIndex
+from .stores.base import store_fields
 from .stores.milvus_store import generation_prefix, index_name
 
 INDEXES = "safecite_indexes"
@@ -97,7 +100,7 @@ def publish(folder: Path, generation: Path, spec: str) -> None:
     for name in (chunks, documents):
         if client.has_collection(name):
             client.drop_collection(name)  # left by an ingest that did not finish
-    _ensure(client, chunks, "id", [("chunk", MAX_TEXT), ("tokens", MAX_TEXT), ("embed_key", 64)])
+    milvus_lexical.create(client, chunks, [("chunk", MAX_TEXT), ("tokens", MAX_TEXT), ("embed_key", 64)])
     _ensure(client, documents, "id", [("document", MAX_TEXT)])
     catalog = Catalog(generation / persist.CATALOG)
     try:
@@ -106,14 +109,16 @@ def publish(folder: Path, generation: Path, spec: str) -> None:
     finally:
         catalog.close()
     for start in range(0, len(rows), BATCH):
-        client.insert(chunks, [{"id": row, "chunk": _text(chunk.to_dict()), "tokens": _text(tokens),
-                                "embed_key": key, "pad": [0.0, 0.0]} for chunk, tokens, key, row in rows[start:start + BATCH]])
+        client.insert(chunks, [{"id": row, "chunk": _text(chunk.to_dict()), "tokens": _text(tokens), "embed_key": key,
+                                **milvus_lexical.row(store_fields(chunk), tokens)}
+                               for chunk, tokens, key, row in rows[start:start + BATCH]])
     for start in range(0, len(docs), BATCH):
         client.insert(documents, [{"id": n, "document": _text(dataclasses.asdict(d)), "pad": [0.0, 0.0]}
                                   for n, d in enumerate(docs[start:start + BATCH], start)])
     client.flush(chunks)
     client.flush(documents)
     manifest = persist.read_manifest(generation, verify=False)
+    lease.check(folder, spec)  # an ingest whose lease lapsed must not move the pointer
     _switch(client, index_name(folder), generation.name, {k: v for k, v in manifest.items() if k != "files"})
 
 

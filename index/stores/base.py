@@ -40,6 +40,14 @@ def fold(value: Any) -> str:
 _ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 
 
+def store_fields(chunk) -> dict[str, str]:
+    """What a store that filters by itself keeps beside a chunk (an
+    ingest.models.Chunk): TEXT_FIELDS, the catalog's filter columns."""
+    values = {name: chunk.fields.get(name) for name in TEXT_FIELDS if chunk.fields.get(name) is not None}
+    return {**{name: str(v) for name, v in values.items()}, "doc_id": chunk.doc_id, "source": chunk.source,
+            "doc_type": chunk.doc_type, "lang": chunk.lang}
+
+
 @dataclass(frozen=True)
 class Condition:
     """`field op values`: "in" any of the values, or ">=" / "<=" the one value

@@ -18,7 +18,9 @@ purges what C no longer shows. A writer killed at any moment leaves C as it
 was; the next writer deletes what it left. One writer per store at a time
 (ingest's lock).
 
-Not here: BM25 and the catalog (they stay in the index folder).
+Not here: the catalog and keyword search (the index folder; for an index
+shared through Milvus, its published chunks and their BM25: index/shared.py,
+index/milvus_lexical.py).
 """
 from __future__ import annotations
 
@@ -200,7 +202,7 @@ class MilvusStore:
             rows = []
             for n in range(start, min(start + BATCH, len(ids))):
                 given = fields[n] if fields is not None else {}
-                row = {name: _stored(name, given.get(name)) for name in TEXT_FIELDS}
+                row = {name: stored(name, given.get(name)) for name in TEXT_FIELDS}
                 row.update({"id": int(ids[n]), "vec": vectors[n].tolist(), "gen": self.version + 1, "gone": 0})
                 rows.append(row)
             self.client.insert(self.collection, rows)
@@ -237,7 +239,7 @@ class MilvusStore:
         """Nothing held per store (the backend holds the client)."""
 
 
-def _stored(name: str, value: Any) -> str:
+def stored(name: str, value: Any) -> str:
     """A filter field as kept: "" when absent, folded where compared folded."""
     text = "" if value is None else str(value)
     return (fold(text) if name in FOLDED_FIELDS else text)[:MAX_TEXT]

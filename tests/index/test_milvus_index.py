@@ -6,12 +6,13 @@ Milvus Lite embedded; the tiny corpus and the fake embedder."""
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
 from support import FakeEmbedder, SMALL_QUERIES, all_chunks, make_small_corpus, write_text
 
-from index import persist
+from index import persist, shared
 from index.build import ingest
 from index.search import Index
 from index.stores import backend
@@ -163,6 +164,8 @@ import index.shared as shared
 shared._switch = marked("shared._switch", shared._switch)
 persist.write_manifest = marked("write_manifest", persist.write_manifest)
 persist.switch = marked("switch", persist.switch)
+import index.lease as lease
+lease.LEASE_SECONDS = float(sys.argv[4])  # the killed ingest's lease lapses before the next ingest
 print("START", flush=True)
 report = build.ingest([sys.argv[2]], sys.argv[3], embedder=FakeEmbedder())
 print(f"END {report.generation}", flush=True)
@@ -172,6 +175,7 @@ print(f"END {report.generation}", flush=True)
 # before the folder's CURRENT moves and once the ingest has finished (the
 # shared pointer names the new one: the folder follows it). (The fake
 # embedder's index has one dense list.)
+KILLED_LEASE = 1.0  # seconds
 KILLS = [("AT MilvusStore.add", 1), ("AT MilvusStore._switch", 1), ("AT shared._switch", 1), ("AT switch", 1),
          ("END gen-000002", 1)]
 
@@ -203,8 +207,8 @@ def test_a_killed_ingest_leaves_the_old_or_the_new_index_on_milvus(tmp_path):
         shutil.copytree(base, work)
         folder, work_spec = work / "index", f"milvus:{work / 'milvus.db'}"
         env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "SAFECITE_STORE": work_spec, "SAFECITE_PARSE_WORKERS": "1"}
-        proc = subprocess.Popen([sys.executable, str(harness), str(PROJECT_ROOT / "tests"), str(corpus), str(folder)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        args = [str(a) for a in (harness, PROJECT_ROOT / "tests", corpus, folder, KILLED_LEASE)]
+        proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         seen = 0
         lines = []
         for line in proc.stdout:
@@ -218,8 +222,7 @@ def test_a_killed_ingest_leaves_the_old_or_the_new_index_on_milvus(tmp_path):
         proc.stdout.close()
         proc.stderr.close()
         assert seen == count, (marker, lines, stderr[-2000:])
-        from index import shared
-
+        time.sleep(KILLED_LEASE)
         shared.sync(folder, work_spec, force=True)  # what any server sharing the index now serves
         state = index_state(folder)
         if n == 0:
