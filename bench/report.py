@@ -540,8 +540,9 @@ def _api(r):
     examples = [e for name in ("ask", "chat") for e in (_get(a, name, "error_examples") or [])]
     if examples:
         lines += ["", "Errors seen:", "", *[f"- `{e}`" for e in examples]]
-    lines += ["", "With the machine's other work on its two cores, throughput is what those cores gave the server; "
-              "the server's CPU time per answer is the figure that does not depend on that load: an idle core "
+    lines += ["", f"The clients run on the same {a.get('cores', '?')} cores as the server, with whatever other work "
+              "the machine had (the load average above), so throughput is what those cores gave the server; the "
+              "server's CPU time per answer is the figure that does not depend on that load: a core of its own "
               "would serve about 1000 / that many answers per second.", ""]
     return lines
 
