@@ -72,22 +72,26 @@ eval: $(VENV)/.installed
 
 # Benchmarks (not part of `make test`): writes docs/performance.md and
 # bench/results.json. BENCH picks parts: ingest, ceiling, embed, peer, scale,
-# query, cold, ocr, stores (see bench/__main__.py); `make bench BENCH=ocr` measures
+# query, cold, ocr, stores, api (see bench/__main__.py); `make bench BENCH=ocr` measures
 # OCR alone (accuracy per language and resolution, seconds per page, hit@5 of
 # scanned against text versions). Part stores sets FAISS and Milvus Lite side
-# by side at the corpus and BENCH_STORE_SIZES vectors.
-BENCH ?= ingest,ceiling,embed,peer,scale,query,cold,ocr,stores
+# by side at the corpus and BENCH_STORE_SIZES vectors. Part api serves the HTTP
+# API over the ingested corpus and asks it with BENCH_API_CLIENTS clients at
+# once for BENCH_API_SECONDS on /v1/ask, then on /v1/chat/completions.
+BENCH ?= ingest,ceiling,embed,peer,scale,query,cold,ocr,stores,api
 BENCH_SIZES ?= 10000,100000,1000000
 BENCH_STORE_SIZES ?= 100000,1000000
 BENCH_SUBSET ?=
 BENCH_SAMPLES ?= 140
+BENCH_API_SECONDS ?= 60
+BENCH_API_CLIENTS ?= 20
 
 $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	touch $@
 
 bench: $(VENV)/.installed $(VENV)/.bench-installed $(MODEL_EXPORT) ocr
-	$(PY) -m bench --parts $(BENCH) --sizes $(BENCH_SIZES) --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --samples $(BENCH_SAMPLES) --store-sizes $(BENCH_STORE_SIZES) $(if $(BENCH_SUBSET),--subset $(BENCH_SUBSET))
+	$(PY) -m bench --parts $(BENCH) --sizes $(BENCH_SIZES) --corpus $(SHARED)/corpus --questions $(SHARED)/eval/dev.jsonl --samples $(BENCH_SAMPLES) --store-sizes $(BENCH_STORE_SIZES) --api-seconds $(BENCH_API_SECONDS) --api-clients $(BENCH_API_CLIENTS) $(if $(BENCH_SUBSET),--subset $(BENCH_SUBSET))
 
 browser:
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

@@ -57,11 +57,12 @@ except SafeCiteError as exc:
     st.error(escape(str(exc)))
     st.stop()
 
-# -- who: with accounts, a sign-in; without, only on this machine -------------------
+# -- who: with accounts, a sign-in (a password, an API key, or single sign-on when
+# secrets.toml has an [auth] section); without, only on this machine -------------
 accounts = Accounts()
 if accounts.exist():
     if state.get("user") is None:
-        ui.sign_in(accounts, state.ui_lang)
+        ui.sign_in(accounts, state.ui_lang, ui.sso_providers(st.secrets))
         st.stop()
 elif served_to_others(st.get_option("server.address")):
     st.error(text(state.ui_lang, "public_without_accounts", address=st.get_option("server.address")))
@@ -95,6 +96,8 @@ with st.sidebar:
         st.caption(text(lang, "signed_in", name=user.name, role=text(lang, f"role.{user.role}")))
         if st.button(text(lang, "signout"), key="signout"):
             state.pop("user", None)
+            if state.pop("sso", False):
+                st.logout()  # else the provider's sign-in would sign them in again
             st.rerun()
 
     st.header(text(lang, "documents"))

@@ -1,4 +1,4 @@
-"""python -m bench [--parts ingest,ceiling,embed,peer,scale,query,cold,stores] [--sizes 10000,100000,1000000]
+"""python -m bench [--parts ingest,ceiling,embed,peer,scale,query,cold,ocr,stores,api] [--sizes 10000,100000,1000000]
 
 Runs the benchmarks, each measurement in a fresh process, merges what it
 measured into bench/results.json (parts not run keep their last results) and
@@ -18,10 +18,11 @@ from pathlib import Path
 
 from .common import ROOT, commit, loadavg, machine, run_json
 
-PARTS = ("ingest", "ceiling", "embed", "peer", "scale", "query", "cold", "ocr", "stores")
+PARTS = ("ingest", "ceiling", "embed", "peer", "scale", "query", "cold", "ocr", "stores", "api")
 # These run at the same time, each in its own process(es): on a shared machine
 # they then meet the same outside load, which keeps their ratios fair (and the
-# whole run shorter). Query latency and cold start run afterwards, alone.
+# whole run shorter). Query latency, cold start and the rest run afterwards,
+# one at a time (the API part last: its clients fill both cores).
 CONCURRENT = ("ingest", "ceiling", "embed", "peer", "scale")
 SIZES = (10_000, 100_000, 1_000_000)
 CHANGED_FILE = "regulations-en/osha-field-operations-manual/fom-ch08-settlements.txt"
@@ -245,6 +246,16 @@ def part_cold(args, work: Path, ready=None) -> dict:
             "torch_imported": torch_imported == "True"}
 
 
+def part_api(args, work: Path, ready=None) -> dict:
+    """The HTTP API over the ingested corpus under --api-clients clients at
+    once, --api-seconds on /v1/ask, then on /v1/chat/completions (bench/api_bench.py)."""
+    index = _need_index(work)
+    _log(f"api: {args.api_clients} clients for {args.api_seconds:g} s on /v1/ask, then on /v1/chat/completions")
+    return run_json(["-m", "bench.api_bench", str(index), str(args.questions), "--seconds", str(args.api_seconds),
+                     "--clients", str(args.api_clients), "--work", str(work / "api")],
+                    timeout=2 * args.api_seconds + 3600)
+
+
 def part_ocr(args, work: Path, ready=None) -> dict:
     """OCR accuracy on our own scans, and the same articles found in scanned and text versions (ocr_bench.py)."""
     from .ocr_bench import run
@@ -270,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--milvus-max-size", type=int, default=100_000, help="largest size at which the stores "
                         "part measures Milvus Lite (its writes take about 5 minutes per 100,000 vectors here)")
     parser.add_argument("--store-samples", type=int, default=40, help="timed questions per store beyond the corpus")
+    parser.add_argument("--api-seconds", type=float, default=60, help="seconds of load on each API endpoint")
+    parser.add_argument("--api-clients", type=int, default=20, help="API clients asking at once")
     parser.add_argument("--subset", default="", help="ingest, ceiling, embed and peer on these top folders of the "
                         "corpus only (comma-separated); scaled indexes are then the cached ones")
     parser.add_argument("--report-only", action="store_true", help="rewrite docs/performance.md from results.json")
@@ -299,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         results["subset"] = args.subset.split(",") if args.subset else None
         functions = {"ingest": part_ingest, "ceiling": part_ceiling, "embed": part_embed, "peer": part_peer,
                      "scale": part_scale, "query": part_query, "cold": part_cold, "ocr": part_ocr,
-                     "stores": part_stores}
+                     "stores": part_stores, "api": part_api}
         if "ingest" in parts or not (work / "corpus").exists():
             _copy_corpus(Path(args.corpus), work / "corpus", args.subset)
         if "ingest" in parts:

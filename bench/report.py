@@ -114,7 +114,17 @@ def bars(r: dict) -> list[tuple[str, str, str, str]]:
     label = "corpus" if name in (None, "corpus") else f"{int(name):,} chunks"
     rows.append((f"cold start, process start to first answer ({label}, worst of 3)", _f(worst, 1, " s"), "< 15 s",
                  _verdict(_cmp(worst, 15))))
-    rows += _ocr_bars(r)
+    return rows + _ocr_bars(r) + _api_bars(r)
+
+
+def _api_bars(r: dict) -> list[tuple[str, str, str, str]]:
+    """No request of the API part's clients fails (and some are answered)."""
+    rows = []
+    for name, path in (("ask", "/v1/ask"), ("chat", "/v1/chat/completions")):
+        run = _get(r, "api", name)
+        label = f"{run['clients']} clients for {run['seconds']:g} s" if run else "clients at once"
+        rows.append((f"HTTP API errors, `{path}`, {label}", _f(run and run["errors"]), "0",
+                     _verdict(None if run is None else run["errors"] == 0 and run["answers"] > 0)))
     return rows
 
 
@@ -186,7 +196,7 @@ def write_report(r: dict, out: Path) -> None:
     m = r.get("machine", {})
     v = m.get("versions", {})
     lines = ["# Performance", ""]
-    runs = [r[p]["run"] for p in ("ingest", "ceiling", "embed", "peer", "scale", "query", "cold", "ocr", "stores")
+    runs = [r[p]["run"] for p in ("ingest", "ceiling", "embed", "peer", "scale", "query", "cold", "ocr", "stores", "api")
             if _get(r, p, "run")]
     dates = sorted({run["started"][:10] for run in runs})
     commits = sorted({run["commit"] for run in runs})
@@ -220,7 +230,8 @@ def write_report(r: dict, out: Path) -> None:
     if r.get("invocations"):
         lines += ["", "Commands that produced these results (parts run in another process are merged with `--merge`):", ""]
         lines += [f"- `{cmd}`" for cmd in r["invocations"]]
-    lines += ["", *_ingest(r), *_embed(r), *_query(r), *_peer(r), *_cold(r), *_ocr(r), *_stores(r), *_method(r),
+    lines += ["", *_ingest(r), *_embed(r), *_query(r), *_peer(r), *_cold(r), *_api(r), *_ocr(r), *_stores(r),
+              *_method(r),
               *_reproduce()]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -500,6 +511,42 @@ def _cold(r):
     return lines
 
 
+def _api(r):
+    lines = ["## The HTTP API under concurrent clients", "", _run_line(r, "api")]
+    a = r.get("api")
+    if not a:
+        return lines
+    lines += [
+        f"`python -m service.http` (what `make api` serves) over the ingested corpus, in its own process, asked by "
+        f"{a['clients']} clients at once (threads, each with its own connection) for {a['seconds']:g} s per endpoint, "
+        f"the {a['questions']} dev questions in turn, with one reader's API key (`python -m bench.api_bench`): "
+        "`/v1/ask` through httpx, then `/v1/chat/completions` (not streamed) through the official openai client. "
+        "No language model (the extractive answers) and no rate limit (`SAFECITE_API_RATE=0`: at its default of "
+        "120 a minute per key, twenty clients on one key would be throttled). Latency is a request's, as its "
+        "client sees it, queueing in the server included; an error is any request that did not return an answer. "
+        f"The server answered {a['ready_s']:.0f} s after its start and its first question took "
+        f"{a['first_answer_s']:.1f} s; both are left out of the load below.", "",
+        "| endpoint | clients | answers | refused | errors | answers/s | p50 ms | p95 ms | server CPU ms per answer "
+        "| server memory MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, path in (("ask", "/v1/ask"), ("chat", "/v1/chat/completions")):
+        m = a.get(name)
+        if m:
+            lines.append(f"| `{path}` | {m['clients']} | {m['answers']:,} | {m['refused']:,} | {m['errors']} | "
+                         f"{m['answers_per_s']:.2f} | {_f(_get(m, 'latency_ms', 'p50'), 0)} | "
+                         f"{_f(_get(m, 'latency_ms', 'p95'), 0)} | {_f(m['server_cpu_ms_per_answer'], 0)} | "
+                         f"{m['server_rss_mib']:,.0f} |")
+    examples = [e for name in ("ask", "chat") for e in (_get(a, name, "error_examples") or [])]
+    if examples:
+        lines += ["", "Errors seen:", "", *[f"- `{e}`" for e in examples]]
+    lines += ["", f"The clients run on the same {a.get('cores', '?')} cores as the server, with whatever other work "
+              "the machine had (the load average above), so throughput is what those cores gave the server; the "
+              "server's CPU time per answer is the figure that does not depend on that load: a core of its own "
+              "would serve about 1000 / that many answers per second.", ""]
+    return lines
+
+
 def _stores(r):
     lines = ["## Vector stores: FAISS and Milvus Lite", "", _run_line(r, "stores")]
     s = r.get("stores")
@@ -747,7 +794,9 @@ def _reproduce():
             "| latency, memory | query | `python -m bench.serve latency DIR ../shared/eval/dev.jsonl --samples 140` |",
             "| exact vs HNSW | query | `python -m bench.serve ann DIR ../shared/eval/dev.jsonl --vectors DIR/vectors.npy` |",
             "| peer | peer | `python -m bench.peer var/bench/corpus ../shared/eval/dev.jsonl`; at 100,000: `python -m bench.peer var/bench/scaled-100000 ... --vectors var/bench/scaled-100000/vectors.npy` |",
-            "| cold start | cold | `python -m answer --index DIR \"question\"`, timed from outside |", "",
+            "| cold start | cold | `python -m answer --index DIR \"question\"`, timed from outside |",
+            "| HTTP API under load | api | `python -m bench.api_bench var/bench/ingest-index ../shared/eval/dev.jsonl "
+            "--seconds 60 --clients 20` (`make bench BENCH=api BENCH_API_SECONDS=60 BENCH_API_CLIENTS=20`) |", "",
             "`var/bench/corpus` is a copy of `../shared/corpus` made by the ingest part (the changed-file run edits "
             "the copy and restores it). Run from the project folder with `PYTHONPATH=.` and the virtualenv's python, "
             "or through `make bench`, which also installs `requirements-bench.txt`.", ""]

@@ -10,6 +10,10 @@ file (SAFECITE_ACCOUNTS, default var/accounts.sqlite).
   would a password, and a request is checked with one indexed lookup.
 - A key is shown once, when it is made, and cannot be read back.
 
+A user signed in by single sign-on (the page's OpenID Connect sign-in) is
+one of these accounts (`by_identity`): the provider says who they are, the
+accounts file what they may do.
+
 With no account in the file, SafeCite behaves as a one-person tool on
 127.0.0.1 (`Accounts.exist` is False): the page and the CLIs ask no one to
 sign in.
@@ -162,6 +166,24 @@ class Accounts:
         with self._connect() as con:
             row = con.execute("SELECT u.name, u.role FROM keys k JOIN users u ON u.name = k.user WHERE k.digest = ?",
                               (_digest(key),)).fetchone()
+        return User(*row) if row else None
+
+    def by_identity(self, email: str | None, name: str | None) -> User | None:
+        """The account of a user whom a single sign-on provider vouches for:
+        the account named by their email (in any case) when the provider gives
+        one, else the account named by their name; None when there is none.
+        The name is not tried beside an email: people can often change their
+        display name at the provider, their email less so."""
+        email, name = (email or "").strip(), (name or "").strip()
+        if email:  # an exact match first, should two accounts differ only in case
+            query = "SELECT name, role FROM users WHERE name = ? COLLATE NOCASE ORDER BY name = ? DESC"
+            args: tuple[str, ...] = (email, email)
+        elif name:
+            query, args = "SELECT name, role FROM users WHERE name = ?", (name,)
+        else:
+            return None
+        with self._connect() as con:
+            row = con.execute(query, args).fetchone()
         return User(*row) if row else None
 
     def by_password(self, name: str, password: str) -> User | None:

@@ -15,7 +15,8 @@ import json
 import queue
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from urllib.parse import urlparse
 
 import streamlit as st
 
@@ -234,10 +235,31 @@ def audit_view(safecite: SafeCite, lang: str, user: User | None = None) -> None:
                        data=safecite.audit_csv(audit_headers(lang), user=user), file_name="safecite-audit.csv")
 
 
-def sign_in(accounts: Accounts, lang: str) -> None:
-    """The sign-in form: a name and password, or an API key alone. A match
-    puts the user in the session and runs the page again."""
+def sso_providers(secrets: Mapping[str, Any] | None) -> list[tuple[str | None, str]]:
+    """The single sign-on providers of secrets.toml's `[auth]` section, as
+    (the provider st.login takes, the name shown): each named provider
+    (`[auth.microsoft]` -> ("microsoft", "Microsoft")), or the one unnamed
+    provider, shown by its server's host. No provider without an `[auth]` section."""
+    try:
+        auth = secrets.get("auth") if secrets is not None else None
+    except FileNotFoundError:  # no secrets.toml at all
+        return []
+    if not isinstance(auth, Mapping):
+        return []
+    named = [(key, key.replace("_", " ").title()) for key, value in auth.items() if isinstance(value, Mapping)]
+    if named:
+        return named
+    host = urlparse(str(auth.get("server_metadata_url", ""))).hostname
+    return [(None, host or "single sign-on")]
+
+
+def sign_in(accounts: Accounts, lang: str, providers: Sequence[tuple[str | None, str]] = ()) -> None:
+    """The sign-in form: a name and password, or an API key alone; with
+    single sign-on configured, a button per provider above it. A match puts
+    the user in the session and runs the page again."""
     st.title(text(lang, "signin"))
+    if providers:
+        _single_sign_on(accounts, lang, providers)
     with st.form("signin"):
         name = st.text_input(text(lang, "signin_name"), key="signin-name")
         secret = st.text_input(text(lang, "signin_password"), type="password", key="signin-password")
@@ -248,6 +270,27 @@ def sign_in(accounts: Accounts, lang: str) -> None:
             else:
                 st.session_state.user = user
                 st.rerun()
+
+
+def _single_sign_on(accounts: Accounts, lang: str, providers: Sequence[tuple[str | None, str]]) -> None:
+    """Someone back from the provider is signed in as the account of their
+    email or name (Accounts.by_identity), whose role the accounts file holds;
+    someone without an account is told to ask an admin, and may sign out of
+    the provider to sign in here otherwise."""
+    who = st.user.to_dict()
+    if who.get("is_logged_in"):
+        user = accounts.by_identity(who.get("email"), who.get("name"))
+        if user is not None:
+            st.session_state.user = user
+            st.session_state.sso = True  # signing out then signs out of the provider too
+            st.rerun()
+        st.warning(escape(text(lang, "sso_unknown", who=who.get("email") or who.get("name") or "?")))
+        if st.button(text(lang, "signout"), key="sso-signout"):
+            st.logout()
+        return
+    for provider, label in providers:
+        if st.button(text(lang, "sso_button", provider=label), key=f"sso-{provider or 'default'}"):
+            st.login(provider)
 
 
 def document_notice(notice: tuple[str, Any] | None, lang: str) -> None:

@@ -23,6 +23,9 @@ TEXT: dict[str, dict[str, str]] = {
         "signin": "Sign in", "signin_name": "User name", "signin_password": "Password or API key",
         "signin_button": "Sign in", "signin_failed": "The name and password (or the API key) do not match an account.",
         "signed_in": "Signed in as {name} ({role})", "signout": "Sign out",
+        "sso_button": "Sign in with {provider}",
+        "sso_unknown": "You are signed in as {who}, but SafeCite has no account of that name. Ask an admin to "
+                       "add you: an account named by your email.",
         "audit_admins": "The audit trail is shown to admins.",
         "role.reader": "reader", "role.editor": "editor", "role.admin": "admin",
         "public_without_accounts": "This page is served on {address}, which others can reach, and no account is "
@@ -146,6 +149,8 @@ TEXT: dict[str, dict[str, str]] = {
         "signin": "登录", "signin_name": "用户名", "signin_password": "密码或 API 密钥",
         "signin_button": "登录", "signin_failed": "用户名和密码（或 API 密钥）与任何账户都不匹配。",
         "signed_in": "当前用户：{name}（{role}）", "signout": "退出登录",
+        "sso_button": "通过 {provider} 登录",
+        "sso_unknown": "您已登录为 {who}，但 SafeCite 没有以此命名的账户。请联系管理员为您添加以您的邮箱命名的账户。",
         "audit_admins": "审计记录仅向管理员显示。",
         "role.reader": "查阅者", "role.editor": "编辑者", "role.admin": "管理员",
         "public_without_accounts": "本页面在他人可访问的地址 {address} 上提供服务，但尚未配置任何账户。请先添加账户"

@@ -8,6 +8,7 @@ they fail: `make test` installs both (Debian `chromium`, `chromium-driver`).
 Screenshots go to var/screenshots/ (ignored by git)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -60,24 +61,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def served(real_corpus_index, tmp_path_factory):
-    """The page served over the corpus index plus the hostile document:
-    (its URL, the audit log's path)."""
-    _require_chromium()
-    from index.build import ingest
-
-    folder, index = real_corpus_index
-    base = tmp_path_factory.mktemp("browser")
-    index_dir = base / "index"
-    shutil.copytree(folder, index_dir)
-    write_text(base / "hostile" / "forklift-rules.md", HOSTILE)
-    report = ingest([base / "hostile"], index_dir, embedder=index.embedder)
-    assert report.added == ["forklift-rules.md"], report.summary()
+@contextlib.contextmanager
+def serve_page(base: Path, env: dict[str, str]):
+    """`streamlit run app.py` (as `make run` runs it) on a free port of
+    127.0.0.1, with `env` over this process's environment and no language
+    model; yields its URL once it answers, and stops it afterwards. Its
+    output goes to base/server.log."""
     port = _free_port()
-    env = {**os.environ, "SAFECITE_INDEX": str(index_dir), "SAFECITE_AUDIT_LOG": str(base / "audit.sqlite"),
-           "SAFECITE_ACCOUNTS": str(base / "no-accounts.sqlite"),  # a one-person page, whatever var/ holds
-           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **env}
     env.pop("SAFECITE_LLM_URL", None)
     log = open(base / "server.log", "wb")
     process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
@@ -96,7 +87,7 @@ def served(real_corpus_index, tmp_path_factory):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the server did not start: {(base / 'server.log').read_text(errors='replace')[-2000:]}")
             time.sleep(0.5)
-        yield url, base / "audit.sqlite"
+        yield url
     finally:
         process.terminate()
         try:
@@ -104,6 +95,26 @@ def served(real_corpus_index, tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def served(real_corpus_index, tmp_path_factory):
+    """The page served over the corpus index plus the hostile document:
+    (its URL, the audit log's path)."""
+    _require_chromium()
+    from index.build import ingest
+
+    folder, index = real_corpus_index
+    base = tmp_path_factory.mktemp("browser")
+    index_dir = base / "index"
+    shutil.copytree(folder, index_dir)
+    write_text(base / "hostile" / "forklift-rules.md", HOSTILE)
+    report = ingest([base / "hostile"], index_dir, embedder=index.embedder)
+    assert report.added == ["forklift-rules.md"], report.summary()
+    env = {"SAFECITE_INDEX": str(index_dir), "SAFECITE_AUDIT_LOG": str(base / "audit.sqlite"),
+           "SAFECITE_ACCOUNTS": str(base / "no-accounts.sqlite")}  # a one-person page, whatever var/ holds
+    with serve_page(base, env) as url:
+        yield url, base / "audit.sqlite"
 
 
 @pytest.fixture

@@ -148,3 +148,19 @@ def test_an_audit_log_from_before_accounts_gets_its_user_column(tmp_path):
 
     log = AuditLog(path)
     assert log.entries()[0]["user"] == "" and log.entries()[0]["question"] == "q"
+
+
+def test_a_single_sign_on_user_is_the_account_of_their_email_else_of_their_name(accounts):
+    accounts.add_user("eddie@example.com", "editor")
+    accounts.add_user("rita", "reader")
+    assert accounts.by_identity("Eddie@Example.COM", "Someone Else") == User("eddie@example.com", "editor")
+    # A provider that gives no email: the name, exactly.
+    assert accounts.by_identity(None, "rita") == User("rita", "reader")
+    assert accounts.by_identity("", "Rita") is None
+    # With an email, a display name that happens to be an account's is not tried.
+    assert accounts.by_identity("mallory@example.com", "rita") is None
+    assert accounts.by_identity(None, None) is None and accounts.by_identity("  ", "") is None
+    # An exact match wins over one differing in case.
+    accounts.add_user("EDDIE@example.com", "admin")
+    assert accounts.by_identity("EDDIE@example.com", None) == User("EDDIE@example.com", "admin")
+    assert accounts.by_identity("eddie@example.com", None) == User("eddie@example.com", "editor")

@@ -509,6 +509,41 @@ def test_with_accounts_the_page_asks_for_a_sign_in_and_hides_what_a_role_may_not
     assert not at.chat_input and at.title[0].value == "Sign in"
 
 
+AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "a secret of the test",
+        "client_id": "safecite", "client_secret": "another secret",
+        "server_metadata_url": "https://login.example.com/.well-known/openid-configuration"}
+
+
+def test_single_sign_on_is_offered_with_an_auth_section_and_maps_a_user_to_an_account(page, tmp_path):
+    from service.accounts import Accounts
+
+    path = tmp_path / "accounts.sqlite"
+    Accounts(path).add_user("eddie@example.com", "editor")
+    Accounts(path).add_user("rita", "reader", password="reader pw")
+    at = page(accounts=path)
+    assert at.title[0].value == "Sign in" and not [b for b in at.button if b.label.startswith("Sign in with")]
+    # With [auth] in secrets.toml: the provider's button beside the form.
+    at.secrets["auth"] = AUTH
+    at.run()
+    assert [b.label for b in at.button if b.label.startswith("Sign in with")] == ["Sign in with login.example.com"]
+    assert at.text_input(key="signin-name")  # the password form stays
+    # Back from the provider as someone with no account (a name of one does not count beside an email).
+    at.user = {"is_logged_in": True, "email": "mallory@example.com", "name": "rita"}
+    at.run()
+    assert any("mallory@example.com" in plain(w.value) and "Ask an admin" in plain(w.value) for w in at.warning), at.warning
+    assert not at.chat_input and at.title[0].value == "Sign in"
+    # Back as the editor, by email in another case: signed in with the account's role.
+    at.user = {"is_logged_in": True, "email": "Eddie@Example.com", "name": "Eddie"}
+    at.run()
+    assert not at.exception, at.exception
+    assert "Signed in as eddie@example.com (editor)" in " ".join(c.value for c in at.sidebar.caption)
+    assert at.chat_input and at.get("file_uploader")
+    # Signing out signs out of the provider too (st.logout): the sign-in page, not signed in again.
+    at.button(key="signout").click().run()
+    assert not at.exception, at.exception
+    assert not at.chat_input and at.title[0].value == "Sign in" and not at.user.get("is_logged_in")
+
+
 def test_a_page_served_to_others_without_accounts_is_refused(page):
     from streamlit import config
 

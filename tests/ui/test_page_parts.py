@@ -22,7 +22,7 @@ from index.library import field_values, join_wrapped_lines, source_view
 from index.manage import add_uploads, remove_document
 from index.search import Index
 from ingest.uploads import UploadFolder
-from ui.components import records_table
+from ui.components import records_table, sso_providers
 from ui.i18n import TEXT, browser_lang, text
 from ui.markdown import answer_markdown, escape, highlight, highlight_quote, plain
 
@@ -461,3 +461,19 @@ def test_an_upload_without_a_title_is_titled_by_its_own_name(tmp_path):
     hit = index.search("叉车蓄电池充电", 1, {"source": next(s for s, t in titles.items() if t == "叉车充电规定")})[0]
     assert hit.chunk.title == "叉车充电规定"
     index.close()
+
+
+def test_single_sign_on_providers_come_from_the_auth_section_only():
+    shared = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "s"}
+    unnamed = {**shared, "client_id": "id", "client_secret": "secret",
+               "server_metadata_url": "https://login.example.com/.well-known/openid-configuration"}
+    assert sso_providers({"auth": unnamed}) == [(None, "login.example.com")]
+    named = {**shared, "microsoft": {"client_id": "id"}, "okta_eu": {"client_id": "id"}}
+    assert sso_providers({"auth": named}) == [("microsoft", "Microsoft"), ("okta_eu", "Okta Eu")]
+    assert sso_providers({"other": unnamed}) == [] and sso_providers({}) == [] and sso_providers(None) == []
+
+    class NoSecretsFile(dict):  # st.secrets without a secrets.toml raises on any read
+        def get(self, key, default=None):
+            raise FileNotFoundError("No secrets found")
+
+    assert sso_providers(NoSecretsFile()) == []
