@@ -351,6 +351,11 @@ _DUTY = re.compile(r"应当|必须|shall|must", re.I)
 MAX_FOLLOWS = 2
 
 
+def follows_for(index: Index, lang: str) -> tuple[dict[str, Any], ...]:
+    """What follows a major hazard (what_follows) for a verdict reached otherwise."""
+    return what_follows(index, _prepared(index), lang)
+
+
 def what_follows(index: Index, cache: _Cache, lang: str) -> tuple[dict[str, Any], ...]:
     """The sentences of other indexed documents (not records, not the criteria)
     that say what an enterprise shall do about a major hazard, cited; searched

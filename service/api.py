@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from answer.export import answer_markdown, session_markdown
-from answer.hazard import Judgement, judge
+from answer.hazard import Judgement, follows_for, judge
+from answer.hazard_llm import judge_with_llm
 from answer.llm import LLMConfig
 from answer.models import MODES, Answer
 from answer.question import resolve_follow_up
@@ -160,7 +161,13 @@ class SafeCite:
         require(user, "ask")
         if not finding or not finding.strip():
             raise QueryError("describe the finding to judge")
-        judgement = judge(self._required(), finding)
+        index = self._required()
+        judgement = judge(index, finding)
+        if self.llm is not None:
+            # The model's verdict, kept only when it holds against the quoted item.
+            judgement = judge_with_llm(judgement, self.llm)
+            if judgement.major and not judgement.follows:
+                judgement = replace(judgement, follows=follows_for(index, judgement.lang))
         self._record(user, "hazard", finding)
         return judgement
 

@@ -383,6 +383,10 @@ def render_hazard(judgement: Judgement, lang: str) -> None:
     verdict = {True: "hazard.major", False: "hazard.not_major", None: "hazard.unknown"}[judgement.major]
     show = {True: st.error, False: st.success, None: st.warning}[judgement.major]
     show(text(lang, verdict))
+    if judgement.reason == "language model":
+        st.caption(text(lang, "hazard.llm"))
+    elif "language model" in judgement.reason:
+        st.caption(text(lang, "hazard.llm_dropped"))
     item = judgement.item
     head = "hazard.item" if judgement.major else "hazard.nearest"
     st.markdown(escape(text(lang, head, locator=item.locator, title=item.title)))
