@@ -37,7 +37,7 @@ import numpy as np
 from core.text import CJK, CJK_RANGE, lang_of, split_sentences
 from index.embedders import embed_query
 from index.search import CROSS_LIST, Index
-from index.tokenize import tokenize
+from index.tokenize import jieba_words, tokenize
 
 from .criteria import Item, criteria_items
 
@@ -293,16 +293,10 @@ def other_kind(item: Item, said: str) -> str:
     the finding says the thing is of that kind (水性漆, 框架结构; not "不是防爆的"):
     "" otherwise."""
     for m in _NON.finditer(item.text):
-        kind = next((w for w in _jieba_words(m.group(1)) if len(w) >= 2), "")
+        kind = next((w for w in jieba_words(m.group(1)) if len(w) >= 2), "")
         if kind and any(kind in c and "非" + kind not in c and not _MISSING.search(c) for c in _clauses(said)):
             return kind
     return ""
-
-
-def _jieba_words(text: str) -> list[str]:
-    import jieba  # the tokenizer's own dependency
-
-    return jieba.lcut(text)
 
 
 def judge(index: Index, finding: str) -> Judgement:

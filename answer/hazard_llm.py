@@ -81,7 +81,7 @@ def check(judgement: Judgement, reply: dict | None) -> tuple[Judgement | None, s
             return None, "the model cannot tell but names no deciding fact"
         conditions = (Condition(missing, (), 0.0, False, None, "not described"),)
     else:
-        conditions = tuple(c for c in judgement.conditions if item is judgement.item)
+        conditions = judgement.conditions if item is judgement.item else ()
     ranked = (item, *(it for it in judgement.ranked if it is not item))
     scores = tuple(judgement.scores[judgement.ranked.index(it)] for it in ranked)
     return replace(judgement, major=major, item=item, conditions=conditions, ranked=ranked, scores=scores,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 
 from core.text import CJK, CJK_RANGE, lang_of
+from index.tokenize import jieba_words
 
 from .models import MODES
 
@@ -258,9 +259,7 @@ def _zh_quantity_word(question: str) -> list[str]:
     match = _ZH_ASKED_VALUE.search(question)
     if not match or not CJK.search(question[:match.start()]):
         return []
-    import jieba  # the tokenizer's own dependency
-
-    words = [w for w in jieba.lcut(question[:match.start()]) if w.strip()]
+    words = [w for w in jieba_words(question[:match.start()]) if w.strip()]
     last = words[-1] if words else ""
     return [last] if len(last) >= 2 and CJK.search(last) and last[-1] in _ZH_QUANTITY_ENDS else []
 

@@ -194,6 +194,11 @@ _WORD_TOKENS: dict[str, str] = {}
 _WORD_TOKENS_KEPT = 200_000
 
 
+def jieba_words(text: str) -> list[str]:
+    """jieba's words of a text, with the tokenizer's own jieba set-up."""
+    return _jieba().lcut(text)
+
+
 def place_names(text: str) -> list[str]:
     """Place names a Chinese question mentions (jieba's 'ns' tag): '在河南' -> ['河南']."""
     import jieba.posseg
