@@ -12,8 +12,9 @@ what the question asks for with how strongly the retrievers agree:
   translation counts for a passage in the other language. The words that ask
   ("how often", "如何整改") are left out: every passage of the kind asked
   shares them, the ones that answer also share the subject;
-- `names`: the share of the standards, programmes, bodies and documents the
-  question names that the passages mention (1 when it names none);
+- `names`: the largest share of the standards, programmes, bodies and
+  documents the question names that one passage (with its document's title)
+  mentions (1 when it names none);
 - `kind`: the share of the specific things asked (a quantity in its unit, a
   period of the act asked, a proportion, the named quantity) that the passages
   state (1 when none is asked);
@@ -98,18 +99,26 @@ def signals(question: str, lang: str, hits: Sequence[Hit], scores: Mapping[str, 
     chunks = [c for hit in top for c in hit.chunks]
     checks = specifics(question, asked, chunks, list(dict.fromkeys(h.chunk.title for h in top)))
     # One passage that holds both the question's subject and every specific it asks for.
-    holds = max((share(f"{c.title}\n{c.text}", c.lang) for c in chunks
-                 if all(ok for _, ok, _ in specifics(question, asked, [c], [c.title]))), default=0.0)
-    values = {"holds": holds}
-    for name in ("names", "kind"):
-        mine = [ok for signal, ok, _ in checks if signal == name]
-        values[name] = sum(mine) / len(mine) if mine else NOTHING_ASKED
+    each = [(c, specifics(question, asked, [c], [c.title])) for c in chunks]
+    holds = max((share(f"{c.title}\n{c.text}", c.lang) for c, mine in each if all(ok for _, ok, _ in mine)),
+                default=0.0)
+    values = {"holds": holds, "kind": _share_held(checks, "kind")}
+    # The names too are held by one passage (with its document's title): a
+    # question on "NFPA 652" under "OSHA" is not answered by an OSHA passage
+    # beside another document's mention of NFPA 652.
+    values["names"] = max((_share_held(mine, "names") for _, mine in each), default=0.0) \
+        if asked.names else NOTHING_ASKED
     lists: dict[str, str] = {}
     same = next((name for name in SAME_LANGUAGE_LIST.get(lang, ()) if scores.get(name)), None)
     values["dense"] = float(scores[same][0]) if same else math.nan
     if same:
         lists["dense"] = (models or {}).get(same, same)
     return Signals(values, tuple(why for _, ok, why in checks if not ok), lists)
+
+
+def _share_held(checks: list[tuple[str, bool, str]], signal: str) -> float:
+    mine = [ok for name, ok, _ in checks if name == signal]
+    return sum(mine) / len(mine) if mine else NOTHING_ASKED
 
 
 @dataclass(frozen=True)

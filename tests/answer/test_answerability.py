@@ -97,3 +97,25 @@ def test_a_refusal_says_why_in_the_questions_language(question):
     assert answerability.no_match("zh") == "没有与问题相符的段落"
     # A why-not sentence this module does not know is never shown in English on a Chinese page.
     assert answerability.missing_in("the passages found lack something new", "zh") == answerability.WEAKEST["zh"]["kind"]
+
+
+def test_the_names_a_question_asks_about_are_held_by_one_passage():
+    from index.search import Hit
+    from ingest.models import Chunk
+
+    def passage(text: str, doc: str, title: str) -> Hit:
+        return Hit(Chunk(chunk_id=f"{doc}-1", doc_id=doc, source=f"{doc}.md", title=title, doc_type="regulation",
+                         lang="en", heading_path=(), locator="Section 1", page_start=None, page_end=None, start=0,
+                         end=len(text), text=text), 1.0)
+
+    question = "Do NFPA 652 and GB 15577 both ask for a dust hazard analysis?"
+    weights = {"dust": 1.0, "hazard": 1.0, "analysis": 1.0}
+    apart = [passage("A dust hazard analysis is reviewed every five years.", "a", "NFPA 652 Fundamentals"),
+             passage("The hazard analysis is kept on site.", "b", "GB 15577 Dust explosion prevention")]
+    together = apart + [passage("GB 15577 and NFPA 652 both ask for a dust hazard analysis.", "c", "Dust guide")]
+    asked_names = answerability.asked_for(question).names
+    assert {"NFPA 652", "GB 15577"} <= set(asked_names)
+    held = answerability.signals(question, "en", apart, {}, weights, {})
+    assert 0 < held.values["names"] < 1 and not held.missing  # each name is mentioned, never both in one passage
+    assert answerability.signals(question, "en", together, {}, weights, {}).values["names"] == 1.0
+    assert answerability.signals("When is a dust hazard analysis due?", "en", apart, {}, weights, {}).values["names"] == 1.0
