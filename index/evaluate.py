@@ -154,7 +154,8 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
 - Tried on `tune` and not kept: each English chunk embedded with the text
   that follows it up to 1,000 characters (as a fixed-size splitter would cut
   it), or with 300 characters before as well: MiniLM alone stayed at 0.62 on
-  English questions and the fused list fell from 0.67 to 0.64; feeding the
+  English questions and the fused list stayed at 0.67 (the text after) or
+  fell to 0.64 (before and after); feeding the
   other language's model the mean vector of the three best USE-m3 passages in
   that language (pseudo-relevance feedback): cross-lingual 0.88 to 0.69-0.81;
   the subject held by the one sentence that states the asked value rather
