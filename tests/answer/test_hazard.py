@@ -100,10 +100,11 @@ class _Meaning(FakeEmbedder):
         return super().vector(text)
 
 
-@pytest.fixture(scope="module")
-def zh_index(tmp_path_factory):
+@pytest.fixture
+def zh_index(tmp_path_factory, monkeypatch):
     """The sample criteria indexed with a list of its own for Chinese, as the
-    default plan has (e5 over Chinese)."""
+    default plan has (e5 over Chinese), its model given a threshold."""
+    monkeypatch.setitem(hazard.MEANING, "fake-zh", 0.9)
     root = tmp_path_factory.mktemp("hazard-zh")
     (root / "corpus").mkdir()
     shutil.copy(SAMPLE, root / "corpus")
@@ -131,8 +132,12 @@ def test_an_absence_said_in_other_words_is_met_by_meaning(zh_index, monkeypatch)
     judgement = judge(zh_index, finding)
     assert (judgement.major, judgement.item.locator) == (True, "第三条第（二）项")
     assert "描述中意思相同的一句: " in explain(judgement) and "没处放" in explain(judgement)
-    # By its words alone the finding does not meet the item.
-    monkeypatch.setattr(hazard, "MEANING", 1.01)
+    # By its words alone the finding does not meet the item; nor by meaning
+    # when the model has no threshold measured for it.
+    monkeypatch.setitem(hazard.MEANING, "fake-zh", 1.01)
+    assert judge(zh_index, finding).major is not True
+    monkeypatch.delitem(hazard.MEANING, "fake-zh")
+    assert by_meaning(zh_index, _prepared(zh_index), ["熔炼炉未设置应急排放坑"], finding) == [(0.0, "")]
     assert judge(zh_index, finding).major is not True
 
 
