@@ -281,7 +281,10 @@ def read_condition(text: str, finding: str, clauses: list[tuple[str, set[str], s
     enough = said[0] >= (MET_WEIGHT if absence else max(MET_WEIGHT, STATE_SHARE * total))
     if not absence and own:
         enough = enough and bool(said[1] & own)
-    if enough and said[0] >= denied[0]:
+    # A condition's words said as much there as missing ("安全协议签了" and
+    # "没戴安全帽" for "未进行安全检查") are not said missing: the missing
+    # thing is another that shares them.
+    if enough and (said[0] > denied[0] or (said[0] == denied[0] and not absence)):
         return Condition(text, shown, share, absence, True)
     if denied[0] >= MET_WEIGHT:
         return Condition(text, shown, share, absence, False, "present" if absence else "absent")
