@@ -303,16 +303,18 @@ def meaning_model(index: Index, cache: _Cache) -> str | None:
 def by_meaning(index: Index, cache: _Cache, texts: list[str], finding: str) -> list[tuple[float, str]]:
     """For each condition, the highest cosine between it and a clause of the
     finding that says a thing missing, with that clause ((0.0, "") when none
-    does): what the words alone miss when the finding says it in its own words. Only for a finding
-    in the criteria's language: the model does not place one language near
-    the other (index/embedders/e5.py)."""
+    does): what the words alone miss when the finding says it in its own
+    words. Only for a finding in the criteria's language: the model does not
+    place one language near the other (index/embedders/e5.py)."""
     model = meaning_model(index, cache)
+    if model is None or lang_of(finding) != cache.items[0].chunk.lang:
+        return [(0.0, "")] * len(texts)
     # A clause saying a thing missing, alone and after the clause before it,
     # which often names what it is about ("两台中频炉，炉前没有应急坑").
     clauses = _clauses(finding)
     missing = [text for i, c in enumerate(clauses) if _MISSING.search(c)
                for text in ([c, clauses[i - 1] + "，" + c] if i else [c])]
-    if model is None or not missing or lang_of(finding) != cache.items[0].chunk.lang:
+    if not missing:
         return [(0.0, "")] * len(texts)
     embedder = index.embedder_for(model)
     with cache.lock:
