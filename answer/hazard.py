@@ -50,7 +50,7 @@ STATE_SHARE = 0.5  # of a state condition's word weight (see read_condition)
 MENTION_SHARE = 0.15  # below this share of an item's word weight the finding does not speak of it
 # Cosine (query side on both) from which a clause of the finding saying a
 # thing missing means the same as an absence condition it shares few words
-# with ("炉前没有应急坑" for "未设置紧急排放和应急储存设施"), per model: a cosine
+# with ("出了事铁水没处放" for "未设置紧急排放和应急储存设施"), per model: a cosine
 # belongs to the model it was measured with, so a model without one here is
 # not read by meaning. e5's was chosen on the odd dev findings and checked on
 # the even ones (docs/hazard-judgement.md).
@@ -281,8 +281,8 @@ def read_condition(text: str, finding: str, clauses: list[tuple[str, set[str], s
     enough = said[0] >= (MET_WEIGHT if absence else max(MET_WEIGHT, STATE_SHARE * total))
     if not absence and own:
         enough = enough and bool(said[1] & own)
-    # A condition's words said as much there as missing ("安全协议签了" and
-    # "没戴安全帽" for "未进行安全检查") are not said missing: the missing
+    # A condition's words said as much there as missing ("消防通道畅通" and
+    # "没配消防水带" for "未配备消防器材") are not said missing: the missing
     # thing is another that shares them.
     if enough and (said[0] > denied[0] or (said[0] == denied[0] and not absence)):
         return Condition(text, shown, share, absence, True)
@@ -310,7 +310,7 @@ def by_meaning(index: Index, cache: _Cache, texts: list[str], finding: str) -> l
     if model is None or lang_of(finding) != cache.items[0].chunk.lang:
         return [(0.0, "")] * len(texts)
     # A clause saying a thing missing, alone and after the clause before it,
-    # which often names what it is about ("两台中频炉，炉前没有应急坑").
+    # which often names what it is about ("两台中频炉，出了事铁水没处放").
     clauses = _clauses(finding)
     missing = [text for i, c in enumerate(clauses) if _MISSING.search(c)
                for text in ([c, clauses[i - 1] + "，" + c] if i else [c])]

@@ -7,13 +7,12 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from support import PROJECT_ROOT, FakeEmbedder
 
-from answer.criteria import criteria_items
-import numpy as np
-
 from answer import hazard
+from answer.criteria import criteria_items
 from answer.hazard import _prepared, by_meaning, conditions, explain, judge, read_condition
 from index.build import ingest
 from index.search import Index
@@ -70,13 +69,13 @@ def test_verdicts(index, finding, major, locator):
 
 
 def test_an_absence_whose_words_are_said_as_much_there_as_missing_is_not_met():
-    # "安全" is said in a clause saying a thing done and in one saying a thing
-    # missing (a helmet): the check the condition asks for is not said missing.
-    clauses = [("安全协议签了", {"安全", "协议"}, "present"), ("一个工人没戴安全帽", {"安全", "安全帽", "工人"}, "missing")]
-    assert read_condition("未定期进行安全检查", "", clauses, {"安全": 2.5}).met is False
+    # "消防" is said in a clause saying a thing there and in one saying a thing
+    # missing (a hose): the equipment the condition asks for is not said missing.
+    clauses = [("消防通道畅通", {"消防", "通道", "畅通"}, "present"), ("没配消防水带", {"消防", "水带"}, "missing")]
+    assert read_condition("未配备消防器材", "", clauses, {"消防": 2.5}).met is False
     # Said missing more than there, it is met.
-    clauses[1] = ("没做过安全检查", {"安全", "检查"}, "missing")
-    assert read_condition("未定期进行安全检查", "", clauses, {"安全": 2.5}).met is True
+    clauses[1] = ("没配消防器材", {"消防", "器材"}, "missing")
+    assert read_condition("未配备消防器材", "", clauses, {"消防": 2.5}).met is True
 
 
 def test_explanation_quotes_the_item_and_the_words(index):
