@@ -1,6 +1,7 @@
 """One way in: the page, the CLIs and any API use `SafeCite` (api.py) and the
 types it hands out, never the packages below it."""
-from answer.hazard import Judgement, explain
+from answer.hazard import Judgement
+from answer.hazard_text import explain
 from answer.llm import LLMConfig
 from answer.models import MODES, Answer, Citation
 from core.errors import SafeCiteError

@@ -13,7 +13,8 @@ from support import PROJECT_ROOT, FakeEmbedder
 
 from answer import hazard
 from answer.criteria import criteria_items
-from answer.hazard import _prepared, by_meaning, conditions, explain, judge, read_condition
+from answer.hazard import _prepared, by_meaning, conditions, judge, read_condition
+from answer.hazard_text import explain
 from index.build import ingest
 from index.search import Index
 
