@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -396,3 +399,23 @@ class ServedApp:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=self.timeout)
+
+
+@contextmanager
+def indexed(root: Path, files, opened_with, **ingest_options) -> Iterator:
+    """An index of copies of `files` (root/corpus into root/index, `ingest`
+    with `ingest_options`), opened with the embedder(s) `opened_with`, closed
+    on leaving."""
+    from index.build import ingest
+    from index.search import Index
+
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for path in files:
+        shutil.copy(path, corpus)
+    ingest([corpus], root / "index", **ingest_options)
+    opened = Index.open(root / "index", opened_with)
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -9,14 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import PROJECT_ROOT, FakeEmbedder
+from support import PROJECT_ROOT, FakeEmbedder, indexed
 
 from answer import hazard
 from answer.criteria import criteria_items
 from answer.hazard import _prepared, by_meaning, conditions, judge, read_condition
 from answer.hazard_text import explain
-from index.build import ingest
-from index.search import Index
 
 SAMPLE = PROJECT_ROOT / "corpus" / "regulations-zh" / "shili-zhongda-shigu-yinhuan-panding-biaozhun.md"
 OTHER = PROJECT_ROOT / "corpus" / "regulations-zh" / "fenchen-fangbao-anquan-guiding.md"
@@ -25,15 +23,9 @@ SHARED = PROJECT_ROOT.parent / "shared"
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hazard")
-    (root / "corpus").mkdir()
-    for path in (SAMPLE, OTHER):
-        shutil.copy(path, root / "corpus")
     embedder = FakeEmbedder()
-    ingest([root / "corpus"], root / "index", embedder=embedder)
-    opened = Index.open(root / "index", embedder)
-    yield opened
-    opened.close()
+    with indexed(tmp_path_factory.mktemp("hazard"), (SAMPLE, OTHER), embedder, embedder=embedder) as opened:
+        yield opened
 
 
 def test_items_are_read_from_the_document(index):
@@ -86,11 +78,8 @@ def test_explanation_quotes_the_item_and_the_words(index):
 
 
 def test_no_criteria_document_cannot_tell(tmp_path):
-    (tmp_path / "corpus").mkdir()
-    shutil.copy(OTHER, tmp_path / "corpus")
     embedder = FakeEmbedder()
-    ingest([tmp_path / "corpus"], tmp_path / "index", embedder=embedder)
-    with _opened(tmp_path, embedder) as opened:
+    with indexed(tmp_path, (OTHER,), embedder, embedder=embedder) as opened:
         assert judge(opened, "除尘器没有泄爆口").major is None
 
 
@@ -115,14 +104,10 @@ def zh_index(tmp_path_factory, monkeypatch):
     """The sample criteria indexed with a list of its own for Chinese, as the
     default plan has (e5 over Chinese), its model given a threshold."""
     monkeypatch.setitem(hazard.MEANING, "fake-zh", 0.9)
-    root = tmp_path_factory.mktemp("hazard-zh")
-    (root / "corpus").mkdir()
-    shutil.copy(SAMPLE, root / "corpus")
     made = {name: _Meaning(name) for name in ("fake-zh", "fake-all")}
-    ingest([root / "corpus"], root / "index", embedders="zh=fake-zh,all=fake-all", embedder_factory=made.__getitem__)
-    opened = Index.open(root / "index", made)
-    yield opened
-    opened.close()
+    with indexed(tmp_path_factory.mktemp("hazard-zh"), (SAMPLE,), made, embedders="zh=fake-zh,all=fake-all",
+                 embedder_factory=made.__getitem__) as opened:
+        yield opened
 
 
 def test_by_meaning_reads_only_clauses_saying_a_thing_missing(zh_index):
@@ -151,17 +136,6 @@ def test_an_absence_said_in_other_words_is_met_by_meaning(zh_index, monkeypatch)
     assert judge(zh_index, finding).major is not True
 
 
-class _opened:
-    def __init__(self, folder: Path, embedder) -> None:
-        self.index = Index.open(folder / "index", embedder)
-
-    def __enter__(self) -> Index:
-        return self.index
-
-    def __exit__(self, *exc) -> None:
-        self.index.close()
-
-
 def _shared_or_skip() -> Path:
     path = SHARED / "corpus" / "regulations-zh" / "departmental" / "gongmao-zhongda-shigu-yinhuan-panding-biaozhun_2023.md"
     if not path.exists():
@@ -173,11 +147,8 @@ def _shared_or_skip() -> Path:
 
 def test_the_2023_criteria_read_completely(tmp_path):
     path = _shared_or_skip()
-    (tmp_path / "corpus").mkdir()
-    shutil.copy(path, tmp_path / "corpus")
     embedder = FakeEmbedder()
-    ingest([tmp_path / "corpus"], tmp_path / "index", embedder=embedder)
-    with _opened(tmp_path, embedder) as opened:
+    with indexed(tmp_path, (path,), embedder, embedder=embedder) as opened:
         items = criteria_items(opened)
     per_article: dict[int, int] = {}
     for it in items:

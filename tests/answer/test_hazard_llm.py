@@ -5,17 +5,14 @@ criteria document of corpus/."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from fake_llm_server import FakeLLMServer, Reply
-from support import PROJECT_ROOT, FakeEmbedder
+from support import PROJECT_ROOT, FakeEmbedder, indexed
 
 from answer.hazard import judge
 from answer.hazard_llm import judge_with_llm, messages
 from answer.llm import LLMConfig
-from index.build import ingest
-from index.search import Index
 
 SAMPLE = PROJECT_ROOT / "corpus" / "regulations-zh" / "shili-zhongda-shigu-yinhuan-panding-biaozhun.md"
 # Everyday words the extractive reading cannot tell from ("炉子前面那个坑" for 应急排放坑).
@@ -42,14 +39,9 @@ REPLIES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hazard-llm")
-    (root / "corpus").mkdir()
-    shutil.copy(SAMPLE, root / "corpus")
     embedder = FakeEmbedder()
-    ingest([root / "corpus"], root / "index", embedder=embedder)
-    opened = Index.open(root / "index", embedder)
-    yield opened
-    opened.close()
+    with indexed(tmp_path_factory.mktemp("hazard-llm"), (SAMPLE,), embedder, embedder=embedder) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")
