@@ -50,7 +50,10 @@ WHO_QUERY = {"en": "primary responsibility principal person in charge rectificat
 PENALTY_QUERY = {"en": "penalty fine rectification within a time limit", "zh": "责令限期改正 罚款"}
 EXTRA_K = 3
 # What a question asks about besides what to rectify: answered first.
-_ASKS_PENALTY = re.compile(r"penalt|\bfines?\b|\bfined\b|sanction|punish|罚|处分|后果|法律责任|怎么处理|如何处理", re.I)
+# "如何处理" asks about a penalty after a breach ("逾期未整改的，如何处理？"); of a
+# thing ("这些废料如何处理？") it asks how to handle it, which is the requirement.
+_ASKS_PENALTY = re.compile(r"penalt|\bfines?\b|\bfined\b|sanction|punish|罚|处分|后果|法律责任|"
+                           r"(?:违反|违法|违规|未|不|拒不|逾期|没有)[^。；？?]{0,24}(?:怎么|如何|怎样)处理", re.I)
 _ASKS_DEADLINE = re.compile(r"deadline|\bby when\b|how (?:long|many days|soon|quickly)|time limit|within how|期限|时限|多久|几天|多少天|"
                             r"多长时间|什么时候", re.I)
 _ASKS_WHO = re.compile(r"\bwho\b|\bwhose\b|responsib|谁|哪个部门|责任", re.I)

@@ -304,3 +304,15 @@ def test_a_question_far_from_every_passage_is_refused_whatever_its_words_share()
     assert not answered and confidence > model.threshold  # refused by the floor, not by the probability
     assert "not close in meaning" in answerability.explain(model, far, "en")
     assert math.isclose(model.standardised(far)["dense"], -3.5)
+
+
+@pytest.mark.parametrize("question, first", [
+    ("企业逾期未整改的，如何处理？", "处罚"),
+    ("违反本规定第十七条的企业怎么处理？", "处罚"),
+    ("车间里积下的铝屑应当如何处理？", "整改要求"),
+    ("What is the fine for not rectifying on time?", "Penalty"),
+])
+def test_how_to_handle_asks_for_the_penalty_only_after_a_breach(question, first):
+    lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in question) else "en"
+    found = [Section(label, []) for label in rectify.LABELS[lang]]
+    assert rectify._in_asked_order(question, found)[0].label == first
