@@ -100,7 +100,7 @@ def signals(question: str, lang: str, hits: Sequence[Hit], scores: Mapping[str, 
     checks = specifics(question, asked, chunks, list(dict.fromkeys(h.chunk.title for h in top)))
     # One passage that holds both the question's subject and every specific it asks for.
     each = [(c, specifics(question, asked, [c], [c.title])) for c in chunks]
-    holds = max((share(f"{c.title}\n{c.text}", c.lang) for c, mine in each if all(ok for _, ok, _ in mine)),
+    holds = max((share(held_text(c, question), c.lang) for c, mine in each if all(ok for _, ok, _ in mine)),
                 default=0.0)
     values = {"holds": holds, "kind": _share_held(checks, "kind")}
     # The names too are held by one passage (with its document's title): a
@@ -114,6 +114,25 @@ def signals(question: str, lang: str, hits: Sequence[Hit], scores: Mapping[str, 
     if same:
         lists["dense"] = (models or {}).get(same, same)
     return Signals(values, tuple(why for _, ok, why in checks if not ok), lists)
+
+
+# Company-name endings left out when asking whether a question names an enterprise.
+_COMPANY = re.compile(r"(?:股份)?有限(?:责任)?公司$|集团$|公司$|厂$|,?\s*(?:co\.?,?\s*)?(?:ltd|inc|llc|corp)\.?$", re.I)
+
+
+def held_text(chunk, question: str) -> str:
+    """What of a passage can hold the question's subject: its title and text,
+    but a record's enterprise name only when the question names the enterprise.
+    A name is a label, not a statement: "镁合金制品有限公司" says nothing
+    about magnesium scrap, and "Acme Aluminium Ltd" nothing about aluminium dust."""
+    text = f"{chunk.title}\n{chunk.text}"
+    name = (chunk.fields or {}).get("enterprise") if chunk.doc_type == "record" else None
+    if name and str(name).strip():
+        name = str(name).strip()
+        core = _COMPANY.sub("", name).strip() or name
+        if core.lower() not in question.lower():
+            text = text.replace(name, "")
+    return text
 
 
 def _share_held(checks: list[tuple[str, bool, str]], signal: str) -> float:

@@ -316,3 +316,15 @@ def test_how_to_handle_asks_for_the_penalty_only_after_a_breach(question, first)
     lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in question) else "en"
     found = [Section(label, []) for label in rectify.LABELS[lang]]
     assert rectify._in_asked_order(question, found)[0].label == first
+
+
+def test_a_records_enterprise_name_holds_no_subject_unless_the_question_names_it():
+    record = Chunk(chunk_id="r1", doc_id="rec", source="findings.csv", title="findings", doc_type="record", lang="zh",
+                   heading_path=(), locator="F-7", page_start=None, page_end=None, start=0, end=60,
+                   text="企业名称: 南湖镁合金制品有限公司\n隐患描述: 配电箱门未关闭。",
+                   fields={"enterprise": "南湖镁合金制品有限公司"})
+    assert "镁合金" not in answerability.held_text(record, "镁合金废料应当怎样存放？")
+    assert "南湖镁合金制品有限公司" in answerability.held_text(record, "南湖镁合金制品的隐患整改了吗？")
+    assert "配电箱" in answerability.held_text(record, "镁合金废料应当怎样存放？")
+    article = chunk("镁合金废屑应当存放在干燥的专用场所。", lang="zh")
+    assert "镁合金" in answerability.held_text(article, "镁合金废料应当怎样存放？")
