@@ -17,19 +17,11 @@ from __future__ import annotations
 
 import re
 
-from index.tokenize import _jieba
+from index.tokenize import tagged_words
 
 # Where an item's subject ends: its condition starts ("未设置", "采用", "存在").
 _PREDICATE = re.compile(r"未|非|采用|存在|使用|选用|设置在|共用|不符合|失效|超过|小于|与")
 _PHRASE = re.compile(r"[、，,；;和及的]|以及|等")
-
-
-def _nouns(text: str) -> list[tuple[str, str]]:
-    """(word, part of speech) by jieba, with the tokenizer's own set-up."""
-    import jieba.posseg
-
-    _jieba()
-    return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
 
 
 def head(kind: str) -> str:
@@ -44,7 +36,7 @@ def kinds(item_text: str) -> list[str]:
     phrase by a word of two or more (煤磨 in "煤磨袋式收尘器"; not 保温 in
     "保温炉", one name that jieba cuts in two)."""
     subject = _PREDICATE.split(item_text, 1)[0]
-    words = _nouns(_PHRASE.split(subject, 1)[0])
+    words = tagged_words(_PHRASE.split(subject, 1)[0])
     if len(words) > 1 and len(words[0][0]) >= 2 and words[0][1].startswith("n") and len(words[1][0]) >= 2:
         return [words[0][0]]
     return []
@@ -54,7 +46,7 @@ def _named(finding: str) -> list[str]:
     """The finding's nouns with their openings (啤酒厂 -> 啤酒: a kind named
     with its place), and a noun joined to the single-character word after
     it (生料 + 磨), the way a kind is named in a few characters."""
-    words = _nouns(finding)
+    words = tagged_words(finding)
     out = [w[:k] for w, flag in words if len(w) >= 2 and flag.startswith("n") for k in range(2, len(w) + 1)]
     out += [a + b for (a, fa), (b, _) in zip(words, words[1:]) if fa.startswith("n") and len(b) == 1]
     return out
