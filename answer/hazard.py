@@ -44,7 +44,7 @@ from index.search import CROSS_LIST, Index
 from index.tokenize import jieba_words, tokenize
 
 from .criteria import Item, criteria_items
-from .hazard_scope import sibling
+from .hazard_scope import other_than, sibling
 
 RRF_K = 5  # a short list (some 60 items): a small k lets the first places count
 TOP = 1  # items whose conditions are read; more calls more near misses major (dev findings)
@@ -367,6 +367,9 @@ def read_item(index: Index, cache: _Cache, position: int, finding: str, clauses:
     least = MEANING.get(meaning_model(index, cache) or "", 1.0)
     read = [replace(c, met=True, why=f"meaning: {clause}") if c.met is None and c.absence and near >= least
             else c for c, (near, clause) in zip(read, close)]
+    # "非X" met by a finding naming a sibling of X (a core of another material for 非钢芯).
+    others = [other_than(c.text, finding, said) if c.met is None else None for c in read]
+    read = [replace(c, met=True, why=f"kind: {other[0]}|{other[1]}") if other else c for c, other in zip(read, others)]
     if len(read) > 1 and not any(c.met for c in read):  # the item as a whole: words of one condition said missing, another's present
         read.append(read_condition(_EXCEPTION.sub("", item.text), finding, clauses, weights))
     excepted = exception(item, words, weights)

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import re
 
-from index.tokenize import tagged_words
+from core.text import CJK_RANGE
+from index.tokenize import jieba_words, tagged_words
 
 # Where an item's subject ends: its condition starts ("未设置", "采用", "存在").
 _PREDICATE = re.compile(r"未|非|采用|存在|使用|选用|设置在|共用|不符合|失效|超过|小于|与")
+_NON = re.compile(f"非([{CJK_RANGE}]{{2,8}})")
 _PHRASE = re.compile(r"[、，,；;和及的]|以及|等")
 
 
@@ -52,12 +54,11 @@ def _named(finding: str) -> list[str]:
     return out
 
 
-def sibling(item_text: str, finding: str, said: str = "") -> tuple[str, str] | None:
-    """(the finding's kind, the item's kind) when the finding names a kind with
-    the head of one of the item's kinds and a modifier sharing no character
-    with it, and names none of the item's kinds itself (`said`: the finding
-    with its synonyms, so that a variant name of the item's kind counts)."""
-    own = kinds(item_text)
+def named_sibling(own: list[str], finding: str, said: str = "") -> tuple[str, str] | None:
+    """(the finding's kind, one of `own`) when the finding names a kind with
+    the head of one of them and a modifier sharing no character with it, and
+    names none of them itself (`said`: the finding with its synonyms, so that
+    a variant name of a kind counts)."""
     text = said or finding
     if not own or any(kind in text for kind in own):
         return None
@@ -67,4 +68,24 @@ def sibling(item_text: str, finding: str, said: str = "") -> tuple[str, str] | N
             other = word[:-len(end)] if word.endswith(end) else ""
             if other and not set(other) & set(modifier):
                 return word, kind
+    return None
+
+
+def sibling(item_text: str, finding: str, said: str = "") -> tuple[str, str] | None:
+    """The finding's kind and the item's when the finding names a sibling of
+    the kind the item's subject opens with (kinds)."""
+    return named_sibling(kinds(item_text), finding, said)
+
+
+def other_than(condition: str, finding: str, said: str = "") -> tuple[str, str] | None:
+    """The finding's kind and X when the condition ends in "非X" (a thing of
+    any kind but X: "选用非钢芯钢丝绳") and the finding names a sibling of X
+    (a core of another material): the condition is met by that name."""
+    for m in _NON.finditer(condition):
+        kind = next((w for w in jieba_words(m.group(1)) if len(w) >= 2), "")
+        if not kind or _PREDICATE.search(condition[m.start(1) + len(kind):]):
+            continue  # "使用非水性漆的调漆间……未设置": 非X is the subject's, not the condition
+        found = named_sibling([kind], finding, said)
+        if found:
+            return found
     return None

@@ -14,7 +14,7 @@ from support import PROJECT_ROOT, FakeEmbedder, indexed
 from answer import hazard
 from answer.criteria import criteria_items
 from answer.hazard import _prepared, by_meaning, conditions, judge, read_condition
-from answer.hazard_scope import kinds, sibling
+from answer.hazard_scope import kinds, other_than, sibling
 from answer.hazard_text import explain
 
 SAMPLE = PROJECT_ROOT / "corpus" / "regulations-zh" / "shili-zhongda-shigu-yinhuan-panding-biaozhun.md"
@@ -71,6 +71,14 @@ def test_an_item_scoped_by_a_kind_is_not_met_by_a_sibling_kind():
     # A listed kind qualifies nothing: a furnace of another name is not a sibling.
     assert kinds("熔炼炉未设置应急排放坑或者备用铁水包的") == []
     assert kinds("转炉、电弧炉等炼钢炉的水冷元件未设置报警装置的") == []
+
+
+def test_a_condition_on_any_kind_but_one_is_met_by_a_sibling_kind():
+    condition = "起重机卷扬系统选用非钢芯钢丝绳"
+    assert other_than(condition, "起重机的钢丝绳拆开一看是纤维芯的。") == ("纤维芯", "钢芯")
+    assert other_than(condition, "起重机的钢丝绳是钢芯的。") is None  # the kind itself
+    # "非X" of the subject ("使用非水性漆的调漆间") is not the condition: not met by a sibling.
+    assert other_than("使用非水性漆的调漆间未设置报警装置", "调漆间用的是油性漆，没有报警装置。") is None
 
 
 @pytest.mark.parametrize("finding, major", [
