@@ -8,10 +8,13 @@ another material, another liquor) is about a thing the item does not name:
 the item's scope is not met, whatever else the finding shares with it.
 
 Read from the item's words alone (no list of kinds): a kind is a noun that
-opens a phrase of the item's subject and is followed by the noun it
-qualifies; the sibling a noun of the finding ending with the kind's head.
-A kind the item lists ("转炉、电弧炉……等炼钢炉") qualifies nothing and is not
-read, so a furnace of another name still falls under such a list.
+opens the item's subject and is followed by the word it qualifies; a
+sibling is a noun of the finding ending with the kind's head whose modifier
+shares no character with the kind's. A kind the item lists ("转炉、电弧炉……
+等炼钢炉") qualifies nothing and is not read, so a furnace of another name
+still falls under such a list. The same reading meets a condition on any
+kind but one ("选用非钢芯钢丝绳") when the finding names a sibling of it.
+Characters, not classes: docs/hazard-judgement.md says what this misses.
 """
 from __future__ import annotations
 

@@ -81,6 +81,14 @@ def test_a_condition_on_any_kind_but_one_is_met_by_a_sibling_kind():
     assert other_than("使用非水性漆的调漆间未设置报警装置", "调漆间用的是油性漆，没有报警装置。") is None
 
 
+def test_the_explanation_names_the_sibling_kind_that_meets_a_condition(index):
+    from dataclasses import replace
+
+    judgement = judge(index, "打磨工位的电气设备用的是普通电机，不是防爆的。")
+    met = replace(judgement.conditions[0], met=True, why="kind: 纤维芯|钢芯")
+    assert "描述所说的是“纤维芯”，不是“钢芯”" in explain(replace(judgement, conditions=(met,)))
+
+
 @pytest.mark.parametrize("finding, major", [
     ("木粉打磨工位的除尘系统采用正压吹送。", False),  # another powder than the item's
     ("铝粉打磨工位的除尘系统采用正压吹送。", True),
