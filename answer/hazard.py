@@ -22,9 +22,11 @@ the indexed criteria (criteria.py), and under which item?
 
 Extractive only: every word of the explanation is the finding's, the item's
 or a cited passage's. Nothing of the criteria is written here; the sector is
-not decided from a list (an item's own words, 金属冶炼企业, 白酒, 非水性漆, count
-like its other words, which is why a near miss that differs in one such
-qualifier can still be called major: docs/quality.md).
+not decided from a list. An item whose subject opens with a kind (煤磨, 白酒)
+is not met by a finding naming a sibling of that kind (hazard_scope.py); a
+qualifier of another shape (金属冶炼企业) counts like the item's other words,
+which is why a near miss that differs in it can still be called major
+(docs/hazard-judgement.md).
 """
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ from index.search import CROSS_LIST, Index
 from index.tokenize import jieba_words, tokenize
 
 from .criteria import Item, criteria_items
+from .hazard_scope import other_than, sibling
 
 RRF_K = 5  # a short list (some 60 items): a small k lets the first places count
 TOP = 1  # items whose conditions are read; more calls more near misses major (dev findings)
@@ -349,6 +352,34 @@ def other_kind(item: Item, said: str) -> str:
     return ""
 
 
+def read_item(index: Index, cache: _Cache, position: int, finding: str, clauses: list[tuple[str, set[str], str]],
+              words: set[str], said: str) -> tuple[list[Condition], str]:
+    """The item's conditions read against the finding, and what excludes the
+    item ("exception: ...", "other kind: ..." or "")."""
+    item, weights = cache.items[position], cache.tokens[position]
+    texts = conditions(item)
+    tokens = [set(tokenize(c)) for c in texts]
+    read = [read_condition(c, finding, clauses, weights, mine - set().union(*tokens[:i], *tokens[i + 1:]))
+            for i, (c, mine) in enumerate(zip(texts, tokens))]
+    # An absence the words leave open is met when a clause saying a thing
+    # missing means the same (by_meaning).
+    close = by_meaning(index, cache, texts, finding)
+    least = MEANING.get(meaning_model(index, cache) or "", 1.0)
+    read = [replace(c, met=True, why=f"meaning: {clause}") if c.met is None and c.absence and near >= least
+            else c for c, (near, clause) in zip(read, close)]
+    # "非X" met by a finding naming a sibling of X (a core of another material for 非钢芯).
+    others = [other_than(c.text, finding, said) if c.met is None else None for c in read]
+    read = [replace(c, met=True, why=f"kind: {other[0]}|{other[1]}") if other else c for c, other in zip(read, others)]
+    if len(read) > 1 and not any(c.met for c in read):  # the item as a whole: words of one condition said missing, another's present
+        read.append(read_condition(_EXCEPTION.sub("", item.text), finding, clauses, weights))
+    excepted = exception(item, words, weights)
+    kind = "" if excepted else other_kind(item, said)
+    scope = None if excepted or kind else sibling(item.text, finding, said)
+    if scope:  # the finding names a sibling of the kind the item is about (hazard_scope)
+        return read, f"other scope: {scope[0]}|{scope[1]}"
+    return read, f"exception: {excepted}" if excepted else f"other kind: {kind}" if kind else ""
+
+
 def judge(index: Index, finding: str) -> Judgement:
     """The verdict on one finding (see the module's docstring)."""
     lang = lang_of(finding)
@@ -363,22 +394,8 @@ def judge(index: Index, finding: str) -> Judgement:
     scores = tuple(s for _, s in ranked)
     first: tuple[Item, list[Condition], str] | None = None
     for position, _ in ranked[:TOP]:
-        item, weights = cache.items[position], cache.tokens[position]
-        texts = conditions(item)
-        tokens = [set(tokenize(c)) for c in texts]
-        read = [read_condition(c, finding, clauses, weights, mine - set().union(*tokens[:i], *tokens[i + 1:]))
-                for i, (c, mine) in enumerate(zip(texts, tokens))]
-        # An absence the words leave open is met when a clause saying a thing
-        # missing means the same (by_meaning).
-        close = by_meaning(index, cache, texts, finding)
-        least = MEANING.get(meaning_model(index, cache) or "", 1.0)
-        read = [replace(c, met=True, why=f"meaning: {clause}") if c.met is None and c.absence and near >= least
-                else c for c, (near, clause) in zip(read, close)]
-        if len(read) > 1 and not any(c.met for c in read):  # the item as a whole: words of one condition said missing, another's present
-            read.append(read_condition(_EXCEPTION.sub("", item.text), finding, clauses, weights))
-        excepted = exception(item, words, weights)
-        kind = "" if excepted else other_kind(item, said)
-        excluded = f"exception: {excepted}" if excepted else f"other kind: {kind}" if kind else ""
+        item = cache.items[position]
+        read, excluded = read_item(index, cache, position, finding, clauses, words, said)
         if first is None:
             first = (item, read, excluded)
         if not excluded and any(c.met for c in read):

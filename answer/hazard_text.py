@@ -13,6 +13,8 @@ LABELS = {
            "unsaid": "需要说明的事实", "exception": "描述属于该项的除外情形", "nearest": "最接近的条款",
            "follows": "随之而来的要求",
            "kind": "描述所说的是“{0}”，该项针对的是“非{0}”",
+           "scope": "描述所说的是“{0}”，该项针对的是“{1}”",
+           "other": "描述所说的是“{0}”，不是“{1}”",
            "present": "描述中已有", "absent": "描述中没有", "within the limit": "未超过限值", "not described": "描述未说明"},
     "en": {True: "Major accident hazard", False: "Not a major hazard under the criteria",
            None: "Cannot tell from this description", "item": "Under", "met": "Condition met",
@@ -21,6 +23,8 @@ LABELS = {
            "exception": "The finding falls under the item's exception", "nearest": "Nearest item",
            "follows": "What follows",
            "kind": "the finding names {0}; the item is about what is not {0} (非{0})",
+           "scope": "the finding names {0}; the item is about {1}",
+           "other": "the finding names {0}, not {1}",
            "present": "the finding says it is there", "absent": "the finding says it is not",
            "within the limit": "within the limit", "not described": "not described"},
 }
@@ -39,10 +43,14 @@ def explain(judgement: Judgement) -> str:
         lines.append(f"- {label['exception']}: {judgement.reason.split(': ', 1)[1]}")
     if judgement.reason.startswith("other kind: "):
         lines.append("- " + label["kind"].format(judgement.reason.split(": ", 1)[1]))
+    if judgement.reason.startswith("other scope: "):
+        lines.append("- " + label["scope"].format(*judgement.reason.split(": ", 1)[1].split("|")))
     for c in judgement.conditions:
         words = "、".join(c.matched[:8])
         if c.met and c.why.startswith("meaning: "):  # met by a clause that says it in other words
             lines.append(f"- {label['met']}: {c.text} ({label['said']}: {c.why.split(': ', 1)[1]})")
+        elif c.met and c.why.startswith("kind: "):  # "非X" met by a kind other than X
+            lines.append(f"- {label['met']}: {c.text} ({label['other'].format(*c.why[6:].split('|'))})")
         elif c.met:
             lines.append(f"- {label['met']}: {c.text} ({label['words']}: {words})")
         elif c.met is False:

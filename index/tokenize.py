@@ -199,6 +199,14 @@ def jieba_words(text: str) -> list[str]:
     return _jieba().lcut(text)
 
 
+def tagged_words(text: str) -> list[tuple[str, str]]:
+    """jieba's (word, part of speech) of a text, with the tokenizer's own set-up."""
+    import jieba.posseg
+
+    _jieba()
+    return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+
+
 def place_names(text: str) -> list[str]:
     """Place names a Chinese question mentions (jieba's 'ns' tag): '在河南' -> ['河南']."""
     import jieba.posseg

@@ -14,6 +14,7 @@ from support import PROJECT_ROOT, FakeEmbedder, indexed
 from answer import hazard
 from answer.criteria import criteria_items
 from answer.hazard import _prepared, by_meaning, conditions, judge, read_condition
+from answer.hazard_scope import kinds, other_than, sibling
 from answer.hazard_text import explain
 
 SAMPLE = PROJECT_ROOT / "corpus" / "regulations-zh" / "shili-zhongda-shigu-yinhuan-panding-biaozhun.md"
@@ -59,6 +60,46 @@ def test_verdicts(index, finding, major, locator):
     judgement = judge(index, finding)
     assert (judgement.major, judgement.item.locator) == (major, locator)
     assert judgement.citations()[0]["locator"] == locator and judgement.citations()[0]["text"]
+
+
+def test_an_item_scoped_by_a_kind_is_not_met_by_a_sibling_kind():
+    item = "黄酒发酵车间未设置通风设施的"
+    assert kinds(item) == ["黄酒"]
+    assert sibling(item, "葡萄酒厂发酵车间没有通风。") == ("葡萄酒", "黄酒")
+    assert sibling(item, "黄酒厂发酵车间没有通风。") is None  # the item's own kind
+    assert sibling(item, "发酵车间没有通风。") is None  # no kind named
+    # A listed kind qualifies nothing: a furnace of another name is not a sibling.
+    assert kinds("熔炼炉未设置应急排放坑或者备用铁水包的") == []
+    assert kinds("转炉、电弧炉等炼钢炉的水冷元件未设置报警装置的") == []
+
+
+def test_a_condition_on_any_kind_but_one_is_met_by_a_sibling_kind():
+    condition = "起重机卷扬系统选用非钢芯钢丝绳"
+    assert other_than(condition, "起重机的钢丝绳拆开一看是纤维芯的。") == ("纤维芯", "钢芯")
+    assert other_than(condition, "起重机的钢丝绳是钢芯的。") is None  # the kind itself
+    # "非X" of the subject ("使用非水性漆的调漆间") is not the condition: not met by a sibling.
+    assert other_than("使用非水性漆的调漆间未设置报警装置", "调漆间用的是油性漆，没有报警装置。") is None
+
+
+def test_the_explanation_names_the_sibling_kind_that_meets_a_condition(index):
+    from dataclasses import replace
+
+    judgement = judge(index, "打磨工位的电气设备用的是普通电机，不是防爆的。")
+    met = replace(judgement.conditions[0], met=True, why="kind: 纤维芯|钢芯")
+    assert "描述所说的是“纤维芯”，不是“钢芯”" in explain(replace(judgement, conditions=(met,)))
+
+
+@pytest.mark.parametrize("finding, major", [
+    ("木粉打磨工位的除尘系统采用正压吹送。", False),  # another powder than the item's
+    ("铝粉打磨工位的除尘系统采用正压吹送。", True),
+    ("镁铝粉打磨工位的除尘系统采用正压吹送。", True),  # shares the item's modifier
+])
+def test_verdict_on_a_sibling_kind(index, finding, major):
+    judgement = judge(index, finding)
+    assert (judgement.major, judgement.item.locator) == (major, "第四条第（二）项")
+    if not major:
+        assert judgement.reason == "other scope: 木粉|铝粉"
+        assert "描述所说的是“木粉”，该项针对的是“铝粉”" in explain(judgement)
 
 
 def test_an_absence_whose_words_are_said_as_much_there_as_missing_is_not_met():

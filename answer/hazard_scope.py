@@ -1,0 +1,94 @@
+"""An item's scope named by a kind, and a finding that names a sibling kind.
+
+Some items of the criteria restrict what they are about by a kind that
+qualifies their subject: "煤磨袋式收尘器" is the dust collector of a coal mill,
+"白酒勾兑" the blending of one kind of liquor. A finding that names another
+kind with the same head and nothing of the item's modifier (a mill of
+another material, another liquor) is about a thing the item does not name:
+the item's scope is not met, whatever else the finding shares with it.
+
+Read from the item's words alone (no list of kinds): a kind is a noun that
+opens the item's subject and is followed by the word it qualifies; a
+sibling is a noun of the finding ending with the kind's head whose modifier
+shares no character with the kind's. A kind the item lists ("转炉、电弧炉……
+等炼钢炉") qualifies nothing and is not read, so a furnace of another name
+still falls under such a list. The same reading meets a condition on any
+kind but one ("选用非钢芯钢丝绳") when the finding names a sibling of it.
+Characters, not classes: docs/hazard-judgement.md says what this misses.
+"""
+from __future__ import annotations
+
+import re
+
+from core.text import CJK_RANGE
+from index.tokenize import jieba_words, tagged_words
+
+# Where an item's subject ends: its condition starts ("未设置", "采用", "存在").
+_PREDICATE = re.compile(r"未|非|采用|存在|使用|选用|设置在|共用|不符合|失效|超过|小于|与")
+_NON = re.compile(f"非([{CJK_RANGE}]{{2,8}})")
+_PHRASE = re.compile(r"[、，,；;和及的]|以及|等")
+
+
+def head(kind: str) -> str:
+    """What a kind is a kind of: its last character for a two-character word
+    (煤磨 -> 磨), its last two for a longer one (铝加工 -> 加工)."""
+    return kind[-1] if len(kind) <= 2 else kind[-2:]
+
+
+def kinds(item_text: str) -> list[str]:
+    """The kind the item's subject opens with: the first word of its first
+    phrase when it is a noun of two or more characters followed in the same
+    phrase by a word of two or more (煤磨 in "煤磨袋式收尘器"; not 保温 in
+    "保温炉", one name that jieba cuts in two)."""
+    subject = _PREDICATE.split(item_text, 1)[0]
+    words = tagged_words(_PHRASE.split(subject, 1)[0])
+    if len(words) > 1 and len(words[0][0]) >= 2 and words[0][1].startswith("n") and len(words[1][0]) >= 2:
+        return [words[0][0]]
+    return []
+
+
+def _named(finding: str) -> list[str]:
+    """The finding's nouns with their openings (啤酒厂 -> 啤酒: a kind named
+    with its place), and a noun joined to the single-character word after
+    it (生料 + 磨), the way a kind is named in a few characters."""
+    words = tagged_words(finding)
+    out = [w[:k] for w, flag in words if len(w) >= 2 and flag.startswith("n") for k in range(2, len(w) + 1)]
+    out += [a + b for (a, fa), (b, _) in zip(words, words[1:]) if fa.startswith("n") and len(b) == 1]
+    return out
+
+
+def named_sibling(own: list[str], finding: str, said: str = "") -> tuple[str, str] | None:
+    """(the finding's kind, one of `own`) when the finding names a kind with
+    the head of one of them and a modifier sharing no character with it, and
+    names none of them itself (`said`: the finding with its synonyms, so that
+    a variant name of a kind counts)."""
+    text = said or finding
+    if not own or any(kind in text for kind in own):
+        return None
+    for kind in own:
+        end, modifier = head(kind), kind[:-len(head(kind))]
+        for word in _named(finding):
+            other = word[:-len(end)] if word.endswith(end) else ""
+            if other and not set(other) & set(modifier):
+                return word, kind
+    return None
+
+
+def sibling(item_text: str, finding: str, said: str = "") -> tuple[str, str] | None:
+    """The finding's kind and the item's when the finding names a sibling of
+    the kind the item's subject opens with (kinds)."""
+    return named_sibling(kinds(item_text), finding, said)
+
+
+def other_than(condition: str, finding: str, said: str = "") -> tuple[str, str] | None:
+    """The finding's kind and X when the condition ends in "非X" (a thing of
+    any kind but X: "选用非钢芯钢丝绳") and the finding names a sibling of X
+    (a core of another material): the condition is met by that name."""
+    for m in _NON.finditer(condition):
+        kind = next((w for w in jieba_words(m.group(1)) if len(w) >= 2), "")
+        if not kind or _PREDICATE.search(condition[m.start(1) + len(kind):]):
+            continue  # "使用非水性漆的调漆间……未设置": 非X is the subject's, not the condition
+        found = named_sibling([kind], finding, said)
+        if found:
+            return found
+    return None
