@@ -53,7 +53,7 @@ EXTRA_K = 3
 # "如何处理" asks about a penalty after a breach ("逾期未整改的，如何处理？"); of a
 # thing ("这些废料如何处理？") it asks how to handle it, which is the requirement.
 _ASKS_PENALTY = re.compile(r"penalt|\bfines?\b|\bfined\b|sanction|punish|罚|处分|后果|法律责任|"
-                           r"(?:违反|违法|违规|未|不|拒不|逾期|没有)[^。；？?]{0,24}(?:怎么|如何|怎样)处理", re.I)
+                           r"(?:违反|违法|违规|未|没|拒|擅自|逾期|过期|到期|超期|仍然|继续)[^。；？?]{0,24}(?:怎么|如何|怎样)处理", re.I)
 _ASKS_DEADLINE = re.compile(r"deadline|\bby when\b|how (?:long|many days|soon|quickly)|time limit|within how|期限|时限|多久|几天|多少天|"
                             r"多长时间|什么时候", re.I)
 _ASKS_WHO = re.compile(r"\bwho\b|\bwhose\b|responsib|谁|哪个部门|责任", re.I)
