@@ -184,6 +184,23 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
   the subject held by the one sentence that states the asked value rather
   than by the passage: the same refusals on `tune` (12 of 16 at 4 of 85
   answerable refused).
+- Also measured on `tune` and not kept: multilingual e5 over the English
+  chunks as a fourth list (weight 1.0 or 1.5 beside MiniLM's 1.0): English
+  hit@5 0.67 to 0.69 or 0.71 (one or two questions of 42), MRR@10 0.58 to
+  0.62-0.63; but e5 embeds English passages at 6.6 a second against MiniLM's
+  44.7 (120 passages each, 2 cores, idle), so the shared corpus's 5,306
+  English chunks would add some 800 s to an ingest of 568 s, seven times
+  MiniLM alone. (On `check`, reported only: English 0.57 to 0.64.) e5 in
+  place of MiniLM for English: 0.64, worse. Leaving inspection records out
+  of the hits of questions that do not ask for past findings: `tune` hit@5
+  66 to 65 of 85 (records do not crowd the answers out; two of the 170
+  answerable questions have a record as gold outside the similar-findings
+  job). Not embedding a Chinese question by the English-only model in the
+  other language's search (its glossary translation still is): no hit@5
+  changed. And as a refusal signal, the share of the question's subject in
+  the best quote of the answer: among `tune` answers, 16 of 78 answerable
+  ones quote less than a tenth of the subject, against 1 of the 4
+  unanswerable ones answered: it does not separate them.
 """
 
 
