@@ -17,6 +17,7 @@ from answer.layout import Entry, Quote, Section, render
 from answer.models import Citation
 from answer.question import asked_for, follow_up_question, job_of, resolve_follow_up
 from answer.verify import check_answer, statements
+from core.text import lang_of
 from index.lexicon import Lexicon
 from ingest.models import Chunk
 
@@ -313,8 +314,7 @@ def test_a_question_far_from_every_passage_is_refused_whatever_its_words_share()
     ("What is the fine for not rectifying on time?", "Penalty"),
 ])
 def test_how_to_handle_asks_for_the_penalty_only_after_a_breach(question, first):
-    lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in question) else "en"
-    found = [Section(label, []) for label in rectify.LABELS[lang]]
+    found = [Section(label, []) for label in rectify.LABELS[lang_of(question)]]
     assert rectify._in_asked_order(question, found)[0].label == first
 
 
