@@ -126,12 +126,9 @@ def held_text(chunk, question: str) -> str:
     A name is a label, not a statement: "镁合金制品有限公司" says nothing
     about magnesium scrap, and "Acme Aluminium Ltd" nothing about aluminium dust."""
     text = f"{chunk.title}\n{chunk.text}"
-    name = (chunk.fields or {}).get("enterprise") if chunk.doc_type == "record" else None
-    if name and str(name).strip():
-        name = str(name).strip()
-        core = _COMPANY.sub("", name).strip() or name
-        if core.lower() not in question.lower():
-            text = text.replace(name, "")
+    name = str(chunk.fields.get("enterprise") or "").strip() if chunk.doc_type == "record" else ""
+    if name and (_COMPANY.sub("", name).strip() or name).lower() not in question.lower():
+        text = text.replace(name, "")
     return text
 
 

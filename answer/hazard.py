@@ -38,13 +38,13 @@ from typing import Any
 
 import numpy as np
 
-from core.text import CJK, CJK_RANGE, lang_of, split_sentences
+from core.text import CJK, lang_of, split_sentences
 from index.embedders import embed_query
 from index.search import CROSS_LIST, Index
-from index.tokenize import jieba_words, tokenize
+from index.tokenize import tokenize
 
 from .criteria import Item, criteria_items
-from .hazard_scope import other_than, sibling
+from .hazard_scope import non_kinds, other_than, sibling
 
 RRF_K = 5  # a short list (some 60 items): a small k lets the first places count
 TOP = 1  # items whose conditions are read; more calls more near misses major (dev findings)
@@ -69,7 +69,6 @@ _MISSING = re.compile(r"没有|没|未|无|不|缺|拿不出|找不到|失效|�
 # A finding saying a thing is there and works.
 _PRESENT = re.compile(r"有|装了|设置了|配备|配了|齐全|正常|已经|签了|做过|进了|联锁|\bhas\b|\bhave\b|\binstalled\b|\bfitted\b|"
                       r"\bequipped\b|\bin place\b|\binterlocked\b|\bworks?\b|\bsigned\b", re.I)
-_NON = re.compile(f"非([{CJK_RANGE}]{{2,8}})")
 # A finding's clauses, also at the conjunctions that join two statements ("the
 # vent is in place and not blocked": the "not" is the second one's alone).
 _CLAUSE = re.compile(r"[，,；;。.!?！？\n：:]|\s+(?:and|but|while)\s+|但是|但|而且|并且", re.I)
@@ -345,9 +344,8 @@ def other_kind(item: Item, said: str) -> str:
     """The kind the item excludes by "非" ("非水性漆", "非框架结构", "非钢芯") when
     the finding says the thing is of that kind (水性漆, 框架结构; not "不是防爆的"):
     "" otherwise."""
-    for m in _NON.finditer(item.text):
-        kind = next((w for w in jieba_words(m.group(1)) if len(w) >= 2), "")
-        if kind and any(kind in c and "非" + kind not in c and not _MISSING.search(c) for c in _clauses(said)):
+    for kind, _ in non_kinds(item.text):
+        if any(kind in c and "非" + kind not in c and not _MISSING.search(c) for c in _clauses(said)):
             return kind
     return ""
 
@@ -355,7 +353,7 @@ def other_kind(item: Item, said: str) -> str:
 def read_item(index: Index, cache: _Cache, position: int, finding: str, clauses: list[tuple[str, set[str], str]],
               words: set[str], said: str) -> tuple[list[Condition], str]:
     """The item's conditions read against the finding, and what excludes the
-    item ("exception: ...", "other kind: ..." or "")."""
+    item ("exception: ...", "other kind: ...", "other scope: ..." or "")."""
     item, weights = cache.items[position], cache.tokens[position]
     texts = conditions(item)
     tokens = [set(tokenize(c)) for c in texts]

@@ -80,13 +80,23 @@ def sibling(item_text: str, finding: str, said: str = "") -> tuple[str, str] | N
     return named_sibling(kinds(item_text), finding, said)
 
 
+def non_kinds(text: str) -> list[tuple[str, int]]:
+    """The kinds a text excludes by "非" ("非钢芯" -> 钢芯, "非水性漆" -> 水性漆),
+    each with where it ends in the text."""
+    out = []
+    for m in _NON.finditer(text):
+        kind = next((w for w in jieba_words(m.group(1)) if len(w) >= 2), "")
+        if kind:
+            out.append((kind, m.start(1) + len(kind)))
+    return out
+
+
 def other_than(condition: str, finding: str, said: str = "") -> tuple[str, str] | None:
     """The finding's kind and X when the condition ends in "非X" (a thing of
     any kind but X: "选用非钢芯钢丝绳") and the finding names a sibling of X
     (a core of another material): the condition is met by that name."""
-    for m in _NON.finditer(condition):
-        kind = next((w for w in jieba_words(m.group(1)) if len(w) >= 2), "")
-        if not kind or _PREDICATE.search(condition[m.start(1) + len(kind):]):
+    for kind, end in non_kinds(condition):
+        if _PREDICATE.search(condition[end:]):
             continue  # "使用非水性漆的调漆间……未设置": 非X is the subject's, not the condition
         found = named_sibling([kind], finding, said)
         if found:

@@ -209,10 +209,7 @@ def tagged_words(text: str) -> list[tuple[str, str]]:
 
 def place_names(text: str) -> list[str]:
     """Place names a Chinese question mentions (jieba's 'ns' tag): '在河南' -> ['河南']."""
-    import jieba.posseg
-
-    _jieba()
-    return list(dict.fromkeys(w.word for w in jieba.posseg.cut(text) if w.flag.startswith("ns") and len(w.word) >= 2))
+    return list(dict.fromkeys(w for w, flag in tagged_words(text) if flag.startswith("ns") and len(w) >= 2))
 
 
 def tokenize_many(texts: list[str]) -> list[list[str]]:
