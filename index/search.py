@@ -109,6 +109,13 @@ CROSS_LIST = "dense_all"
 # `tune` 12 of the 16 questions answered only in the other language name one,
 # none of the other 103 does.
 NAME_MIN_CHUNKS = 3
+# Two lists that find the other language by different means, USE-m3's meaning
+# and BM25 over the glossary translation, agreeing on the same passage as their
+# first in the other language raise the share to MIN_SHARE (`lists_agree`).
+# `tune` cannot test it (all 16 of its questions answered only in the other
+# language already reach MIN_SHARE); it moved no `tune` hit@5 and MRR@10
+# 0.607 to 0.606 (docs/quality.md).
+XL_LISTS = (CROSS_LIST, "bm25_xl")
 # A dense list weighted 0 is searched only when the other lists find fewer than
 # k articles; it then joins with this weight, below anything they found
 # (0.01 / (10 + 1) < 0.3 / (10 + 100)), so its candidates only fill the places left.
@@ -554,7 +561,7 @@ class Index:
             share = 1.0  # a filter keeps only the other language's documents
         else:
             share = max(other_language_share(lists.get(CROSS_LIST, []), scores.get(CROSS_LIST, []), own, OTHER_WIDTH),
-                        self.name_cue(query))
+                        self.name_cue(query), lists_agree(lists, own))
         split: dict[str, list[int]] = {}
         weights = dict(weights)
         for name, rows in lists.items():
@@ -708,6 +715,13 @@ def other_language_share(rows: list[int], scores: list[float], own: np.ndarray, 
     if not rows:
         return 0.0
     return 1.0 / (1.0 + math.exp(-(best_other - best_own) / width))
+
+
+def lists_agree(lists: Mapping[str, list[int]], own: np.ndarray) -> float:
+    """MIN_SHARE when every list of XL_LISTS has the same first passage in the
+    other language, else 0."""
+    firsts = {next((r for r in lists.get(name, []) if not own[r]), None) for name in XL_LISTS}
+    return MIN_SHARE if len(firsts) == 1 and None not in firsts else 0.0
 
 
 class Keywords(Protocol):

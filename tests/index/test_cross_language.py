@@ -13,7 +13,7 @@ from support import make_small_corpus
 
 from core.settings import reload as reload_settings
 from index.build import ingest
-from index.search import OTHER_WIDTH, Index, other_language_share
+from index.search import MIN_SHARE, OTHER_WIDTH, Index, lists_agree, other_language_share
 
 
 # -- the other language's share ---------------------------------------------------------------
@@ -24,6 +24,14 @@ def test_share_rises_when_the_other_language_is_closer():
     assert closer_other > 0.95 and closer_own < 0.05
     assert other_language_share([0, 2], [0.5, 0.5], own, OTHER_WIDTH) == pytest.approx(0.5)
     assert other_language_share([], [], own, OTHER_WIDTH) == 0.0
+
+
+def test_two_lists_agreeing_on_the_other_languages_first_passage_raise_the_share():
+    own = np.array([True, True, False, False, False])
+    assert lists_agree({"dense_all": [0, 3, 2], "bm25_xl": [1, 3, 4]}, own) == MIN_SHARE
+    assert lists_agree({"dense_all": [0, 3, 2], "bm25_xl": [2, 3]}, own) == 0.0   # firsts differ
+    assert lists_agree({"dense_all": [0, 3], "bm25_xl": [0, 1]}, own) == 0.0      # BM25 has none there
+    assert lists_agree({"dense_all": [3]}, own) == 0.0                            # no glossary list
 
 
 def test_share_does_not_touch_its_inputs():
