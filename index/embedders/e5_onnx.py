@@ -105,6 +105,7 @@ def export(root: Path | None = None, force: bool = False) -> dict:
     from .e5_torch import TorchE5
 
     reference = TorchE5()
+    reference.bfloat16 = False  # the export runs float32: checked against float32
     folder.mkdir(parents=True, exist_ok=True)
     record_file.unlink(missing_ok=True)  # the old export is invalid from here until the new one is checked
     embeds, mask = reference.inputs([[5, 6, 7], [8]])
