@@ -17,6 +17,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .build import ingest
+from .embedders.plan import DEFAULT_PLAN
 from .search import MODES, Index
 
 _SPACE = re.compile(r"\s+")
@@ -255,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {path} not found (the shared evaluation folder sits beside the project)", file=sys.stderr)
             return 2
     questions = [json.loads(line) for line in open(args.questions, encoding="utf-8") if line.strip()]
-    folders = {"default": (args.index, {})}
+    folders = {"default": (args.index, {"embedders": DEFAULT_PLAN, "reembed": True})}
     if args.baseline_index:
         folders = {"MiniLM only": (args.baseline_index, {"model": "all-MiniLM-L6-v2"}), **folders}
     results: dict[str, dict[str, dict]] = {split: {} for split in SPLITS}

