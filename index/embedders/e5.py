@@ -10,6 +10,7 @@ search is the USE list's job (use.py).
 from __future__ import annotations
 
 import logging
+import threading
 from importlib import metadata
 
 import numpy as np
@@ -40,6 +41,7 @@ class E5Embedder:
         self.threads, self.serving = threads, serving
         self._passages = None
         self._questions = None   # the ONNX export, loaded at the first question when serving
+        self._loading = threading.Lock()
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Passages (the chunks an index holds)."""
@@ -59,7 +61,9 @@ class E5Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self.serving and self._questions is None:
-            self._questions = self._load_export()
+            with self._loading:  # two lists may ask at once (dense_en2 and dense_zh)
+                if self._questions is None:
+                    self._questions = self._load_export()
         if self._questions:
             return self._questions.embed(list(texts), prefix="query: ")
         return np.ascontiguousarray(np.vstack([self.model.query(text) for text in texts]), dtype=np.float32)
