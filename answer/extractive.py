@@ -36,6 +36,17 @@ SUBJECT_FLOOR = 1e-9  # the share of the question's subject a stated sentence mu
 # A top hit sharing no word with the question, found by meaning (this high in a
 # dense list), is cited by its first sentence.
 OPENING_DENSE_RANK = 5
+# A statement that opens a list ("You must give OSHA the following
+# information:", "应当符合下列要求：") is followed by the list's items, up to this
+# many: in its chunk, then in the next chunk of the same document when the hit
+# holds it. Without them the answer says that there is a list and not what is on it.
+LIST_ITEMS = 8
+# An item's mark, by kind: a list goes on while its items are marked alike
+# ("(i)" ... "(viii)", not the "(3)" of the paragraph after it).
+_ITEM = re.compile(r"\s*(?:(?P<roman>[(（]\s*[ivxlc]{1,5}\s*[)）])|(?P<paren>[(（]\s*\d{1,2}\s*[)）])|"
+                   r"(?P<letter>[(（]\s*[a-z]\s*[)）]|[a-z][.)]\s)|(?P<cjk>[(（][一二三四五六七八九十]{1,3}[)）])|"
+                   r"(?P<dun>[一二三四五六七八九十]{1,3}、)|(?P<number>\d{1,2}\s*[.)、．]\D)|(?P<bullet>[-*•]))",
+                   re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -301,7 +312,46 @@ class Answerer:
                 break  # sorted by score: none after it is taken either
             take(sentence)
         chosen.sort(key=lambda group: (group[0].hit_rank, group[0].part, group[0].start))
-        return chosen
+        out: list[list[Sentence]] = []
+        for group in chosen:
+            out.append(group)
+            for item in _list_items(group[0], hits):
+                norm = _SPACES.sub("", item.text)
+                if norm not in by_text:
+                    by_text[norm] = -1
+                    out.append([item])
+        return out
+
+
+def _list_items(opening: Sentence, hits: list[Hit]) -> list[Sentence]:
+    """The items of the list a statement opens (it ends with a colon, or with a
+    colon and the list's first item): the item sentences right after it in its
+    chunk, then at the start of the document's next chunk if the hit holds that
+    chunk, marked like the first, up to LIST_ITEMS; none if what follows the
+    colon is not an item."""
+    text = opening.text
+    colon = max(text.rfind(":"), text.rfind("："))
+    if colon < 0 or opening.hit_rank >= len(hits):
+        return []
+    kind = None
+    if text[colon + 1:].strip():  # "下列要求：（一）采用负压吸尘；": the list's first item is in the statement
+        mark = _ITEM.match(text, colon + 1)
+        if mark is None:
+            return []
+        kind = mark.lastgroup
+    chunk, after, out = opening.chunk, opening.end, []
+    parts = {c.start: c for c in hits[opening.hit_rank].chunks if c.doc_id == chunk.doc_id}
+    while chunk is not None:
+        for start, end in sentence_spans(chunk.text):
+            if start < after:
+                continue
+            mark = _ITEM.match(chunk.text, start, end)
+            if mark is None or kind not in (None, mark.lastgroup) or len(out) >= LIST_ITEMS:
+                return out
+            kind = mark.lastgroup
+            out.append(Sentence(chunk, opening.hit_rank, start, end, opening.score, opening.part, opening.subject))
+        chunk, after = parts.get(chunk.end) or next((c for start, c in parts.items() if 0 < start - chunk.end <= 2), None), 0
+    return out
 
 
 def _opening_sentences(hits: list[Hit], scored: set[int]) -> list[Sentence]:

@@ -328,3 +328,33 @@ def test_a_records_enterprise_name_holds_no_subject_unless_the_question_names_it
     assert "配电箱" in answerability.held_text(record, "镁合金废料应当怎样存放？")
     article = chunk("镁合金废屑应当存放在干燥的专用场所。", lang="zh")
     assert "镁合金" in answerability.held_text(article, "镁合金废料应当怎样存放？")
+
+
+# --- a statement that opens a list ---------------------------------------------------
+
+def test_a_statement_opening_a_list_brings_its_items_from_the_next_chunk():
+    from answer.extractive import Sentence, _list_items
+    from index.search import Hit
+
+    first_text = ("(2) What must the report give? You must give the following information:\n"
+                  "(i) The establishment name;\n(ii) The location of the incident;")
+    first = chunk(first_text, locator="§ 4(b)(2)", start=100)
+    second = chunk("(iii) The time of the incident;\n(iv) A brief description of the incident.\n"
+                   "(3) Reports are made by telephone.", locator="§ 4(b)(2)(iii)", start=first.end + 1)
+    elsewhere = chunk("(v) Not this list.", doc="d2", locator="§ 9", start=first.end + 1)
+    opener_start = first_text.index("You must")
+    opener = Sentence(first, 0, opener_start, first_text.index("(i)") - 1, 1.0)
+    assert opener.text == "You must give the following information:"
+    hit = Hit(first, 1.0, parts=(elsewhere, second))
+    items = [s.text for s in _list_items(opener, [hit])]
+    assert items == ["(i) The establishment name;", "(ii) The location of the incident;",
+                     "(iii) The time of the incident;", "(iv) A brief description of the incident."]
+    # a statement that opens no list, or a list whose next chunk the hit lacks, brings nothing more
+    assert _list_items(Sentence(first, 0, 0, opener_start - 1, 1.0), [hit]) == []
+    assert [s.text for s in _list_items(opener, [Hit(first, 1.0)])] == items[:2]
+    chinese = chunk("第十条 除尘系统应当符合下列要求：（一）采用负压吸尘；（二）设置锁气卸灰装置；（三）定期清灰。"
+                    "第十一条 其他。", lang="zh", locator="第十条")
+    opener = Sentence(chinese, 0, 0, chinese.text.index("；") + 1, 1.0)   # the colon and the first item
+    assert [s.text for s in _list_items(opener, [Hit(chinese, 1.0)])] == ["（二）设置锁气卸灰装置；", "（三）定期清灰。"]
+    said = chunk("第十二条 本规定所称“粉尘”：是指可燃性粉尘。", lang="zh", locator="第十二条")
+    assert _list_items(Sentence(said, 0, 0, len(said.text), 1.0), [Hit(said, 1.0)]) == []
