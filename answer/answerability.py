@@ -51,7 +51,7 @@ from index.search import Hit
 from index.tokenize import tokenize
 
 from .grounding import coverage, specifics, subject_weights
-from .question import Asked, asked_for
+from .question import PERIOD_ACTS, UNITS, Asked, asked_for
 
 # The signals the model weighs. Chosen on `tune` by leave-one-out (docs/quality.md):
 # coverage over all passages, USE's best cosine and the lists' agreement were
@@ -256,8 +256,28 @@ def missing_in(reason: str, lang: str) -> str:
     for pattern, template in _MISSING_ZH:
         match = pattern.fullmatch(reason)
         if match:
-            return template.format(*match.groups())
+            return template.format(*(in_chinese(group) for group in match.groups()))
     return WEAKEST["zh"]["kind"]
+
+
+# Units as a Chinese page names them: a period's (question.PERIOD_UNITS keys)
+# and the quantities' whose first Chinese spelling in question.UNITS is not
+# the unit's name (百分之, 毫克, 度).
+_UNITS_ZH = {"years": "年", "months": "月", "weeks": "周", "days": "天", "hours": "小时", "minutes": "分钟",
+             "shifts": "班", "heats": "炉", "percent": "百分比", "mg/m3": "mg/m³", "°c": "℃"}
+
+
+def in_chinese(term: str) -> str:
+    """A unit or an act named in a why-not sentence, as a Chinese page says it:
+    a unit by _UNITS_ZH ("hours" -> 小时) or its first Chinese spelling in
+    question.UNITS (n·m -> 牛·米; ppm stays ppm), an act by its group's Chinese
+    word in question.PERIOD_ACTS (replace -> 更换). Anything else as it is."""
+    if term in _UNITS_ZH:
+        return _UNITS_ZH[term]
+    if term in UNITS:
+        return next((s for s in UNITS[term] if not s.isascii()), term)
+    group = next((g for g in PERIOD_ACTS if term.lower() in g), ())
+    return next((w for w in group if not w.isascii()), term)
 
 
 def explain(model: Model, signals: Signals, lang: str) -> str:

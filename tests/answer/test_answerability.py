@@ -76,6 +76,8 @@ def test_fit_separates_and_keeps_wrong_refusals_within_the_allowance():
     "铝粉尘浓度超过爆炸下限的百分之几时必须停止作业？",  # a proportion
     "What is the earthing resistance limit in ohms under GB 15577?",  # a named standard, in English
     "How often is the settled slurry of a wet scrubber cleared out?",
+    "氧气瓶的减压器多久更换一次？",  # a period of an act named in Chinese
+    "受限空间作业票最长有效几个小时？",  # a period in a unit
 ])
 def test_a_refusal_says_why_in_the_questions_language(question):
     from answer.grounding import specifics
@@ -89,6 +91,8 @@ def test_a_refusal_says_why_in_the_questions_language(question):
         signals = Signals({"holds": 0.5, "names": 1.0, "kind": 0.0, "dense": 0.5}, missing=(reason,))
         zh = answerability.explain(_model(), signals, "zh")
         assert CJK.search(zh) and not english_words.search(zh), (reason, zh)
+        if CJK.search(question):  # nor a unit or an act in English (以hours计, replace的周期)
+            assert not re.search(r"[A-Za-z]{3,}", zh), (reason, zh)
         assert answerability.explain(_model(), signals, "en") == reason
     # Without a specific missing, the weakest signal, in each language.
     weak = _signals(holds=0.0)
