@@ -4,9 +4,13 @@ where its sentences are (`sentence_spans`).
 
 Chinese sentences end at 。；！？; English ones at . ; ! ? followed by space,
 except after abbreviations ("p.m.", "No.", "e.g.") and single capitals ("U.S.").
-Lines always end a sentence. The chunker cuts over-long lines there, the
-answerer quotes whole sentences, and the citation check expects every sentence
-to carry a marker.
+A line ends a sentence unless it is a line of a paragraph wrapped at the
+page's width (PDF text): an English line whose next line starts with a
+lower-case word ("...by laser scanning or\nmanual measurement"), or a long
+Chinese line cut inside a sentence whose next line is not an article, a
+chapter or an item (`_wrapped`). The chunker cuts over-long lines at line
+ends, the answerer quotes whole sentences, and the citation check expects
+every sentence to carry a marker.
 """
 from __future__ import annotations
 
@@ -38,6 +42,34 @@ _ABBREVIATION = re.compile(
 _TAIL = 12
 
 
+# A wrapped Chinese line: long (a page's width, not a heading) and cut between
+# two characters of one sentence; the next line opens no article, chapter,
+# section or item.
+_WRAP_MIN_CHARS = 20
+_CJK_END = re.compile(f"[{CJK_RANGE}，、“”‘’（）《》]$")
+_CJK_GOES_ON = re.compile(f"[{CJK_RANGE}“‘《]")
+_OPENS_UNIT = re.compile(r"第[一二三四五六七八九十百零〇\d]+[条章节款项]|[（(][一二三四五六七八九十\d]+[）)]|"
+                         r"[一二三四五六七八九十]+、|\d+(?:\.\d+)*\s|附[件录]")
+_EN_GOES_ON = re.compile(r"[a-z]|\d(?!\d*[.)]\s)")
+# "table_name: osha_accident" / "column_name: ...": lines of fields, not prose.
+_FIELD = re.compile(r"[\w .-]{1,40}:\s")
+
+
+def _wrapped(text: str, match: re.Match) -> bool:
+    """Whether this single line break wraps a paragraph (no sentence ends there)."""
+    if match.group(0) != "\n":
+        return False
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    line = text[line_start:match.start()].rstrip()
+    after = text[match.end():match.end() + 12]
+    if not line or not after or _FIELD.match(after) or _FIELD.match(line):
+        return False
+    if re.search(r"[a-z0-9,]$", line) and _EN_GOES_ON.match(after):
+        return not re.match(r"\d", after) or line[-1].isalpha()
+    return (len(line) >= _WRAP_MIN_CHARS and bool(_CJK_END.search(line)) and bool(_CJK_GOES_ON.match(after))
+            and not _OPENS_UNIT.match(after))
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of `text`, whitespace-trimmed, as exact offsets."""
     cuts = [0]
@@ -45,6 +77,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         mark = match.group(0)[0]
         if mark in "。；！？":
             cuts.append(match.end())
+            continue
+        if mark == "\n" and _wrapped(text, match):
             continue
         if mark == "." and "\n" not in match.group(0):
             # "p.m. on Friday", "the U.S. need": the full stop of an abbreviation

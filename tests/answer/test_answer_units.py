@@ -266,6 +266,23 @@ def test_lines_end_sentences_and_empty_text_has_none():
     assert sentence_spans("") == [] and sentence_spans(" \n ") == []
 
 
+def test_a_paragraph_wrapped_at_the_page_width_is_one_sentence():
+    english = ("Article 4 Each launder shall be preheated with a gas burner or\n"
+               "an electric heater for at least 20 minutes before the first pour, and after\n"
+               "30 minutes without metal.\nArticle 5 Records\nThe operator signs:\n"
+               "(a) the start time;\ntable_name: pours\ncolumn_name: start")
+    assert split_sentences(english) == [
+        "Article 4 Each launder shall be preheated with a gas burner or\nan electric heater for at least 20 minutes "
+        "before the first pour, and after\n30 minutes without metal.",
+        "Article 5 Records", "The operator signs:", "(a) the start time;", "table_name: pours", "column_name: start"]
+    chinese = ("第三章 流槽\n第十二条 流槽在首次浇注前应当使用燃气烧嘴或者电加热器预热，预热时间\n"
+               "不少于二十分钟。\n第十三条 记录\n操作人员应当记录以下内容，并在交班时签字确认，记录保存\n"
+               "（一）开始时间；")
+    assert split_sentences(chinese) == [
+        "第三章 流槽", "第十二条 流槽在首次浇注前应当使用燃气烧嘴或者电加热器预热，预热时间\n不少于二十分钟。",
+        "第十三条 记录", "操作人员应当记录以下内容，并在交班时签字确认，记录保存", "（一）开始时间；"]
+
+
 # --- verify: statements and check_answer -----------------------------------------
 
 PASSAGE = ("Article 29 Work positions and equipment surfaces shall be cleaned at least once per shift. "
