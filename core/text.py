@@ -37,6 +37,7 @@ _BOUNDARY = re.compile(r"[。；！？]|[.;!?]\s+(?=\S)|\n+")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:a\.m|p\.m|e\.g|i\.e|etc|vs|approx|No|Nos|Co|Inc|Ltd|Corp|Mr|Mrs|Ms|Dr|St|Sec|Secs|Art|Fig|para|pp|p|cf|al)\.|"
     r"\b[A-Z]\.)$", re.I)
+_ITEM_NUMBER = re.compile(r"\s*\d{1,3}(?:\.\d{1,3})*\.")
 # Enough characters before a full stop for the longest abbreviation and the
 # character before it (for \b).
 _TAIL = 12
@@ -85,6 +86,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             # ends no sentence. Only the characters just before it decide.
             stop = match.start() + 1
             if _ABBREVIATION.search(text, max(cuts[-1], stop - _TAIL), stop):
+                continue
+            # "1. Fans", "2.3. Filters" at the start of a line: an item's number.
+            if _ITEM_NUMBER.fullmatch(text, text.rfind("\n", 0, stop) + 1, stop):
                 continue
         cuts.append(match.end())
     cuts.append(len(text))

@@ -266,6 +266,11 @@ def test_lines_end_sentences_and_empty_text_has_none():
     assert sentence_spans("") == [] and sentence_spans(" \n ") == []
 
 
+def test_an_items_number_at_the_start_of_a_line_ends_no_sentence():
+    assert split_sentences("Check:\n1. The fan. Then the hood.\n2.3. The filter bags\nSee item 2. It is short.") == [
+        "Check:", "1. The fan.", "Then the hood.", "2.3. The filter bags", "See item 2.", "It is short."]
+
+
 def test_a_paragraph_wrapped_at_the_page_width_is_one_sentence():
     english = ("Article 4 Each launder shall be preheated with a gas burner or\n"
                "an electric heater for at least 20 minutes before the first pour, and after\n"
