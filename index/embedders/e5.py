@@ -79,6 +79,11 @@ class E5Embedder:
                     self._kept.pop(next(iter(self._kept)))
         return vectors
 
+    def forget(self) -> None:
+        """Drop the kept question vectors (a benchmark timing each question anew)."""
+        with self._keeping:
+            self._kept.clear()
+
     def _embed_queries(self, texts: list[str]) -> np.ndarray:
         if self.serving and self._questions is None:
             with self._loading:  # two lists may ask at once (dense_en2 and dense_zh)

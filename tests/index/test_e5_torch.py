@@ -124,3 +124,6 @@ def test_a_question_is_embedded_once_for_both_of_e5s_lists(monkeypatch):
     for n in range(40):
         embedder.embed_query([f"question {n}"])
     assert len(embedder._kept) == 32 and "除尘器多久清灰一次？" not in embedder._kept
+    embedder.forget()
+    embedder.embed_query(["question 39"])
+    assert calls[-1] == ["question 39"]
