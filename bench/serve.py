@@ -43,7 +43,7 @@ def latency(index_dir: str, questions_file: str, samples: int, warmup: int = 3) 
     # Wall time, and the CPU time the process spent (time.process_time): serving
     # runs on one thread, so CPU time is what the wall time would be on an idle
     # core, whatever else the machine is running.
-    from index.embedders import embed_query, make_embedder
+    from index.embedders import embed_query
 
     def forget() -> None:  # a question answered after it was searched embeds again, as a new one would
         for model in by_model:
@@ -51,17 +51,16 @@ def latency(index_dir: str, questions_file: str, samples: int, warmup: int = 3) 
 
     search_ms, answer_ms, embed_ms, search_cpu, answer_cpu, embed_cpu = [], [], [], [], [], []
     by_model: dict[str, list[float]] = {route.model: [] for route in index.plan}
-    # Each model's question embedding is timed on an instance of its own: the
-    # index's e5 keeps its last questions' vectors, and the search timed next
-    # must embed the question itself.
-    timed = {model: make_embedder(model, serving=True) for model in by_model}
-    forget()  # the warm-up's questions
+    # The index's e5 keeps its last questions' vectors: each timing below starts
+    # with them dropped, so the search and the answer embed the question themselves.
     for i in range(samples):
         q = questions[i % len(questions)]
+        forget()
         for model, times in by_model.items():  # each embedder of the index on one question
             t = time.perf_counter()
-            embed_query(timed[model], q)
+            embed_query(index.embedder_for(model), q)
             times.append((time.perf_counter() - t) * 1000)
+        forget()
         t, c = time.perf_counter(), time.process_time()
         index.embedder.embed([q])
         embed_ms.append((time.perf_counter() - t) * 1000)
