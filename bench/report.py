@@ -246,7 +246,7 @@ def _ingest(r):
     lines += [
         f"Ingest of {'part of ' if r.get('subset') else ''}the shared corpus: {first['documents']} documents, {first['chunks']:,} chunks "
         f"({first['embedded']:,} texts embedded over all dense lists), `index.build.ingest` with the default "
-        "embedder plan (MiniLM over English chunks, e5 over Chinese, USE-m3 over all; all cores), in a fresh process."
+        "embedder plan (MiniLM and e5 over English chunks, e5 over Chinese, USE-m3 over all; all cores), in a fresh process."
         + (f" The same corpus with MiniLM alone over every chunk, in the same run: {_get(r, 'ingest', 'first_minilm', 'seconds'):.1f} s "
            f"against {first['seconds']:.1f} s." if _get(r, "ingest", "first_minilm") else ""), "",
         "| stage | seconds | share |", "|---|---|---|",
