@@ -350,7 +350,8 @@ def _list_items(opening: Sentence, hits: list[Hit]) -> list[Sentence]:
                 return out
             kind = mark.lastgroup
             out.append(Sentence(chunk, opening.hit_rank, start, end, opening.score, opening.part, opening.subject))
-        chunk, after = parts.get(chunk.end) or next((c for start, c in parts.items() if 0 < start - chunk.end <= 2), None), 0
+        # the next part: starting where this one ends, or a line break or two later
+        chunk, after = parts.get(chunk.end) or next((c for at, c in parts.items() if 0 < at - chunk.end <= 2), None), 0
     return out
 
 
