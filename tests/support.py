@@ -175,6 +175,12 @@ SMALL_QUERIES = (
 )
 
 
+def quoted_in(statement: str, passage: str) -> bool:
+    """A statement quotes the passage verbatim, its line breaks read as spaces
+    (an answer shows a sentence a PDF wraps over lines on one line)."""
+    return " ".join(statement.split()) in " ".join(passage.split())
+
+
 def make_small_corpus(folder: Path) -> dict[str, Path]:
     """A tiny bilingual corpus: three regulations (one Chinese), a plan, twelve
     inspection records and a README (skipped). Returns source -> path."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import PROJECT_ROOT
+from support import PROJECT_ROOT, quoted_in
 
 from core.settings import reload as reload_settings
 from answer.extractive import Answerer
@@ -185,7 +185,7 @@ def assert_well_cited(index: Index, answer: Answer, filters=None) -> None:
         # items", "#### Deadline") states nothing; every other line ends in its markers.
         assert line.startswith("#### ") or _ENDS_WITH_MARKER.search(line), line
     for statement in found:  # each a verbatim quote of the passage its first marker names
-        assert statement.text in by_n[statement.markers[0]].text, statement.raw
+        assert quoted_in(statement.text, by_n[statement.markers[0]].text), statement.raw
 
 
 def cjk_share(text: str) -> float:

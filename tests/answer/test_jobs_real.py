@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from support import quoted_in
 
 from answer.extractive import Answerer
 from answer.models import REFUSAL, Answer
@@ -42,7 +43,7 @@ def assert_cited(answerer: Answerer, answer: Answer) -> None:
     assert {c.chunk_id for c in answer.citations} <= returned
     by_n = {c.n: c for c in answer.citations}
     for statement in statements(answer.answer):
-        assert statement.markers and statement.text in by_n[statement.markers[0]].text, statement.raw
+        assert statement.markers and quoted_in(statement.text, by_n[statement.markers[0]].text), statement.raw
     for line in answer.answer.splitlines():
         assert line.startswith("#### ") or re.search(r"\[\d+\]$", line), line
 
