@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -120,7 +121,7 @@ class _Cache:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.key: tuple | None = None
+        self.key: tuple | None = None  # (a weak reference to the index, its generation)
         self.items: list[Item] = []
         self.vectors: dict[str, np.ndarray] = {}
         self.tokens: list[dict[str, float]] = []
@@ -143,9 +144,11 @@ def _item_words(items: list[Item]) -> list[dict[str, float]]:
 
 
 def _prepared(index: Index) -> _Cache:
-    key = (id(index), index.generation.name)
+    # The index itself, not its id(): a closed index's id may be given to the next.
     with _cache.lock:
-        if _cache.key != key:
+        owner, generation = _cache.key or (None, None)
+        if owner is None or owner() is not index or generation != index.generation.name:
+            key = (weakref.ref(index), index.generation.name)
             items = criteria_items(index)
             _cache.items, _cache.tokens, _cache.vectors, _cache.follows = items, _item_words(items), {}, {}
             _cache.meanings = {}
@@ -297,6 +300,8 @@ def meaning_model(index: Index, cache: _Cache) -> str | None:
     """The model the index embeds the criteria's own language with (e5 over
     Chinese in the default plan), or None when no list is kept for it alone
     or no threshold was measured for it (MEANING)."""
+    if not cache.items:
+        return None
     lang = cache.items[0].chunk.lang
     model = next((r.model for r in index.plan if r.scope == lang), None)
     return model if model in MEANING else None
