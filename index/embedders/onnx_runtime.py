@@ -100,6 +100,24 @@ def _settings(folder: Path) -> dict:
     return {"max_tokens": int(config.get("max_seq_length") or 512), "lower": bool(config.get("do_lower_case"))}
 
 
+def session(onnx_file: Path, threads: int | None, redo: str):
+    """An ONNX Runtime session on the CPU, on `threads` (None: all cores); a
+    file it cannot load is a ConfigError saying `redo`."""
+    try:
+        import onnxruntime
+    except ImportError as exc:
+        raise ConfigError("serving with an ONNX export needs onnxruntime (pip install -r requirements.txt)") from exc
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads or 0  # 0: ONNX Runtime's default (all cores)
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        return onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # truncated or foreign file
+        raise ConfigError(f"cannot load the ONNX export {onnx_file}: {exc}; {redo}") from exc
+
+
 class OnnxEmbedder:
     """Tokenise with the model's tokenizer.json, run the exported transformer,
     mean-pool over the attention mask, L2-normalise: what sentence-transformers
@@ -107,10 +125,9 @@ class OnnxEmbedder:
 
     def __init__(self, model: str, folder: Path, onnx_file: Path, threads: int | None = 1, batch_size: int = 32) -> None:
         try:
-            import onnxruntime
             from tokenizers import Tokenizer
         except ImportError as exc:
-            raise ConfigError("serving with an ONNX export needs onnxruntime and tokenizers (pip install -r requirements.txt)") from exc
+            raise ConfigError("serving with an ONNX export needs tokenizers (pip install -r requirements.txt)") from exc
         settings = _settings(folder)
         self.name, self.max_tokens, self.lower, self.batch_size = model, settings["max_tokens"], settings["lower"], batch_size
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -119,14 +136,7 @@ class OnnxEmbedder:
         self.tokenizer.enable_truncation(max_length=self.max_tokens)
         padding = self.tokenizer.padding or {}
         self.tokenizer.enable_padding(pad_id=padding.get("pad_id", 0), pad_token=padding.get("pad_token", "[PAD]"))
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or 0  # 0: ONNX Runtime's default (all cores)
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            self.session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # truncated or foreign file
-            raise ConfigError(f"cannot load the ONNX export {onnx_file}: {exc}") from exc
+        self.session = session(onnx_file, threads, "re-export with: python -m index export-model")
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
@@ -147,27 +157,49 @@ class OnnxEmbedder:
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
 
+def read_record(folder: Path, redo: str) -> dict | None:
+    """An export's record (export.json): None when there is none or exports are
+    switched off (SAFECITE_ONNX=0); ConfigError, saying `redo`, when unreadable."""
+    record_file = folder / EXPORT_FILE
+    if not settings().onnx or not record_file.exists():
+        return None
+    try:
+        return json.loads(record_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"unreadable ONNX export record {record_file}: {exc}; {redo}") from exc
+
+
+def checked_file(folder: Path, record: dict, redo: str) -> Path:
+    """The export's ONNX file, if it is the one the record says was checked."""
+    onnx_file = folder / ONNX_FILE
+    if not onnx_file.exists() or onnx_file.stat().st_size != record.get("onnx_bytes"):
+        raise ConfigError(f"{onnx_file} is missing or not the file that was checked; {redo}")
+    return onnx_file
+
+
+def write_record(folder: Path, record: dict) -> None:
+    """export.json, by a temporary name and os.replace: written last, it makes the export valid."""
+    handle, tmp = tempfile.mkstemp(dir=folder, suffix=".json.tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(record, out, indent=2)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, folder / EXPORT_FILE)
+
+
 def load_export(model: str, threads: int | None = 1, root: Path | None = None) -> OnnxEmbedder | None:
     """The export of `model` as an embedder; None when there is none or
     SAFECITE_ONNX=0; ConfigError when it does not match the model's files."""
-    if not settings().onnx:
-        return None
+    redo = "re-export with: python -m index export-model"
     folder = export_folder(model, root)
-    record_file = folder / EXPORT_FILE
-    if not record_file.exists():
+    record = read_record(folder, redo)
+    if record is None:
         return None
-    try:
-        record = json.loads(record_file.read_text(encoding="utf-8"))
-        source = model_path(model)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"unreadable ONNX export record {record_file}: {exc}") from exc
-    onnx_file = folder / ONNX_FILE
+    source = model_path(model)
     if record.get("format") != FORMAT or source is None or record.get("model") != model:
-        raise ConfigError(f"the ONNX export in {folder} is of another format or model; re-export with: python -m index export-model")
+        raise ConfigError(f"the ONNX export in {folder} is of another format or model; {redo}")
     if record.get("fingerprint") != fingerprint(source):
-        raise ConfigError(f"the ONNX export in {folder} was made from other files of {model!r}; re-export with: python -m index export-model")
-    if not onnx_file.exists() or onnx_file.stat().st_size != record.get("onnx_bytes"):
-        raise ConfigError(f"{onnx_file} is missing or not the file that was checked; re-export with: python -m index export-model")
+        raise ConfigError(f"the ONNX export in {folder} was made from other files of {model!r}; {redo}")
+    onnx_file = checked_file(folder, record, redo)
     return OnnxEmbedder(model, source, onnx_file, threads=threads)
 
 
@@ -238,9 +270,5 @@ def export(model: str = DEFAULT_MODEL, root: Path | None = None, force: bool = F
     record = {"format": FORMAT, "model": model, "source": str(source), "fingerprint": fingerprint(source),
               "onnx_bytes": (folder / ONNX_FILE).stat().st_size, "max_abs_diff": diff, "probes": len(PROBES),
               "torch": torch.__version__, "onnxruntime": onnxruntime.__version__}
-    handle, tmp = tempfile.mkstemp(dir=folder, suffix=".json.tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(record, out, indent=2)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, record_file)
+    write_record(folder, record)
     return {**record, "exported": True}
