@@ -313,12 +313,13 @@ class Answerer:
             take(sentence)
         chosen.sort(key=lambda group: (group[0].hit_rank, group[0].part, group[0].start))
         out: list[list[Sentence]] = []
+        said = set(by_text)
         for group in chosen:
             out.append(group)
             for item in _list_items(group[0], hits):
                 norm = _SPACES.sub("", item.text)
-                if norm not in by_text:
-                    by_text[norm] = -1
+                if norm not in said:
+                    said.add(norm)
                     out.append([item])
         return out
 

@@ -45,12 +45,13 @@ def latency(index_dir: str, questions_file: str, samples: int, warmup: int = 3) 
     # core, whatever else the machine is running.
     from index.embedders import embed_query
 
+    search_ms, answer_ms, embed_ms, search_cpu, answer_cpu, embed_cpu = [], [], [], [], [], []
+    by_model: dict[str, list[float]] = {route.model: [] for route in index.plan}
+
     def forget() -> None:  # a question answered after it was searched embeds again, as a new one would
         for model in by_model:
             getattr(index.embedder_for(model), "forget", lambda: None)()
 
-    search_ms, answer_ms, embed_ms, search_cpu, answer_cpu, embed_cpu = [], [], [], [], [], []
-    by_model: dict[str, list[float]] = {route.model: [] for route in index.plan}
     # The index's e5 keeps its last questions' vectors: each timing below starts
     # with them dropped, so the search and the answer embed the question themselves.
     for i in range(samples):

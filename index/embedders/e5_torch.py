@@ -183,7 +183,7 @@ class E5Text:
             tokenizer = Tokenizer(models.Unigram(weights.pieces, unk_id=weights.specials["unk"]))
             tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False)
             self._cut = lambda text: tokenizer.encode(text, add_special_tokens=False).ids
-        dtype, count, raw = weights.tensors["emb.word"]
+        raw = weights.tensors["emb.word"][2]
         self.words = np.frombuffer(raw, np.uint8).reshape(int(s["VOC"]), -1, Q4_BYTES)  # stays 4-bit
 
     def pieces(self, text: str) -> list[int]:
