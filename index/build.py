@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -351,14 +352,36 @@ def embed_lists(plan: plans.Plan, rows, previous: list[int | None], old: _Old, e
     text the list already holds is reused; the rest are embedded."""
     t0 = time.perf_counter()
     lists = []
-    for route in plan:
-        started_list = time.perf_counter()
-        same = old.manifest is not None and plans.same_list(old.manifest, route)
-        lists.append((route, *_vectors(route, rows, previous, old.stores.get(route.list) if same else None,
-                                      embedder_for, progress, report)))
-        report.timings[f"embed_{route.list}_s"] = time.perf_counter() - started_list
+    with every_core():
+        for route in plan:
+            started_list = time.perf_counter()
+            same = old.manifest is not None and plans.same_list(old.manifest, route)
+            lists.append((route, *_vectors(route, rows, previous, old.stores.get(route.list) if same else None,
+                                          embedder_for, progress, report)))
+            report.timings[f"embed_{route.list}_s"] = time.perf_counter() - started_list
     report.timings["embed_s"] = time.perf_counter() - t0
     return lists
+
+
+@contextmanager
+def every_core() -> Iterator[None]:
+    """torch embeds on every core for the block, then gets back its thread
+    count. FAISS and torch share one OpenMP runtime, whose thread count is per
+    calling thread: a serving index opened in this thread (`Index.open(serving=
+    True)` gives FAISS one thread) would otherwise leave an ingest that follows
+    (`make eval`, an upload on the page) embedding on one core."""
+    try:
+        import torch
+    except ImportError:  # no embedder here runs on torch
+        yield
+        return
+    cores = os.cpu_count() or 1
+    before = torch.get_num_threads()
+    torch.set_num_threads(cores)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def write_generation(folder: Path, documents: list[DocumentRow], rows, lists, model: str,

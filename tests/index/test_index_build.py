@@ -7,8 +7,12 @@ wrong model, a damaged generation or a second concurrent ingest."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -635,3 +639,48 @@ def test_a_file_deleted_from_a_moved_corpus_is_removed(built, tmp_path):
     (moved / "regulations/gas-rules.md").unlink()
     report = ingest([moved], folder, embedder=FakeEmbedder())
     assert report.removed == ["regulations/gas-rules.md"]
+
+
+
+# torch imported before FAISS: the two then share one OpenMP runtime (the order
+# a process that embeds with sentence-transformers and then opens an index has).
+_PINNED_THEN_INGEST = """
+import json, os, sys
+import torch
+import faiss
+from support import FakeEmbedder, make_small_corpus
+from index.build import ingest
+from index.search import Index
+
+
+class Counting(FakeEmbedder):
+    threads = []
+
+    def embed(self, texts):
+        self.threads.append(torch.get_num_threads())
+        return super().embed(texts)
+
+
+root = sys.argv[1]
+from pathlib import Path
+make_small_corpus(Path(root) / "corpus")
+ingest([os.path.join(root, "corpus")], os.path.join(root, "first"), embedder=FakeEmbedder())
+Index.open(os.path.join(root, "first"), embedder=FakeEmbedder(), serving=True).close()
+pinned = torch.get_num_threads()
+embedder = Counting()
+ingest([os.path.join(root, "corpus")], os.path.join(root, "second"), embedder=embedder)
+print(json.dumps({"pinned": pinned, "embedding": sorted(set(embedder.threads)), "after": torch.get_num_threads()}))
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: every thread count is one")
+def test_ingest_embeds_on_every_core_after_a_serving_index_pinned_this_thread(tmp_path):
+    tests = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests.parent), str(tests)])}
+    done = subprocess.run([sys.executable, "-c", _PINNED_THEN_INGEST, str(tmp_path)], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    threads = json.loads(done.stdout.strip().splitlines()[-1])
+    assert threads["pinned"] == 1  # the serving index pinned this thread, torch's threads with it
+    assert threads["embedding"] == [os.cpu_count()]  # the ingest embedded on every core
+    assert threads["after"] == 1  # and gave the count back: the open index's searches stay on one thread
