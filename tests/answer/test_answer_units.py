@@ -395,3 +395,19 @@ def test_a_hit_ranked_high_by_any_list_of_embeddings_is_found_by_meaning():
         assert _found_by_meaning(Hit(chunk, 1.0, {name: 1, "bm25": 40}))
         assert not _found_by_meaning(Hit(chunk, 1.0, {name: OPENING_DENSE_RANK + 1}))
     assert not _found_by_meaning(Hit(chunk, 1.0, {"bm25": 1, "bm25_xl_other": 1}))
+
+
+def test_a_top_hit_sharing_no_word_with_the_question_is_cited_by_its_first_sentence():
+    """Found by the glossary translation alone (no dense list ranks it): the answer still keeps it."""
+    from dataclasses import replace
+
+    from answer.extractive import _opening_sentences
+    from index.search import Hit
+
+    text = "第九条 单位负责人接到报告后，应当于1小时内向县级以上人民政府报告。情况紧急时，可以越级上报。"
+    chunk = Chunk("c", "d", "s.md", "T", "regulation", "zh", (), "第九条", None, None, 0, len(text), text)
+    hit = Hit(chunk, 1.0, {"bm25_xl_other": 1})
+    [opening] = _opening_sentences([hit], set())
+    assert opening.text == "第九条 单位负责人接到报告后，应当于1小时内向县级以上人民政府报告。"
+    assert _opening_sentences([hit], {0}) == []  # a hit with a sentence sharing the question's words is quoted by that
+    assert _opening_sentences([Hit(replace(chunk, doc_type="record"), 1.0, {"dense_zh": 1})], set()) == []
