@@ -57,6 +57,9 @@ def test_a_chinese_question_reaches_an_english_only_answer(planned):
     assert "dense_all" in retrieval.scores
     sources = [(h.chunk.source, h.chunk.locator) for h in retrieval.hits]
     assert ("regulations/gas-rules.md", "Article 3") in sources, sources
+    # The English chunks were searched with the question by e5, which reads
+    # Chinese (its list of English chunks), not by MiniLM, which does not.
+    assert "dense_en2" in retrieval.scores and "dense_en" not in retrieval.scores
 
 
 def test_a_chinese_question_answered_in_chinese_keeps_it_first(planned):
