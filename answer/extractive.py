@@ -311,6 +311,10 @@ class Answerer:
             if sentence.score < floor:
                 break  # sorted by score: none after it is taken either
             take(sentence)
+        for group in chosen:
+            # The same words in several chunks of one hit (a clause and a
+            # collection quoting it): the hit's own document is quoted first.
+            group.sort(key=lambda s: (s.hit_rank, s.chunk.doc_id != hits[s.hit_rank].chunk.doc_id, s.part))
         chosen.sort(key=lambda group: (group[0].hit_rank, group[0].part, group[0].start))
         out: list[list[Sentence]] = []
         said = set(by_text)

@@ -411,3 +411,23 @@ def test_a_top_hit_sharing_no_word_with_the_question_is_cited_by_its_first_sente
     assert opening.text == "第九条 单位负责人接到报告后，应当于1小时内向县级以上人民政府报告。"
     assert _opening_sentences([hit], {0}) == []  # a hit with a sentence sharing the question's words is quoted by that
     assert _opening_sentences([Hit(replace(chunk, doc_type="record"), 1.0, {"dense_zh": 1})], set()) == []
+
+
+def test_the_same_words_in_a_hit_are_quoted_from_the_hits_own_document_first():
+    """A law's article led the hit; a collection quoting the article rode along
+    in it (index.search collapses copies): the statement cites the law first."""
+    from answer.extractive import Answerer, Sentence
+    from index.search import Hit
+
+    said = "生产经营单位不得关闭、破坏直接关系生产安全的监控、报警设备。"
+    lead_text = "第三十六条 餐饮等行业的生产经营单位使用燃气的，应当安装可燃气体报警装置。"
+
+    def chunk(chunk_id, doc_id, text):
+        return Chunk(chunk_id, doc_id, f"{doc_id}.md", doc_id, "regulation", "zh", (), "第三十六条", None, None,
+                     0, len(text), text)
+
+    lead, copy, law_part = chunk("a0", "law", lead_text), chunk("b0", "collection", said), chunk("a1", "law", said)
+    hits = [Hit(lead, 1.0, {"bm25": 1}, 0, (copy, law_part))]
+    sentences = [Sentence(copy, 0, 0, len(said), 0.5, 1), Sentence(law_part, 0, 0, len(said), 0.5, 2)]
+    [group] = Answerer._choose(None, sentences, "lookup", None, hits)
+    assert [s.chunk.chunk_id for s in group] == ["a1", "b0"]
