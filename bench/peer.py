@@ -14,8 +14,9 @@ raw top 5 (it does not group the parts of an article).
 With --vectors (a scaled index) or --index-vectors (an ingested index), the
 texts and vectors of an index are given instead (method "external": indexed
 texts are looked up, questions are embedded with the model), so the peer's
-index time there excludes embedding; the query part uses this to time the
-peer's questions alone, right after ours.
+index time there excludes embedding (but for an ingested index's chunks its
+MiniLM list does not hold: a plan index's Chinese chunks, which it embeds);
+the query part uses this to time the peer's questions alone, right after ours.
 """
 from __future__ import annotations
 
@@ -41,13 +42,18 @@ def _chunks(index_dir: str):
         idx.close()
 
 
-def _index_vectors(index_dir: str) -> np.ndarray:
-    """The vectors an index holds, by row (float16 decoded to float32)."""
+def _index_vectors(index_dir: str) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, vectors) of the index's list embedded by the peer's model
+    (float16 decoded to float32): every row in a one-model index, the English
+    chunks in a plan's MiniLM list (the peer embeds the others itself)."""
+    from index.embedders import DEFAULT_MODEL
     from index.search import Index
 
     idx = Index.open(index_dir, verify=False)
     try:
-        return idx.store.vectors(np.arange(idx.size, dtype=np.int64))
+        name = next(name for name, route in idx.routes.items() if route.model == DEFAULT_MODEL)
+        rows = idx.stores[name].ids()
+        return rows, idx.stores[name].vectors(rows)
     finally:
         idx.close()
 
@@ -77,8 +83,12 @@ def run(index_dir: str, questions_file: str, samples: int, vectors_file: str | N
     if external:
         from index.embedders import make_embedder
 
-        vectors = np.load(vectors_file, mmap_mode="r") if vectors_file else _index_vectors(index_dir)
-        lookup = {t: i for i, t in enumerate(texts)}
+        if vectors_file:
+            vectors = np.load(vectors_file, mmap_mode="r")
+            lookup = {t: i for i, t in enumerate(texts)}
+        else:
+            rows, vectors = _index_vectors(index_dir)
+            lookup = {texts[row]: i for i, row in enumerate(rows.tolist())}
         # A scaled index's vectors.npy is its list over every chunk; vectors.json names its model.
         named = Path(vectors_file).parent / "vectors.json" if vectors_file else None
         model = make_embedder(json.loads(named.read_text())["model"] if named and named.exists() else None)

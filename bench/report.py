@@ -471,7 +471,9 @@ def _peer(r):
                      f"{ours100['rss_end_mib']:,.0f} (serving) |")
     when = ("On the corpus and at 100,000 chunks both were timed in the query part, one after the other, with "
             "nothing else of the benchmark running; there the peer indexed the vectors our ingest made (method "
-            "external: its index time excludes embedding, and it embeds each question with the model). Its first "
+            "external: it embeds each question with the model; on the corpus it takes the MiniLM list's vectors, "
+            "which a plan index holds for the English chunks only, and embeds the other chunks itself, so its "
+            "index time there includes embedding those). Its first "
             "row is the peer part's run, which embedded every chunk beside our ingest (the ingest comparison); its "
             "queries there were timed while the other parts ran."
             if scaled_peer and corpus_peer else
