@@ -122,8 +122,9 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
   and RRF k of 5, 20, 40 or 60 were no better (0.69-0.74).
 - The other language's share: the passages of the other language in the
   USE-m3, BM25 and glossary lists are fused as lists of their own, weighted
-  3.0, 0.0 and 2.0 times the share, and the other language's model (e5 for an
-  English question, MiniLM for a Chinese one) joins at 2.0 times the share when
+  3.0, 0.0 and 2.0 times the share, and the other language's model (e5, which
+  reads both languages, over the other language's chunks; the glossary
+  translation of a Chinese question read by MiniLM) joins at 2.0 times the share when
   the share reaches 0.05. The share is a logistic function of the best USE-m3
   cosine of an other-language passage minus the best of a same-language one
   (centre 0, width 0.03): on `tune` that gap is above 0 for 13 of the 16
