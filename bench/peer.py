@@ -51,7 +51,9 @@ def _index_vectors(index_dir: str) -> tuple[np.ndarray, np.ndarray]:
 
     idx = Index.open(index_dir, verify=False)
     try:
-        name = next(name for name, route in idx.routes.items() if route.model == DEFAULT_MODEL)
+        name = next((name for name, route in idx.routes.items() if route.model == DEFAULT_MODEL), None)
+        if name is None:
+            raise SystemExit(f"{index_dir}: no list embedded by {DEFAULT_MODEL}, the peer's model")
         rows = idx.stores[name].ids()
         return rows, idx.stores[name].vectors(rows)
     finally:

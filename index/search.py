@@ -99,8 +99,8 @@ OTHER_WIDTH = 0.03
 # Chinese question the English chunks' e5 list (dense_en2), not MiniLM's, which
 # reads no Chinese: on `tune` cross-lingual MRR@10 0.520 -> 0.627, hit@5
 # unchanged, and e5's vector of the question is the one its own list used (no
-# second embedding). The glossary's English translation goes to MiniLM (e5 there
-# gave the same hit@5 and MRR@10 0.627 -> 0.627).
+# second embedding). The glossary's English translation goes to MiniLM (e5 there:
+# the same hit@5 and MRR@10).
 CROSS_LISTS = {"en": (("dense_zh",), "dense_zh"), "zh": (("dense_en2", "dense_en"), "dense_en")}
 # The other language's model runs after the first lists (it needs the share),
 # so it costs a second embedding in line: only from a share of one half (the
