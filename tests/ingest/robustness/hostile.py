@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import random
 import re
 import shutil
@@ -151,7 +152,9 @@ def big_xlsx(path: Path, rows: int = 1_000_000, dimension: bool = True) -> Path:
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
+    # Test workers may build the same cached file at once: each writes its own
+    # part file and renames it into place (the contents are the same).
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.part")
     content_types = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
                      b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
                      b'<Default Extension="xml" ContentType="application/xml"/>'
