@@ -641,11 +641,12 @@ def test_a_file_deleted_from_a_moved_corpus_is_removed(built, tmp_path):
     assert report.removed == ["regulations/gas-rules.md"]
 
 
-
 # torch imported before FAISS: the two then share one OpenMP runtime (the order
 # a process that embeds with sentence-transformers and then opens an index has).
 _PINNED_THEN_INGEST = """
-import json, os, sys
+import json, sys
+from pathlib import Path
+
 import torch
 import faiss
 from support import FakeEmbedder, make_small_corpus
@@ -654,21 +655,22 @@ from index.search import Index
 
 
 class Counting(FakeEmbedder):
-    threads = []
+    def __init__(self):
+        super().__init__()
+        self.threads = []
 
     def embed(self, texts):
         self.threads.append(torch.get_num_threads())
         return super().embed(texts)
 
 
-root = sys.argv[1]
-from pathlib import Path
-make_small_corpus(Path(root) / "corpus")
-ingest([os.path.join(root, "corpus")], os.path.join(root, "first"), embedder=FakeEmbedder())
-Index.open(os.path.join(root, "first"), embedder=FakeEmbedder(), serving=True).close()
+root = Path(sys.argv[1])
+make_small_corpus(root / "corpus")
+ingest([root / "corpus"], root / "first", embedder=FakeEmbedder())
+Index.open(root / "first", embedder=FakeEmbedder(), serving=True).close()
 pinned = torch.get_num_threads()
 embedder = Counting()
-ingest([os.path.join(root, "corpus")], os.path.join(root, "second"), embedder=embedder)
+ingest([root / "corpus"], root / "second", embedder=embedder)
 print(json.dumps({"pinned": pinned, "embedding": sorted(set(embedder.threads)), "after": torch.get_num_threads()}))
 """
 
