@@ -26,7 +26,8 @@ import logging
 import math
 import re
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol
@@ -129,6 +130,9 @@ XL_LISTS = (CROSS_LIST, "bm25_xl")
 # k articles; it then joins with this weight, below anything they found
 # (0.01 / (10 + 1) < 0.3 / (10 + 100)), so its candidates only fill the places left.
 FILL_WEIGHT = 0.01
+# How the cost of a model's question embedding, remembered to order the dense
+# lists, fades at each call that found the vector already made.
+EMBEDDING_COST_DECAY = 0.9
 
 
 
@@ -213,6 +217,7 @@ class Index:
         self._executor: ThreadPoolExecutor | None = None
         self._masks: dict[tuple[str, tuple], np.ndarray] = {}  # filter -> rows, least recently used first
         self._masks_lock = threading.Lock()
+        self._embedding_cost: dict[str, float] = {}  # model -> seconds a question takes (the dense lists' order)
 
     @classmethod
     def open(cls, folder: str | Path, embedder: Embedder | Mapping[str, Embedder] | None = None, *,
@@ -446,12 +451,23 @@ class Index:
     def _dense(self, name: str, text: str, k: int, mask: np.ndarray | None,
                where: Where | None = None) -> list[tuple[int, float]]:
         route = self.routes[name]
+        started = time.perf_counter()
         vector = embed_query(self.embedder_for(route.model), text)
+        # A question's vector kept from another list costs nothing: the
+        # decaying maximum keeps the model's cost when it does embed.
+        spent = time.perf_counter() - started
+        self._embedding_cost[route.model] = max(spent, EMBEDDING_COST_DECAY * self._embedding_cost.get(route.model, 0.0))
         return self.stores[name].search(vector, k, mask, where)
+
+    def _dense_order(self) -> list[str]:
+        """The dense lists in the order their searches start: the cross-lingual
+        list first, then by their model's question embedding cost, slowest first."""
+        cost = self._embedding_cost
+        return sorted(self.routes, key=lambda name: (name != CROSS_LIST, -cost.get(self.routes[name].model, 0.0)))
 
     def ranked_lists(self, query: str, mask: np.ndarray | None, mode: str = "hybrid",
                      depth: int = CANDIDATES, weights: Mapping[str, float] | None = None,
-                     while_dense: Callable[[dict[str, list[int]]], None] | None = None,
+                     arrived: Callable[[str, Mapping[str, list[tuple[int, float]]]], None] | None = None,
                      scores: dict[str, list[float]] | None = None, where: Where | None = None) -> dict[str, list[int]]:
         """The retrievers' ranked rows. With `weights`, a list the fusion gives
         no weight is not computed (for a Chinese question, the list of English
@@ -460,9 +476,13 @@ class Index:
         lists), best first: the answerability check reads them.
 
         The dense lists (embedding the question, then FAISS; both release the
-        GIL) run in worker threads while this thread computes the keyword lists
-        and then calls `while_dense(keyword lists)` (search reads their chunks):
-        on two cores the keyword side costs no wall time."""
+        GIL) run in worker threads (`_dense_order`: on two workers the slowest
+        starts at once) while this thread computes the keyword lists.
+        `arrived(name, lists so far)` is called on this thread for each list as
+        it is ready, the keyword lists first, then each dense list as its
+        worker finishes: search reads their chunks, and starts the other
+        language's searches when the cross-lingual list is in, while the slower
+        lists still run."""
         lang = lang_of(query)
 
         def wanted(name: str) -> bool:
@@ -470,7 +490,7 @@ class Index:
 
         translated = self.lexicon.translate(query) if mode == "hybrid" else []
         dense: dict[str, Future] = {}
-        for name in self.routes:
+        for name in self._dense_order():
             if mode == name or (mode in ("hybrid", "dense") and (mode == "dense" or wanted(name))):
                 dense[name] = self._workers.submit(self._dense, name, query, depth, mask, where)
         english = [t for t in translated if not CJK.search(t)]
@@ -493,10 +513,18 @@ class Index:
             if translated:
                 lexical["bm25_xl"] = self.keywords.search(tokenize(" ".join(translated), query=True), depth, mask,
                                                           where)
-            if while_dense is not None and dense:
-                while_dense({name: [r for r, _ in found] for name, found in lexical.items()})
-        finally:
-            found = {**lexical, **{name: job.result() for name, job in dense.items()}}
+        except BaseException:
+            wait(dense.values())  # no search is left running behind the error
+            raise
+        found = dict(lexical)
+        for name in lexical:
+            if arrived is not None:
+                arrived(name, found)
+        names = {job: name for name, job in dense.items()}
+        for job in as_completed(names):
+            found[names[job]] = job.result()
+            if arrived is not None:
+                arrived(names[job], found)
         if scores is not None:
             scores.update({name: [float(v) for _, v in pairs] for name, pairs in found.items()})
         return _in_fusion_order({name: [r for r, _ in pairs] for name, pairs in found.items()})
@@ -544,10 +572,19 @@ class Index:
         weights = weights or self.fusion_weights(lang_of(query), (filters or {}).get("lang"))
         candidates = _Candidates(self.catalog)
         scores: dict[str, list[float]] = {}
-        lists = self.ranked_lists(query, mask, mode, weights=weights, scores=scores, where=where,
-                                  while_dense=lambda lexical: candidates.rows([r for rows in lexical.values() for r in rows]))
+        target = (filters or {}).get("lang")
+        other: dict[str, Any] = {}  # the other language's share and searches, once the cross-lingual list is in
+
+        def arrived(name: str, found: Mapping[str, list[tuple[int, float]]]) -> None:
+            candidates.rows([row for row, _ in found[name]])
+            if name == CROSS_LIST and mode == "hybrid":
+                rows = {listed: [row for row, _ in pairs] for listed, pairs in found.items()}
+                other["share"] = share = self._share(query, rows, {name: [v for _, v in found[name]]}, target)
+                other["searches"] = self._cross_searches(query, mask, where) if share >= MIN_SHARE else {}
+
+        lists = self.ranked_lists(query, mask, mode, weights=weights, scores=scores, where=where, arrived=arrived)
         if mode == "hybrid" and CROSS_LIST in self.routes:
-            lists, weights = self._other_language(query, lists, scores, weights, mask, (filters or {}).get("lang"), where)
+            lists, weights = self._other_language(query, lists, scores, weights, mask, target, where, **other)
         hits = self._hits(query, k, lists, weights, dedupe, mode, candidates)
         if len(hits) < k and mode == "hybrid" and "dense" in self.routes and not weights.get("dense"):
             # Fewer than k articles: the dense list fills the places left (the
@@ -558,19 +595,49 @@ class Index:
             hits = self._hits(query, k, lists, {**weights, "dense": FILL_WEIGHT}, dedupe, mode, candidates)
         return Retrieval(hits, scores)
 
+    def _share(self, query: str, lists: Mapping[str, list[int]], scores: Mapping[str, list[float]],
+               target: Any) -> float:
+        """The other language's share of a question, from 0 to 1 (OTHER_WEIGHTS):
+        1 when a filter keeps only the other language's documents."""
+        lang = lang_of(query)
+        if target in LANGS and target != lang:
+            return 1.0
+        own = self.mask({"lang": lang})
+        return max(other_language_share(lists.get(CROSS_LIST, []), scores.get(CROSS_LIST, []), own, OTHER_WIDTH),
+                   self.name_cue(query), lists_agree(lists, own))
+
+    def _cross_searches(self, query: str, mask: np.ndarray | None, where: Where | None) -> dict[str, Future]:
+        """The other language's own model searching, on the workers: with the
+        question (the list named in CROSS_LISTS) and with the glossary
+        translation of its domain terms ("glossary_dense")."""
+        lang = lang_of(query)
+        crosses, glossary = CROSS_LISTS[lang]
+        cross = next((name for name in crosses if name in self.routes), None)
+        if cross is None:
+            return {}
+        searches = {}
+        translated = [t for t in self.lexicon.translate(query) if bool(CJK.search(t)) == (lang == "en")]
+        if translated:  # first: its embedding is new, the question's is made or under way
+            searches["glossary_dense"] = self._workers.submit(
+                self._dense, glossary if glossary in self.routes else cross,
+                ("" if lang == "en" else " ").join(translated), CANDIDATES, mask, where)
+        searches[cross] = self._workers.submit(self._dense, cross, query, CANDIDATES, mask, where)
+        return searches
+
     def _other_language(self, query: str, lists: dict[str, list[int]], scores: dict[str, list[float]],
                         weights: Mapping[str, float], mask: np.ndarray | None,
-                        target: Any, where: Where | None = None) -> tuple[dict[str, list[int]], dict[str, float]]:
+                        target: Any, where: Where | None = None, share: float | None = None,
+                        searches: Mapping[str, Future] | None = None) -> tuple[dict[str, list[int]], dict[str, float]]:
         """The lists split by the passages' language, the other language weighted
         by its share for this question (OTHER_WEIGHTS), and the other language's
-        own model searched when the share is large enough."""
+        own model searched when the share is large enough. `share` and
+        `searches`, when given, were started as soon as the cross-lingual list
+        was in (search's `arrived`)."""
         lang = lang_of(query)
         own = self.mask({"lang": lang})
-        if target in LANGS and target != lang:
-            share = 1.0  # a filter keeps only the other language's documents
-        else:
-            share = max(other_language_share(lists.get(CROSS_LIST, []), scores.get(CROSS_LIST, []), own, OTHER_WIDTH),
-                        self.name_cue(query), lists_agree(lists, own))
+        if share is None:
+            share = self._share(query, lists, scores, target)
+            searches = self._cross_searches(query, mask, where) if share >= MIN_SHARE else {}
         split: dict[str, list[int]] = {}
         weights = dict(weights)
         for name, rows in lists.items():
@@ -580,19 +647,14 @@ class Index:
                 weights[f"{name}_other"] = OTHER_WEIGHTS[name] * share
             else:
                 split[name] = rows
-        crosses, glossary = CROSS_LISTS[lang]
-        cross = next((name for name in crosses if name in self.routes), crosses[-1])
-        if share >= MIN_SHARE and cross in self.routes:
-            found = self._dense(cross, query, CANDIDATES, mask, where)
-            split[cross], scores[cross] = [r for r, _ in found], [v for _, v in found]
-            weights[cross] = OTHER_WEIGHTS["cross"] * share
-            # ... and reads the glossary translation of the question's domain terms.
-            translated = [t for t in self.lexicon.translate(query) if bool(CJK.search(t)) == (lang == "en")]
-            if translated:
-                found = self._dense(glossary if glossary in self.routes else cross,
-                                    ("" if lang == "en" else " ").join(translated), CANDIDATES, mask, where)
-                split["glossary_dense"] = [r for r, _ in found]
-                weights["glossary_dense"] = OTHER_WEIGHTS["glossary_dense"] * share
+        for name, search in (searches or {}).items():
+            found = search.result()
+            split[name] = [r for r, _ in found]
+            if name == "glossary_dense":
+                weights[name] = OTHER_WEIGHTS["glossary_dense"] * share
+            else:
+                scores[name] = [v for _, v in found]
+                weights[name] = OTHER_WEIGHTS["cross"] * share
         return _in_fusion_order(split), weights
 
     def name_cue(self, query: str) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import Future
 from importlib import metadata
 
 import numpy as np
@@ -44,6 +45,7 @@ class E5Embedder:
         self._questions = None   # the ONNX export, loaded at the first question when serving
         self._loading = threading.Lock()
         self._kept: dict[str, np.ndarray] = {}   # question -> vector, oldest first
+        self._running: dict[str, Future] = {}   # question -> its vector, while a thread embeds it
         self._keeping = threading.Lock()
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -63,20 +65,35 @@ class E5Embedder:
     def embed_query(self, texts: list[str]) -> np.ndarray:
         """Questions. One question is searched by e5's English and Chinese lists
         alike (dense_en2, and dense_zh for its other-language share): its
-        vector is kept for the next call (the last QUERIES_KEPT questions)."""
+        vector is kept for the next call (the last QUERIES_KEPT questions),
+        and a call for a question another thread is embedding waits for that
+        vector instead of embedding it again."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) == 1:
+        if len(texts) != 1:
+            return self._embed_queries(texts)
+        text = texts[0]
+        with self._keeping:
+            kept, running = self._kept.get(text), self._running.get(text)
+            if kept is None and running is None:
+                mine = self._running[text] = Future()
+        if kept is not None:
+            return kept[None, :].copy()
+        if running is not None:  # another list's worker is embedding it now: wait for that vector
+            return running.result()[None, :].copy()
+        try:
+            vectors = self._embed_queries(texts)
+        except BaseException as exc:
             with self._keeping:
-                kept = self._kept.get(texts[0])
-            if kept is not None:
-                return kept[None, :].copy()
-        vectors = self._embed_queries(texts)
-        if len(texts) == 1:
-            with self._keeping:
-                self._kept[texts[0]] = vectors[0]
-                while len(self._kept) > QUERIES_KEPT:
-                    self._kept.pop(next(iter(self._kept)))
+                self._running.pop(text, None)
+            mine.set_exception(exc)
+            raise
+        with self._keeping:
+            self._running.pop(text, None)
+            self._kept[text] = vectors[0]
+            while len(self._kept) > QUERIES_KEPT:
+                self._kept.pop(next(iter(self._kept)))
+        mine.set_result(vectors[0])
         return vectors
 
     def forget(self) -> None:

