@@ -129,7 +129,7 @@ PERIOD_ACTS = (
     ("replace", "replaced", "renew", "renewed", "scrap", "scrapped", "更换", "更新", "报废"),
     ("test", "tested", "testing", "测试", "试验"),
     ("calibrate", "calibrated", "calibration", "校验", "校准", "标定", "检定"),
-    ("inspect", "inspected", "inspection", "检查", "检验", "巡检"),
+    ("inspect", "inspected", "inspection", "examine", "examined", "examination", "检查", "检验", "巡检"),
     ("report", "reported", "notify", "notified", "报告", "上报"),
     ("train", "trained", "training", "培训"),
     ("drill", "drilled", "exercise", "exercised", "演练"),
@@ -138,6 +138,10 @@ PERIOD_ACTS = (
     ("measure", "measured", "测量", "检测"),
 )
 _ZH_ACTS = tuple(w for group in PERIOD_ACTS for w in group if not w.isascii())
+# The same words in an English question of the active voice ("how often must
+# the employer test the alarms", "how often must the rigger examine the ropes").
+_EN_ACT = re.compile(r"\b(" + "|".join(sorted((w for g in PERIOD_ACTS for w in g if w.isascii()), key=len, reverse=True))
+                     + r")s?\b", re.I)
 _EN_PASSIVE = re.compile(r"\bbe\s+([a-z]+(?:ed|en|pt))\b|\b(valid)\b", re.I)
 # How documents write the unit of a period: of time, and of the work cycles a
 # period is counted in at a plant ("every shift", "every 10 heats", "每班",
@@ -270,8 +274,11 @@ def _period_acts(question: str) -> list[str]:
     verbs = [m.group(1) or m.group(2) for m in _EN_PASSIVE.finditer(question)]
     asked_at = _ASKED_PERIOD.search(question)
     found = [(abs(question.find(w) - asked_at.start()), w) for w in _ZH_ACTS if w in question] if asked_at else []
+    if asked_at and not verbs:
+        found += [(abs(m.start() - asked_at.start()), m.group(1)) for m in _EN_ACT.finditer(question)]
     if found:
-        # "培训证书有效期几年": the act is the one next to the period asked, not 培训.
+        # "培训证书有效期几年": the act is the one next to the period asked, not 培训;
+        # "how long must we keep the training records": keep, not train.
         verbs.append(min(found)[1])
     acts: list[str] = []
     for verb in verbs:

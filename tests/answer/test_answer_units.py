@@ -11,7 +11,7 @@ from answer import grounding
 from answer.extractive import Sentence
 from answer.grounding import specifics, states_what_is_asked
 from answer.models import Citation
-from answer.question import UNITS, asked_for, detect_mode, resolve_follow_up
+from answer.question import PERIOD_ACTS, UNITS, asked_for, detect_mode, resolve_follow_up
 from answer.verify import check_answer, statements, supported
 from core.text import sentence_spans, split_sentences
 from ingest.models import Chunk
@@ -123,6 +123,19 @@ def test_asked_for_units(question, unit):
 def test_asked_for_periods(question):
     asked = asked_for(question)
     assert asked.period and not asked.units and not asked.share
+
+
+@pytest.mark.parametrize("question, act", [
+    ("How long must training records be kept?", "kept"),  # the passive voice
+    ("How long do we have to keep the training records?", "keep"),  # the act next to the period, not train
+    ("How often should the shift supervisor test the CO alarms?", "test"),
+    ("How often must the rigger examine the hoist ropes?", "examine"),
+    ("培训证书有效期几年？", "有效期"),
+])
+def test_the_act_whose_period_is_asked(question, act):
+    """A sentence gives the period of this act (or a word of its group) to answer."""
+    asked = asked_for(question)
+    assert act in asked.period_acts and asked.period_acts[0] == next(g for g in PERIOD_ACTS if act in g)[0]
 
 
 @pytest.mark.parametrize("question", [
