@@ -367,23 +367,31 @@ def _query(r):
             sc, ac, ec = lat["search_cpu_ms"], lat["answer_cpu_ms"], lat["embed_cpu_ms"]
             lines.append(f"| (CPU time) | | {sc['p50']:.1f} / {sc['p95']:.1f} / {sc['p99']:.1f} | "
                          f"{ac['p50']:.1f} / {ac['p95']:.1f} / {ac['p99']:.1f} | {ec['p50']:.1f} | | |")
-    lines += ["", "A search runs on two threads: the dense lists (embedding the question with ONNX Runtime, then "
-              "FAISS; both release the GIL) in a worker thread, while the calling thread computes the keyword lists "
-              "and reads their candidates from SQLite. Each side uses one core, so on this 2-core machine a search's "
-              "CPU time (`time.process_time`, the rows marked CPU time, summed over both threads) is larger than its "
+    lines += ["", "A search runs on three threads. Two workers embed the question and scan the dense lists "
+              "(ONNX Runtime and FAISS release the GIL): the cross-lingual USE-m3 list first, then the others, the "
+              "slowest model first. Meanwhile the calling thread computes the keyword lists and reads each list's "
+              "candidate chunks from SQLite as the list arrives; once the cross-lingual list is in, it decides the "
+              "other language's share and, when that is high, starts the other language's model on the question "
+              "and its glossary translation while the slower lists still run. On this 2-core machine a search's "
+              "CPU time (`time.process_time`, the rows marked CPU time, summed over all threads) is larger than its "
               "wall time; the wall time includes waiting for a core while the machine ran other work."]
     if "100000" in q and "search_cpu_ms" in q["100000"]["latency"] and "ann" in q["100000"]:
         lat, ann = q["100000"]["latency"], q["100000"]["ann"]
-        e = lat["embed_cpu_ms"]["p50"]
         f = (ann["latency_ms"].get("flat_halves") or ann["latency_ms"]["flat"])["p50"]
         lines += ["", f"Where a search's time goes at 100,000 chunks (p50): {lat['search_ms']['p50']:.1f} ms wall, "
-                  f"{lat['search_cpu_ms']['p50']:.1f} ms CPU; embedding the question takes {e:.1f} ms and the float16 "
-                  f"scan, in two halves at once, {f:.1f} ms (the table below), the "
-                  "keyword side (tokenising, BM25 over up to three lists, reading about 200 candidate chunks) runs "
-                  "beside them, and fusing, reading the dense-only candidates and grouping per article follow. "
-                  "A Chinese question is not searched with the English-only model (its dense weight is 0; "
-                  "the dense list is searched only when the keyword lists find fewer than k articles), but its "
-                  "glossary translation is (`dense_xl`)."]
+                  f"{lat['search_cpu_ms']['p50']:.1f} ms CPU. Embedding the question by two or three models (the "
+                  "question embedding rows of the first table: e5 is the slowest) is most of it; the float16 scan of "
+                  f"the largest list, in two halves at once, takes {f:.1f} ms (the table below); the keyword side "
+                  "(tokenising, BM25 over up to three lists, reading a few hundred candidate chunks) runs beside "
+                  "them, and fusing and grouping per article follow."]
+    lines += ["", "Tried for the p95 target on 2026-12-07 and not kept (a probe of 396 searches at 100,000 chunks, "
+              "and the dev set's `tune` split for quality): e5's question model quantised to int8 by ONNX Runtime "
+              "(`quantize_dynamic`, per channel) embeds a question in 14.6 ms instead of 28.1 ms, its vectors at "
+              "cosine 0.997 to float32's, but `tune` MRR@10 fell 0.653 to 0.620 (Chinese 0.677 to 0.599); with the "
+              "feed-forward down-projections left in float32 (19.8 ms, cosine 0.9985) it still lost a Chinese "
+              "hit@5 (0.867 to 0.844). ONNX Runtime's transformer optimizer fuses no attention in our exports "
+              "(MiniLM 8.2 to 9.0 ms). IVF lists from 50,000 vectors instead of 200,000 left search p95 at 96.2 "
+              "against 96.4 ms: the scans are not where the time goes."]
     ann_rows = [(k, q[k]["ann"]) for k in sizes if "ann" in q[k]]
     if ann_rows:
         lines += ["", "Vector search on the same vectors, through `FaissStore.search`, one thread, question vectors of "
