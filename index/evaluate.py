@@ -239,6 +239,17 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
   glossary's Chinese translation for English questions (cross-lingual 0.88
   to 0.81); e5's cosine in place of MiniLM's as the English `dense` signal
   of the answerability (leave-one-out AUC on `tune` 0.902 to 0.884).
+- Measured on `tune` and not kept: e5's question model quantised to int8
+  for speed (MRR@10 0.653 to 0.620, Chinese 0.677 to 0.599; the speed in
+  docs/performance.md); each answer sentence chosen by USE-m3's meaning as
+  well as by its words (the score plus 0.5 or 1.0 times the best score times
+  the sentence's centred cosine to the question): answer citation hit@5
+  0.689 to 0.709 on `tune` (one English and one Chinese question), `check`
+  unchanged (0.537), for 30 (median) to 140 (p95) sentence embeddings per
+  answer, about 100-400 ms: too dear for the answer's latency unless sentence
+  vectors are made at ingest. Kept: an English question in the active voice
+  names the act whose period it asks ("how often must the employer test the
+  alarms": test; answer/question.py): answers on `tune` and `check` unchanged.
 """
 
 
