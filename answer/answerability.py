@@ -34,8 +34,11 @@ on (`DENSE_FLOOR`) is off the corpus's subject and refused.
 A logistic model over these, fitted on the dev set's `tune` split by
 `python -m answer.calibrate` and stored in `answerability.json` (coefficients,
 standardisation, threshold), gives the probability that the passages answer;
-below the threshold the answer is a refusal. It deliberately holds no word
-lists of its own: what the question asks for is read by question.py.
+below the threshold the answer is a refusal. Between the threshold and
+`caution`, the band where the model is least sure, the passages are given
+under a caution that they may not answer directly (CAUTION). It
+deliberately holds no word lists of its own: what the question asks for is
+read by question.py.
 """
 from __future__ import annotations
 
@@ -151,6 +154,11 @@ class Model:
     threshold: float
     dense_norm: dict[str, tuple[float, float]] = field(default_factory=dict)  # model -> (mean, sd) of its best cosine
     note: str = ""
+    caution: float = 0.0  # answers below this probability carry a caution (none below the threshold)
+
+    def cautious(self, confidence: float) -> bool:
+        """An answer the passages may not give directly: above the threshold, below `caution`."""
+        return self.threshold <= confidence < self.caution
 
     def standardised(self, signals: Signals) -> dict[str, float]:
         values = dict(signals.values)
@@ -182,14 +190,14 @@ class Model:
 
     def to_dict(self) -> dict:
         return {"features": list(self.features), "mean": self.mean, "scale": self.scale, "coef": self.coef,
-                "intercept": self.intercept, "threshold": self.threshold,
+                "intercept": self.intercept, "threshold": self.threshold, "caution": self.caution,
                 "dense_norm": {k: list(v) for k, v in self.dense_norm.items()}, "note": self.note}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Model":
         return cls(tuple(data["features"]), data["mean"], data["scale"], data["coef"], float(data["intercept"]),
                    float(data["threshold"]), {k: tuple(v) for k, v in data.get("dense_norm", {}).items()},
-                   data.get("note", ""))
+                   data.get("note", ""), float(data.get("caution", data["threshold"])))
 
     def weakest(self, signals: Signals) -> str:
         """The signal that pulled the decision down most (to say why it refused)."""
@@ -228,6 +236,12 @@ WEAKEST = {
         "dense": "检索到的段落与问题的意思不接近",
         "none": "没有与问题相符的段落",
     },
+}
+# Said before an answer the model is least sure of (Model.cautious), with the
+# weakest signal's reason.
+CAUTION = {
+    "en": "These passages may not answer the question directly ({reason}). Check the quoted text before relying on it.",
+    "zh": "以下条文可能没有直接回答这个问题（{reason}），请先核对引用的原文再使用。",
 }
 # grounding.specifics' sentences (what is missing) in Chinese: pattern -> template.
 _MISSING_ZH = (
@@ -288,3 +302,8 @@ def explain(model: Model, signals: Signals, lang: str) -> str:
     if model.standardised(signals).get("dense", 0.0) < DENSE_FLOOR:
         return reasons["dense"]
     return reasons[model.weakest(signals)]
+
+
+def caution(model: Model, signals: Signals, lang: str) -> str:
+    """The caution for an answer in the model's least sure band, in `lang`."""
+    return CAUTION.get(lang, CAUTION["en"]).format(reason=explain(model, signals, lang))

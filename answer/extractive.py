@@ -192,10 +192,14 @@ class Answerer:
     def judge(self, question: str, lang: str, hits: list[Hit], scores: Mapping[str, list[float]],
               asked: Asked | None = None) -> tuple[bool, float, str]:
         """(whether the hits answer, the probability that they do, why not in
-        one sentence): the calibrated answerability decision."""
+        one sentence): the calibrated answerability decision. For an answer
+        in the model's least sure band the sentence is its caution, for a
+        sure one empty."""
         found = self.signals(question, lang, hits, scores, asked)
         model = answerability.load()
         grounded, confidence = model.answers(found)
+        if grounded:  # why an answer carries a caution, if it does
+            return True, confidence, answerability.caution(model, found, lang) if model.cautious(confidence) else ""
         return grounded, confidence, answerability.explain(model, found, lang)
 
     def _passages(self, question: str, resolved: str, lang: str, mode: str, hits: list[Hit],
@@ -219,6 +223,8 @@ class Answerer:
             nearest = [citation_for(i + 1, h.chunk, _first_sentence(h.chunk), h.score) for i, h in enumerate(hits[:3])]
             return {**base, "grounded": False, "answer": REFUSAL[lang], "nearest": tuple(nearest),
                     "notice": reason}
+        if reason:
+            base["notice"] = reason  # the caution (answerability.CAUTION)
         if mode in ("howto", "rectify"):
             body, cited = render(composed, citation_for)
             return {**base, "grounded": True, "answer": body, "citations": cited}

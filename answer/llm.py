@@ -431,8 +431,9 @@ def verified_llm_answer(question: str, resolved_question: str, lang: str, mode: 
     if check_answer(markdown, list(cited)):  # the invariant every shown answer keeps
         return _fallback(extractive, "The language model's answer could not be verified against the passages; "
                                      "showing the extractive answer.")
-    notice = ""
+    # The passages are the extractive answer's: so is its caution, if it has one.
+    notice = extractive.notice if extractive.grounded else ""
     if dropped:
-        notice = (f"{len(dropped)} of {len(found)} statements of the language model's answer were removed: "
-                  "the cited passages do not support them.")
+        notice = " ".join(filter(None, (notice, f"{len(dropped)} of {len(found)} statements of the language model's "
+                                                 "answer were removed: the cited passages do not support them.")))
     return replace(answer, answer=markdown, citations=cited, notice=notice)

@@ -149,7 +149,12 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
   leave-one-out AUC (0.85-0.88) and took negative weights, which would not carry
   to unseen questions, so they were left out. A missing quantity, period or
   proportion refuses outright. The threshold is where at most 5 % of the
-  answerable `tune` questions are refused. The names a question asks about
+  answerable `tune` questions are refused. Answers above it but below the
+  probability under which 15 % of them fall (0.590) are shown under a
+  caution that the passages may not answer directly, with the weakest
+  signal's reason (`Model.cautious`, `answerability.CAUTION`): on `tune`
+  7 of the 85 answerable questions and 2 of the 4 unanswerable ones that
+  pass the threshold. The names a question asks about
   (standards, bodies, documents) count only when one passage, with its
   document's title, mentions them together, as the subject is held: no `tune`
   question names two things found apart, so the fit is the same.

@@ -69,13 +69,16 @@ def source_line(c: CitationOut, lang: str) -> str:
 
 def chat_text(reply: AskResponse) -> str:
     """The answer as one chat message: the text with its [n] markers, then
-    the numbered list of the sources cited; a refusal says why, and cites nothing."""
+    the numbered list of the sources cited; a refusal says why, and cites
+    nothing. An answer's notice (a caution that the passages may not answer
+    directly) comes before it, as on the page."""
     if reply.refused:
         return reply.answer.rstrip() + (f"\n\n({reply.reason})" if reply.reason else "")
+    head = f"({reply.reason})\n\n" if reply.reason else ""
     if not reply.citations:
-        return reply.answer
+        return head + reply.answer
     lines = [f"{SOURCES.get(reply.lang, SOURCES['en'])}:"] + [source_line(c, reply.lang) for c in reply.citations]
-    return reply.answer.rstrip() + "\n\n" + "\n".join(lines)
+    return head + reply.answer.rstrip() + "\n\n" + "\n".join(lines)
 
 
 def generation(safecite: SafeCite) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -68,6 +69,24 @@ def test_fit_separates_and_keeps_wrong_refusals_within_the_allowance():
     caught = sum(r for r, (_, label) in zip(refused, rows) if not label) / 20
     assert wrong <= 0.05 and caught >= 0.7
     assert model.coef["holds"] > 0 and model.dense_norm["dense_en"][1] < 0.05
+    # The caution band above the threshold holds CAUTION_SHARE of the answerable ones.
+    answered = [model.answers(s)[1] for s, label in rows if label]
+    in_band = sum(model.cautious(p) for p in answered) / 80
+    assert model.caution > model.threshold and 0.08 <= in_band <= calibrate.CAUTION_SHARE
+
+
+def test_answers_in_the_least_sure_band_carry_a_caution_in_the_questions_language():
+    model = replace(_model(0.4), caution=0.6)
+    assert not model.cautious(0.39) and model.cautious(0.4) and model.cautious(0.59) and not model.cautious(0.6)
+    weak = _signals(holds=0.0)
+    zh, en = answerability.caution(model, weak, "zh"), answerability.caution(model, weak, "en")
+    assert answerability.WEAKEST["zh"]["holds"] in zh and not re.search(r"[A-Za-z]{3,}", zh)
+    assert answerability.WEAKEST["en"]["holds"] in en and "may not answer" in en
+    # A model file from before the band has none: every answer above the threshold stands as it is.
+    old = {k: v for k, v in model.to_dict().items() if k != "caution"}
+    assert not Model.from_dict(old).cautious(0.41)
+    shipped = answerability.load()
+    assert shipped.threshold < shipped.caution < 1.0
 
 
 @pytest.mark.parametrize("question", [

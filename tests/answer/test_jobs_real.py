@@ -165,6 +165,28 @@ def test_a_rectification_question_the_documents_do_not_cover_is_refused(answerer
 
 # --- answers that answer -----------------------------------------------------------
 
+def test_an_answer_the_model_is_least_sure_of_carries_a_caution_in_its_language(answerer, monkeypatch):
+    """Between the refusal threshold and the model's `caution`, the passages
+    are shown under a caution that they may not answer directly, in both
+    layouts (a lookup's sentences, a rectification's sections)."""
+    from dataclasses import replace
+
+    from answer import answerability
+
+    model = answerability.load()
+    questions = {"en": "At what interval is the remaining thickness of a ladle's working lining measured?",
+                 "zh": "湿式除尘器的泥浆清理不及时，应当如何整改？"}
+    monkeypatch.setattr(answerability, "load", lambda: replace(model, caution=1.0))  # every answer in the band
+    for lang, question in questions.items():
+        answer = answerer.answer(question)
+        assert answer.grounded and answer.lang == lang, answer.answer
+        assert answer.notice.startswith(answerability.CAUTION[lang].split("（")[0].split(" (")[0]), answer.notice
+    assert answerer.answer(questions["zh"]).mode == "rectify"
+    monkeypatch.setattr(answerability, "load", lambda: replace(model, caution=0.0))  # no band
+    assert all(answerer.answer(q).notice == "" for q in questions.values())
+
+
+
 def test_a_question_off_the_corpus_subject_is_refused_with_the_nearest_passages(answerer):
     answer = answerer.answer("What is the value-added tax rate on software licences?")
     assert not answer.grounded and answer.answer == REFUSAL["en"]

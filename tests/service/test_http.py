@@ -274,3 +274,18 @@ def test_fuzzing_every_operation_of_the_schema_gives_no_server_error(real_corpus
                 send()
     assert not server_errors, "\n".join(server_errors)
     assert {200, 422} <= statuses  # it did reach the endpoints, with valid and invalid requests
+
+
+def test_a_chat_reply_gives_an_answers_caution_before_it_and_a_refusals_reason_after():
+    from service.http.models import AskResponse, CitationOut
+    from service.http.views import chat_text
+
+    cited = CitationOut(n=1, chunk_id="c1", source="regulations-zh/fenchen.md", title="粉尘防爆安全规定",
+                        locator="第十七条", text="铝镁等金属粉尘宜采用湿式除尘方式。")
+    answer = AskResponse(question="q", resolved_question="q", job="lookup", lang="zh", refused=False,
+                         answer="铝镁等金属粉尘宜采用湿式除尘方式。 [1]", reason="以下条文可能没有直接回答这个问题", citations=[cited])
+    text = chat_text(answer)
+    assert text.startswith("(以下条文可能没有直接回答这个问题)\n\n铝镁") and "第十七条" in text
+    assert not chat_text(answer.model_copy(update={"reason": ""})).startswith("(")
+    refusal = answer.model_copy(update={"refused": True, "answer": "文档没有回答", "citations": []})
+    assert chat_text(refusal) == "文档没有回答\n\n(以下条文可能没有直接回答这个问题)"
