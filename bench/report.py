@@ -391,7 +391,8 @@ def _query(r):
               "feed-forward down-projections left in float32 (19.8 ms, cosine 0.9985) it still lost a Chinese "
               "hit@5 (0.867 to 0.844). ONNX Runtime's transformer optimizer fuses no attention in our exports "
               "(MiniLM 8.2 to 9.0 ms). IVF lists from 50,000 vectors instead of 200,000 left search p95 at 96.2 "
-              "against 96.4 ms: the scans are not where the time goes."]
+              "against 96.4 ms: the scans are not where the time goes. e5's session on two threads: p95 92-93 ms "
+              "(111-117 ms with ONNX Runtime's spinning) against 89-90 ms on one."]
     ann_rows = [(k, q[k]["ann"]) for k in sizes if "ann" in q[k]]
     if ann_rows:
         lines += ["", "Vector search on the same vectors, through `FaissStore.search`, one thread, question vectors of "
