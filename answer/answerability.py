@@ -54,7 +54,7 @@ from index.search import Hit
 from index.tokenize import tokenize
 
 from .grounding import coverage, specifics, subject_weights
-from .question import PERIOD_ACTS, UNITS, Asked, asked_for
+from .question import AMOUNTS, PERIOD_ACTS, UNITS, Asked, asked_for
 
 # The signals the model weighs. Chosen on `tune` by leave-one-out (docs/quality.md):
 # coverage over all passages, USE's best cosine and the lists' agreement were
@@ -252,6 +252,7 @@ _MISSING_ZH = (
     (re.compile(r"the passages found state no period for (.+)"), "检索到的段落没有说明{0}的周期"),
     (re.compile(r"the passages found state no period"), "检索到的段落没有说明周期或期限"),
     (re.compile(r"the passages found state no proportion"), "检索到的段落没有给出比例"),
+    (re.compile(r"the passages found state no amount of (.+)"), "检索到的段落没有给出{0}的金额"),
     (re.compile(r"the passages found state no number"), "检索到的段落没有给出数字"),
 )
 
@@ -282,15 +283,16 @@ _UNITS_ZH = {"years": "年", "months": "月", "weeks": "周", "days": "天", "ho
 
 
 def in_chinese(term: str) -> str:
-    """A unit or an act named in a why-not sentence, as a Chinese page says it:
-    a unit by _UNITS_ZH ("hours" -> 小时) or its first Chinese spelling in
-    question.UNITS (n·m -> 牛·米; ppm stays ppm), an act by its group's Chinese
-    word in question.PERIOD_ACTS (replace -> 更换). Anything else as it is."""
+    """A unit, an act or a payment named in a why-not sentence, as a Chinese
+    page says it: a unit by _UNITS_ZH ("hours" -> 小时) or its first Chinese
+    spelling in question.UNITS (n·m -> 牛·米; ppm stays ppm), an act or a
+    payment by its group's Chinese word in question.PERIOD_ACTS or AMOUNTS
+    (replace -> 更换, fine -> 罚款). Anything else as it is."""
     if term in _UNITS_ZH:
         return _UNITS_ZH[term]
     if term in UNITS:
         return next((s for s in UNITS[term] if not s.isascii()), term)
-    group = next((g for g in PERIOD_ACTS if term.lower() in g), ())
+    group = next((g for g in (*PERIOD_ACTS, *AMOUNTS) if term.lower() in g), ())
     return next((w for w in group if not w.isascii()), term)
 
 

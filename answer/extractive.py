@@ -298,7 +298,7 @@ class Answerer:
             best_per_hit.setdefault(sentence.hit_rank, sentence)
         for rank in sorted(best_per_hit)[:TOP_HITS[mode]]:
             take(best_per_hit[rank], force=True, low=TOP_HIT_LOW)
-        if asked and (asked.period or asked.units or asked.share):
+        if asked and (asked.period or asked.units or asked.share or asked.amount_of):
             # The question asks for a period or a quantity: state the best one
             # found, and the one each of the top hits states.
             stating = [s for s in sentences[:60] if states_what_is_asked(s.text, asked)]

@@ -9,7 +9,9 @@ the question's keywords it covers; answerability.py weighs them:
 - a quantity in the unit asked ("多少毫安" needs a number with 毫安/mA);
 - a period ("how long", "几年") needs a number with a time unit, in a sentence
   about the act whose period is asked ("be kept", "有效期") when the question names one;
-- a proportion needs a percentage or ratio.
+- a proportion needs a percentage or ratio;
+- an amount of a payment ("how much is the reward", "罚款多少") needs a sum,
+  or a share or multiple of a base, in a sentence naming that payment.
 """
 from __future__ import annotations
 
@@ -44,6 +46,11 @@ _STATED_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|ni
                             r"hundred)\b|(?<!第)[一二两三四五六七八九十百千万半]+(?:个|次|人|名|台|米|天|日|年|月|周|小时|"
                             r"分钟|倍|吨|公斤|千克|立方米|平方米|元|万元|层|级|项|种|家|岁)", re.I)
 _SHARE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|percent)|百分之|分之|倍|\bhalf\b|一半", re.I)
+# How documents state an amount of money: a sum ("5万元", "$16,131"), or a
+# share or multiple of a base ("罚款额的百分之十", "一倍以上五倍以下",
+# "27个月的本人工资", "66 2/3 percent of wages").
+_SUM = re.compile(_NUMBER + r"\s*(?:万|千|百)?\s*(?:元|yuan|dollars?)|\$\s?\d|个月的(?:本人|职工)?(?:工资|平均工资)|"
+                  r"months?'? (?:of )?(?:wages|pay|salary)", re.I)
 
 
 def states_a_period(text: str) -> bool:
@@ -85,6 +92,20 @@ def _states_period_of(text: str, asked) -> bool:
     return False
 
 
+def _states_amount_of(text: str, asked) -> bool:
+    """A sentence of `text` states an amount (a sum, or a share or multiple of
+    a base) and names the payment it is of (asked.amount_of)."""
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        if not (_SUM.search(sentence) or _SHARE.search(sentence)):
+            continue
+        stems = set(tokenize(sentence))
+        if any((word.isascii() and set(tokenize(word)) <= stems) or (not word.isascii() and word in sentence)
+               for word in asked.amount_of):
+            return True
+    return False
+
+
 def _near(tokens: list[str], words: list[str]) -> bool:
     """All `words` occur close together, as a phrase or spread over a few
     tokens ("dust layer thickness" ~ "dust layers ... shall not exceed 1 mm in
@@ -107,6 +128,8 @@ def states_what_is_asked(text: str, asked) -> bool:
     if asked.units and any(_has_quantity(text, unit) for unit in asked.units):
         return True
     if asked.period and states_a_period(text):
+        return True
+    if asked.amount_of and _states_amount_of(text, asked):
         return True
     return bool(asked.share and _SHARE.search(text))
 
@@ -140,7 +163,10 @@ def specifics(question: str, asked, chunks, titles) -> list[tuple[str, bool, str
             out.append(("kind", states_a_period(evidence), "the passages found state no period"))
     if asked.share:
         out.append(("kind", bool(_SHARE.search(evidence)), "the passages found state no proportion"))
-    if asked.number and not (asked.units or asked.period or asked.share):
+    if asked.amount_of:
+        out.append(("kind", any(_states_amount_of(c.text, asked) for c in chunks),
+                    f"the passages found state no amount of {asked.amount_of[0]}"))
+    if asked.number and not (asked.units or asked.period or asked.share or asked.amount_of):
         out.append(("kind", _STATED_NUMBER.search(evidence) is not None, "the passages found state no number"))
     return out
 

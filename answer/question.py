@@ -103,7 +103,9 @@ UNITS = {
     "kg": ("kg", "公斤", "千克", "kilogram", "pounds", "lb"),
     "mj": ("毫焦", "mj", "millijoule"),  # before "m", which "millijoules" starts with
     "lux": ("勒克斯", "lux", "lx"),
-    "m": ("米", " m ", "meter", "metre", "feet", "foot"),
+    # Any length: a distance asked may be stated in millimetres or inches.
+    "m": ("米", " m ", "meter", "metre", "feet", "foot", "毫米", "厘米", "公里", "千米", "mm", "cm", "km", "ft",
+          "inch", "inches", "yard", "yards"),
     "hours": ("小时", "hour", "hours"),
     "°c": ("℃", "°c", "度", "degrees"),
     "yuan": ("元", "yuan", "dollars", "$"),
@@ -138,6 +140,21 @@ PERIOD_ACTS = (
     ("measure", "measured", "测量", "检测"),
 )
 _ZH_ACTS = tuple(w for group in PERIOD_ACTS for w in group if not w.isascii())
+# What an amount of money is asked of: "how much is the reward", "罚款多少"
+# ask for an amount stated of that thing (grounding: a sum, or a share or
+# multiple of a base), so a fine's amount does not answer a question on a
+# reward. Each group holds the words documents use for one kind of payment.
+AMOUNTS = (
+    ("reward", "rewards", "bounty", "奖金", "奖励", "奖"),
+    ("fine", "fines", "fined", "penalty", "penalties", "罚款", "罚金", "罚"),
+    ("compensation", "compensate", "indemnity", "赔偿", "补偿", "补助", "抚恤"),
+)
+_AMOUNT_WORD = "|".join(sorted((w for g in AMOUNTS for w in g if len(w) > 1), key=len, reverse=True))
+_ASKED_AMOUNT = re.compile(
+    rf"多少(?:钱|{_AMOUNT_WORD})|(?:{_AMOUNT_WORD})[^，。？?,;；]{{0,8}}?(?:是|为|有|能|可以|可)?(?:多少|几)|"
+    rf"\bhow much\b[^?.;]{{0,40}}?\b(?:money|{_AMOUNT_WORD})\b|\b(?:{_AMOUNT_WORD})\b[^?.;]{{0,40}}?\bhow much\b|"
+    rf"\bwhat (?:is the |are the )?(?:amount|size) of (?:the |a |an )?(?:{_AMOUNT_WORD})\b", re.I)
+
 # The same words in an English question of the active voice ("how often must
 # the employer test the alarms", "how often must the rigger examine the ropes").
 _EN_ACT = re.compile(r"\b(" + "|".join(sorted((w for g in PERIOD_ACTS for w in g if w.isascii()), key=len, reverse=True))
@@ -200,6 +217,7 @@ class Asked:
     period: bool = False
     period_acts: list[str] = field(default_factory=list)  # what the period is of ("kept", "有效期"), any of them
     period_unit: str = ""  # "years" when asked "how many years" / "几年"
+    amount_of: list[str] = field(default_factory=list)  # what a sum of money is asked of ("reward", "罚款")
     share: bool = False
     number: bool = False  # some number is asked for (with or without a known unit)
     names: list[str] = field(default_factory=list)  # standards, programmes, bodies, documents
@@ -211,6 +229,7 @@ class Asked:
     def describe(self) -> str:
         parts = [f"a quantity in {u}" for u in self.units]
         parts += ["a period"] if self.period else []
+        parts += [f"an amount of {self.amount_of[0]}"] if self.amount_of else []
         parts += ["a proportion"] if self.share else []
         parts += [f"'{n}'" for n in self.names + self.terms]
         return ", ".join(parts)
@@ -226,6 +245,11 @@ def asked_for(question: str) -> Asked:
                 if key not in asked.units:
                     asked.units.append(key)
                 break
+    amount = _ASKED_AMOUNT.search(question)
+    if amount:
+        said = amount.group(0).lower()
+        group = next((g for g in AMOUNTS if any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", said) for w in g)), ())
+        asked.amount_of = list(group)
     asked.period = bool(_ASKED_PERIOD.search(lowered))
     if asked.period:
         asked.period_acts = _period_acts(question)

@@ -212,6 +212,41 @@ def test_states_what_is_asked(text, question, states):
     assert states_what_is_asked(text, asked_for(question)) is states
 
 
+@pytest.mark.parametrize("question, payment", [
+    ("举报重大事故隐患经查实的，最多能得到多少奖励？", "reward"),
+    ("逾期未整改的，罚款是多少？", "fine"),
+    ("How much is the penalty for a willful violation?", "fine"),
+    ("How much compensation does a worker injured on the job receive?", "compensation"),
+])
+def test_an_amount_asked_is_read_with_the_payment_it_is_of(question, payment):
+    asked = asked_for(question)
+    assert asked.amount_of[0] == payment and "an amount of " + payment in asked.describe()
+
+
+@pytest.mark.parametrize("question", [
+    "What is the penalty for failing to rectify?",  # a penalty may be no sum at all
+    "How much dust may settle on the beams?",
+    "举报重大事故隐患有奖励吗？",
+])
+def test_no_amount_is_asked_without_asking_how_much(question):
+    assert asked_for(question).amount_of == []
+
+
+@pytest.mark.parametrize("text, states", [
+    ("经查实的，给予最高10万元奖励。", True),
+    ("按照罚没款金额的百分之十五给予奖励。", True),  # a share of a base
+    ("对举报有功的人员给予奖励。", False),  # the reward named, no amount
+    ("处二万元以上五万元以下的罚款。", False),  # an amount, of a fine
+])
+def test_an_amount_answers_only_in_a_sentence_naming_its_payment(text, states):
+    question = "举报经查实的，奖金是多少？"
+    assert states_what_is_asked(text, asked_for(question)) is states
+    chunk = _sentence(text).chunk
+    checks = specifics(question, asked_for(question), [chunk], [chunk.title])
+    assert all(ok for _, ok, _ in checks) is states
+    assert states or ("kind", False, "the passages found state no amount of reward") in checks
+
+
 def _sentence(text: str, title: str = "Metallurgical Gas Safety Rules") -> Sentence:
     chunk = Chunk(chunk_id="c1", doc_id="d1", source="regulations-en/gas.md", title=title, doc_type="regulation",
                   lang="en", heading_path=(), locator="Article 19", page_start=None, page_end=None, start=0,

@@ -97,6 +97,8 @@ def test_answers_in_the_least_sure_band_carry_a_caution_in_the_questions_languag
     "How often is the settled slurry of a wet scrubber cleared out?",
     "氧气瓶的减压器多久更换一次？",  # a period of an act named in Chinese
     "受限空间作业票最长有效几个小时？",  # a period in a unit
+    "逾期不整改的，罚款是多少？",  # an amount of a payment
+    "How much is the reward for reporting a concealed accident?",
 ])
 def test_a_refusal_says_why_in_the_questions_language(question):
     from answer.grounding import specifics
