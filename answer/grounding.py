@@ -193,4 +193,12 @@ def subject_weights(lexicon, weights: dict[str, float], asked) -> dict[str, floa
     asking.update(tokenize(" ".join(lexicon.translate(words)), query=True))
     asking.update(tokenize(" ".join(lexicon.expand_synonyms(words)), query=True))
     subject = {t: w for t, w in weights.items() if t not in asking}
-    return subject or dict(weights)
+    # The weights of a question with its glossary translation hold words of
+    # both languages. When the words left in one language are all asking
+    # words ("What fines apply when a hazard is not rectified on time?" reaches
+    # the Chinese passages through 罚款 alone), they stand for the subject in
+    # that language's passages, as the whole question does when nothing is left.
+    for script in (CJK.search, lambda token: not CJK.search(token)):
+        if not any(script(t) for t in subject):
+            subject.update({t: w for t, w in weights.items() if script(t)})
+    return subject

@@ -163,7 +163,8 @@ REQUIREMENT_TYPES = ("regulation", "standard", "guidance")  # a plan's articles 
 def sections(question: str, hits: list[Hit], weights: Mapping[str, float], subject: Mapping[str, float], lang: str,
              dense_found: set[int] = frozenset()) -> list[Section]:
     """The four sections, or [] when nothing found states a requirement or a
-    deadline that bears on the question (who and the penalty alone answer nothing)."""
+    deadline that bears on the question (who alone answers nothing, nor the
+    penalty unless the question asks only for the penalty)."""
     labels = LABELS.get(lang, LABELS["en"])
     requirements = _requirements(hits, weights, subject, lang, dense_found)
     used = {(q.chunk.chunk_id, q.start) for e in requirements for q in e.quotes}
@@ -202,9 +203,9 @@ def sections(question: str, hits: list[Hit], weights: Mapping[str, float], subje
             who.append(((other, tier, -share(weights, total, text), rank), chunk, start, end, held))
 
     deadlines = _pick(deadlines, MAX_DEADLINES, per_document=True)
-    if not requirements and not deadlines:
-        return []
     penalties = [_with_consequences(e) for e in _pick(penalties, MAX_PENALTIES)]
+    if not requirements and not deadlines and not (penalties and _asked_sections(question) == [3]):
+        return []
     # Who: a party named where the answer's other quotes come from, or with the question's subject.
     docs = {e.chunk.doc_id for e in requirements + deadlines + penalties}
     who = _pick([((w[1].doc_id not in docs, *w[0]), *w[1:4]) for w in who if w[4] > 0 or w[1].doc_id in docs],
@@ -230,10 +231,16 @@ def _requirements(hits: list[Hit], weights: Mapping[str, float], subject: Mappin
 def _in_asked_order(question: str, found: list[Section]) -> list[Section]:
     """A question about one section ("by when?", "罚款多少？") has it answered
     first; a question about several, or none, gets them in their order."""
-    asked = [i for i, pattern in ((3, _ASKS_PENALTY), (2, _ASKS_DEADLINE), (1, _ASKS_WHO)) if pattern.search(question)]
+    asked = _asked_sections(question)
     if len(asked) == 1:
         return [found[asked[0]]] + [s for i, s in enumerate(found) if i != asked[0]]
     return found
+
+
+def _asked_sections(question: str) -> list[int]:
+    """The sections the question asks about by name: 3 the penalty, 2 the
+    deadline, 1 who."""
+    return [i for i, pattern in ((3, _ASKS_PENALTY), (2, _ASKS_DEADLINE), (1, _ASKS_WHO)) if pattern.search(question)]
 
 
 def _with_consequences(entry: Entry) -> Entry:

@@ -248,6 +248,23 @@ def test_the_words_that_ask_are_not_the_subject():
     assert "整改" in rectify_asked.asking and "如何" in rectify_asked.asking
 
 
+def test_a_questions_translated_asking_words_stand_for_its_subject_in_the_other_language():
+    """When every glossary translation of a question is of its asking words,
+    the passages of the other language can hold nothing else of it: those
+    words stand for its subject there, as the whole question does when it has
+    no subject left."""
+    lexicon = Lexicon(translations={"fine": ("罚款",), "罚款": ("fine",)})
+    asked = asked_for("What fines apply to a grinder left unguarded?")
+    weights = {"fine": 4.0, "grinder": 3.0, "unguard": 3.0, "罚款": 4.0}
+    assert subject_weights(lexicon, weights, asked) == {"grinder": 3.0, "unguard": 3.0, "罚款": 4.0}
+    # A translated word of the subject: the asking words stay out in both languages.
+    weights = {"fine": 4.0, "grinder": 3.0, "砂轮机": 3.0, "罚款": 4.0}
+    assert subject_weights(lexicon, weights, asked) == {"grinder": 3.0, "砂轮机": 3.0}
+    # Nothing but asking words: the whole question.
+    weights = {"fine": 4.0, "罚款": 4.0}
+    assert subject_weights(lexicon, weights, asked_for("What are the fines?")) == weights
+
+
 PREVIOUS = "How should a wet dust collector be checked?"
 
 
@@ -316,6 +333,25 @@ def test_a_question_far_from_every_passage_is_refused_whatever_its_words_share()
 def test_how_to_handle_asks_for_the_penalty_only_after_a_breach(question, first):
     found = [Section(label, []) for label in rectify.LABELS[lang_of(question)]]
     assert rectify._in_asked_order(question, found)[0].label == first
+
+
+def test_the_fines_alone_answer_a_question_that_asks_only_for_the_penalty():
+    """Found: two penalty clauses and no requirement or deadline bearing on
+    the question. A question about the penalty alone is answered by them; a
+    question about what to fix is not answered by fines alone."""
+    from index.search import Hit
+
+    fines = [chunk("第三十一条 违反本规定第十五条规定的，由应急管理部门责令限期改正，可以处一万元以上五万元以下的罚款；"
+                   "逾期未改正的，责令停产整改。", locator="第三十一条", lang="zh"),
+             chunk("第三十三条 违反本规定第二十六条规定的，责令限期改正，可以处三万元以下的罚款。", locator="第三十三条",
+                   lang="zh")]
+    hits = [Hit(c, 1.0 / (i + 1)) for i, c in enumerate(fines)]
+    weights = {"fine": 4.0, "grinder": 3.0, "罚款": 4.0}
+    subject = {"grinder": 3.0, "罚款": 4.0}
+    found = rectify.sections("What fines apply to the grinder?", hits, weights, subject, "en")
+    penalty = next(section for section in found if section.entries)
+    assert penalty.label == "Penalty" and len(penalty.entries) == 2
+    assert rectify.sections("How must the grinder be fixed?", hits, weights, subject, "en") == []
 
 
 def test_a_records_enterprise_name_holds_no_subject_unless_the_question_names_it():

@@ -158,6 +158,22 @@ def test_a_question_about_the_deadline_alone_has_it_first(answerer):
     assert first_label == "Deadline" and any("15 days" in line for line in first_lines), answer.answer
 
 
+@pytest.mark.parametrize("question, label", [
+    ("What fines apply when a hazard is not rectified on time?", "Penalty"),
+    ("隐患逾期未整改的，罚款多少？", "处罚"),
+])
+def test_a_question_about_the_penalty_alone_is_answered_by_the_fines(answerer, question, label):
+    """Nothing found states a requirement or deadline of its own words, but
+    it asks only for the penalty, which the rules' fines state."""
+    answer = answerer.answer(question)
+    assert answer.mode == "rectify"
+    assert_cited(answerer, answer)
+    first_label, first_lines = next(iter(sections(answer).items()))
+    assert first_label == label and first_lines, answer.answer
+    fines = [line for line in first_lines if line.startswith("- ")]  # each with what follows it as "  - "
+    assert fines and all(re.search(r"\bfines?\b|罚款", line) for line in fines), first_lines
+
+
 def test_a_rectification_question_the_documents_do_not_cover_is_refused(answerer):
     answer = answerer.answer("镁合金切削屑受潮后应当怎样处置？")
     assert not answer.grounded and answer.answer == REFUSAL["zh"] and answer.nearest
