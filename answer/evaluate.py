@@ -2,6 +2,8 @@
 - citation hit@k: the answer's first k citations include one that hits the gold
   (same rule as retrieval: source ends with the gold source, text holds the quote);
 - refusal accuracy on unanswerable questions, wrong-refusal rate on answerable ones;
+- the answers given under the answerability model's caution (its least sure
+  band), of answerable and of unanswerable questions;
 - the share of statements whose quote is a verbatim substring of the cited chunk
   (must be 100 %), and the share of statements passing the citation check.
 
@@ -39,8 +41,10 @@ def evaluate(answerer: Answerer, questions: list[dict]) -> dict:
     verbatim, total_statements, failed_checks, times = 0, 0, 0, []
     misses = []
     confidences: list[tuple[float, bool]] = []  # (answerability, answerable) of answers made from passages
+    model = answerability.load()
     for q in questions:
         answer = answerer.answer(q["question"])
+        cautioned = answer.grounded and answer.confidence is not None and model.cautious(answer.confidence)
         times.append(answer.timings_ms.get("total", 0.0))
         if answer.confidence is not None:
             confidences.append((answer.confidence, bool(q.get("answerable", True) and q.get("gold"))))
@@ -58,10 +62,12 @@ def evaluate(answerer: Answerer, questions: list[dict]) -> dict:
                 g["hit@1"].append(hit == 1)
                 g["hit@5"].append(hit is not None and hit <= 5)
                 g["wrong_refusal"].append(not answer.grounded)
+                g["cautioned"].append(cautioned)
                 if group == "all" and (hit is None or hit > 5):
                     misses.append((q["id"], "refused: " + answer.notice if not answer.grounded else "no gold citation"))
             else:
                 g["refused"].append(not answer.grounded)
+                g["unanswerable_cautioned"].append(cautioned)
                 if group == "all" and answer.grounded:
                     misses.append((q["id"], "answered an unanswerable question"))
     table = {name: {metric: (sum(v) / len(v) if v else None, len(v)) for metric, v in g.items()} for name, g in groups.items()}
@@ -96,16 +102,19 @@ def trade_off(result: dict, threshold: float) -> str:
 
 
 def compare(setups: dict[str, dict]) -> str:
-    """Citation hit@5, wrong refusals and refusals of several setups side by side."""
+    """Citation hit@5, wrong refusals, refusals and answers under caution of
+    several setups side by side."""
     first = next(iter(setups.values()))
     order = sorted(first["groups"], key=lambda g: (g != "all", not g.startswith("lang"), g))
-    head = "| group | " + " | ".join(f"{label}: citation hit@5 | wrongly refused | unanswerable refused"
+    metrics = ("hit@5", "wrong_refusal", "cautioned", "refused", "unanswerable_cautioned")
+    head = "| group | " + " | ".join(f"{label}: citation hit@5 | wrongly refused | answered under caution | "
+                                       f"unanswerable refused | unanswerable answered under caution"
                                        for label in setups) + " |"
-    lines = [head, "|---|" + "---|" * (3 * len(setups))]
+    lines = [head, "|---|" + "---|" * (len(metrics) * len(setups))]
     for name in order:
         cells = []
         for result in setups.values():
-            for metric in ("hit@5", "wrong_refusal", "refused"):
+            for metric in metrics:
                 value, n = result["groups"].get(name, {}).get(metric, (None, 0))
                 cells.append("–" if value is None else f"{value:.2f} (n={n})")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
