@@ -29,7 +29,7 @@ from .question import detect_mode, resolve_follow_up
 
 MAX_WRONG_REFUSALS = 0.05  # on tune; unseen questions refuse more of the answerable ones
 # The band above the threshold whose answers carry a caution holds this share
-# of the answerable tune questions (on the dev set: 7 of 85, with 2 of the 4
+# of the answerable tune questions (on the dev set: 8 of 85, with 1 of the 3
 # unanswerable ones the threshold lets through).
 CAUTION_SHARE = 0.10
 C = 0.3  # inverse L2 strength: with 16 unanswerable examples, no signal may carry the model alone
