@@ -49,8 +49,8 @@ _SHARE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|percent)|百分之|分之|倍|\bh
 # How documents state an amount of money: a sum ("5万元", "$16,131"), or a
 # share or multiple of a base ("罚款额的百分之十", "一倍以上五倍以下",
 # "27个月的本人工资", "66 2/3 percent of wages").
-_SUM = re.compile(_NUMBER + r"\s*(?:万|千|百)?\s*(?:元|yuan|dollars?)|\$\s?\d|个月的(?:本人|职工)?(?:工资|平均工资)|"
-                  r"months?'? (?:of )?(?:wages|pay|salary)", re.I)
+_AMOUNT = re.compile(_NUMBER + r"\s*(?:万|千|百)?\s*(?:元|yuan|dollars?)|\$\s?\d|个月的(?:本人|职工)?(?:工资|平均工资)|"
+                     r"months?'? (?:of )?(?:wages|pay|salary)|" + _SHARE.pattern, re.I)
 
 
 def states_a_period(text: str) -> bool:
@@ -75,35 +75,33 @@ def _has_quantity(evidence: str, unit: str) -> bool:
     return any(word.search(evidence) and quantity.search(evidence) for word, quantity in _quantity_patterns(unit))
 
 
+def _states_of(text: str, stated: re.Pattern, words: list[str]) -> bool:
+    """A sentence of `text` matches `stated` and names one of `words` (any
+    sentence that matches, when there are none): an English word by its
+    stems, a Chinese one as written."""
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        if not stated.search(sentence):
+            continue
+        if not words:
+            return True
+        stems = set(tokenize(sentence))
+        if any((w.isascii() and set(tokenize(w)) <= stems) or (not w.isascii() and w in sentence) for w in words):
+            return True
+    return False
+
+
 def _states_period_of(text: str, asked) -> bool:
     """A sentence of `text` states a period (in the unit asked, if one is) and
     names the act whose period is asked (if the question names one)."""
     unit = re.compile(_NUMBER + r"\s*(?:" + PERIOD_UNITS[asked.period_unit] + ")", re.I) if asked.period_unit else _PERIOD
-    for start, end in sentence_spans(text):
-        sentence = text[start:end]
-        if not unit.search(sentence):
-            continue
-        if not asked.period_acts:
-            return True
-        stems = set(tokenize(sentence))
-        for act in asked.period_acts:
-            if (act.isascii() and set(tokenize(act)) <= stems) or (not act.isascii() and act in sentence):
-                return True
-    return False
+    return _states_of(text, unit, asked.period_acts)
 
 
 def _states_amount_of(text: str, asked) -> bool:
     """A sentence of `text` states an amount (a sum, or a share or multiple of
     a base) and names the payment it is of (asked.amount_of)."""
-    for start, end in sentence_spans(text):
-        sentence = text[start:end]
-        if not (_SUM.search(sentence) or _SHARE.search(sentence)):
-            continue
-        stems = set(tokenize(sentence))
-        if any((word.isascii() and set(tokenize(word)) <= stems) or (not word.isascii() and word in sentence)
-               for word in asked.amount_of):
-            return True
-    return False
+    return _states_of(text, _AMOUNT, asked.amount_of)
 
 
 def _near(tokens: list[str], words: list[str]) -> bool:
