@@ -23,7 +23,8 @@ the indexed criteria (criteria.py), and under which item?
 Extractive only: every word of the explanation is the finding's, the item's
 or a cited passage's. Nothing of the criteria is written here; the sector is
 not decided from a list. An item whose subject opens with a kind (煤磨, 白酒)
-is not met by a finding naming a sibling of that kind (hazard_scope.py); a
+is not met by a finding naming a sibling of that kind, nor one naming the
+item's subject with a word inserted (hazard_scope.py); a
 qualifier of another shape (金属冶炼企业) counts like the item's other words,
 which is why a near miss that differs in it can still be called major
 (docs/hazard-judgement.md).
@@ -45,7 +46,7 @@ from index.search import CROSS_LIST, Index
 from index.tokenize import tokenize
 
 from .criteria import Item, criteria_items
-from .hazard_scope import non_kinds, other_than, sibling
+from .hazard_scope import gapped, non_kinds, other_than, sibling
 
 RRF_K = 5  # a short list (some 60 items): a small k lets the first places count
 TOP = 1  # items whose conditions are read; more calls more near misses major (dev findings)
@@ -377,7 +378,7 @@ def read_item(index: Index, cache: _Cache, position: int, finding: str, clauses:
         read.append(read_condition(_EXCEPTION.sub("", item.text), finding, clauses, weights))
     excepted = exception(item, words, weights)
     kind = "" if excepted else other_kind(item, said)
-    scope = None if excepted or kind else sibling(item.text, finding, said)
+    scope = None if excepted or kind else sibling(item.text, finding, said) or gapped(item.text, finding, said)
     if scope:  # the finding names a sibling of the kind the item is about (hazard_scope)
         return read, f"other scope: {scope[0]}|{scope[1]}"
     return read, f"exception: {excepted}" if excepted else f"other kind: {kind}" if kind else ""

@@ -13,7 +13,11 @@ sibling is a noun of the finding ending with the kind's head whose modifier
 shares no character with the kind's. A kind the item lists ("转炉、电弧炉……
 等炼钢炉") qualifies nothing and is not read, so a furnace of another name
 still falls under such a list. The same reading meets a condition on any
-kind but one ("选用非钢芯钢丝绳") when the finding names a sibling of it.
+kind but one ("选用非钢芯钢丝绳") when the finding names a sibling of it. And
+a finding that names one of the things of the item's subject only with a
+word inserted into its name (特种设备作业人员 for 特种作业人员: another
+register of operators; not a place it belongs to, 白酒厂勾兑) is about
+another thing (`gapped`).
 Characters, not classes: docs/hazard-judgement.md says what this misses.
 """
 from __future__ import annotations
@@ -27,6 +31,8 @@ from index.tokenize import jieba_words, tagged_words
 _PREDICATE = re.compile(r"未|非|采用|存在|使用|选用|设置在|共用|不符合|失效|超过|小于|与")
 _NON = re.compile(f"非([{CJK_RANGE}]{{2,8}})")
 _PHRASE = re.compile(r"[、，,；;和及的]|以及|等")
+# The last character of a place or body a thing belongs to (厂, 车间, 公司, 仓库).
+_PLACE_HEADS = frozenset("厂场间房库司站所院部区")
 
 
 def head(kind: str) -> str:
@@ -78,6 +84,30 @@ def sibling(item_text: str, finding: str, said: str = "") -> tuple[str, str] | N
     """The finding's kind and the item's when the finding names a sibling of
     the kind the item's subject opens with (kinds)."""
     return named_sibling(kinds(item_text), finding, said)
+
+
+def gapped(item_text: str, finding: str, said: str = "") -> tuple[str, str] | None:
+    """(the finding's name, the item's) when the finding names a thing of the
+    item's subject only with words inserted into its name: "特种设备作业人员" is
+    not "特种作业人员", another thing whose name shares the words. None when
+    the finding (or `said`, with its synonyms) names one of the subject's
+    things itself ("电工、焊工等特种作业人员": 焊工 counts)."""
+    subject = _PREDICATE.split(item_text, 1)[0]
+    names = [part.strip() for part in _PHRASE.split(subject) if part.strip()]
+    text = said or finding
+    if any(name in text for name in names):
+        return None
+    for name in names:
+        if len(name) < 4 or not re.fullmatch(f"[{CJK_RANGE}]+", name):
+            continue
+        for cut in range(2, len(name) - 1):
+            found = re.search(f"{re.escape(name[:cut])}([{CJK_RANGE}]{{1,4}}?){re.escape(name[cut:])}", finding)
+            inserted = found.group(1) if found else ""
+            # Not a particle (特种的作业人员), nor a place the thing belongs to
+            # (白酒厂勾兑: the blending of a liquor works).
+            if inserted and not set(inserted) <= set("的之和与及") and inserted[-1] not in _PLACE_HEADS:
+                return found.group(0), name
+    return None
 
 
 def non_kinds(text: str) -> list[tuple[str, int]]:

@@ -14,7 +14,7 @@ from support import PROJECT_ROOT, FakeEmbedder, indexed
 from answer import hazard
 from answer.criteria import criteria_items
 from answer.hazard import _prepared, by_meaning, conditions, judge, read_condition
-from answer.hazard_scope import kinds, other_than, sibling
+from answer.hazard_scope import gapped, kinds, other_than, sibling
 from answer.hazard_text import explain
 
 SAMPLE = PROJECT_ROOT / "corpus" / "regulations-zh" / "shili-zhongda-shigu-yinhuan-panding-biaozhun.md"
@@ -87,6 +87,27 @@ def test_the_explanation_names_the_sibling_kind_that_meets_a_condition(index):
     judgement = judge(index, "打磨工位的电气设备用的是普通电机，不是防爆的。")
     met = replace(judgement.conditions[0], met=True, why="kind: 纤维芯|钢芯")
     assert "描述所说的是“纤维芯”，不是“钢芯”" in explain(replace(judgement, conditions=(met,)))
+
+
+def test_a_thing_named_with_words_inserted_into_the_items_name_is_another_thing():
+    item = "电工、焊工等特种作业人员未取得相应资格证书上岗作业的"
+    assert gapped(item, "叉车司机没有特种设备作业人员证。") == ("特种设备作业人员", "特种作业人员")
+    assert gapped(item, "焊工没有特种设备作业人员证。") is None  # names one of the item's own
+    assert gapped(item, "特种作业人员没有证。") is None
+    assert gapped(item, "特种的作业人员没有证。") is None  # a particle, not another word
+    assert gapped("白酒勾兑、灌装场所未设置乙醇浓度报警装置", "白酒厂勾兑车间没有报警仪。") is None  # the works' own
+    assert gapped("粉尘爆炸危险场所设置在非框架结构的多层建筑内", "粉尘爆炸危险场所在三层砖楼里") is None
+
+
+@pytest.mark.parametrize("finding, major", [
+    ("叉车司机没有特种设备作业人员证，说在老家开过几年。", False),
+    ("焊工没有取得特种作业操作证就上岗焊接。", True),
+])
+def test_verdict_on_another_thing_named_like_the_items(index, finding, major):
+    judgement = judge(index, finding)
+    assert (judgement.major, judgement.item.locator) == (major, "第二条第（二）项")
+    if not major:
+        assert judgement.reason == "other scope: 特种设备作业人员|特种作业人员"
 
 
 @pytest.mark.parametrize("finding, major", [
