@@ -16,7 +16,7 @@ still falls under such a list. The same reading meets a condition on any
 kind but one ("选用非钢芯钢丝绳") when the finding names a sibling of it. And
 a finding that names one of the things of the item's subject only with a
 word inserted into its name (特种设备作业人员 for 特种作业人员: another
-register of operators; not a place it belongs to, 白酒厂勾兑) is about
+register of operators; not a place it belongs to, 涂料厂调配) is about
 another thing (`gapped`).
 Characters, not classes: docs/hazard-judgement.md says what this misses.
 """
@@ -104,7 +104,7 @@ def gapped(item_text: str, finding: str, said: str = "") -> tuple[str, str] | No
             found = re.search(f"{re.escape(name[:cut])}([{CJK_RANGE}]{{1,4}}?){re.escape(name[cut:])}", finding)
             inserted = found.group(1) if found else ""
             # Not a particle (特种的作业人员), nor a place the thing belongs to
-            # (白酒厂勾兑: the blending of a liquor works).
+            # (涂料厂调配: the mixing of a paint works).
             if inserted and not set(inserted) <= set("的之和与及") and inserted[-1] not in _PLACE_HEADS:
                 return found.group(0), name
     return None
