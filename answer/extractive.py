@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from core.text import lang_of, sentence_spans
@@ -22,7 +22,7 @@ from . import answerability, checklist, rectify
 from .grounding import states_what_is_asked, subject_weights
 from .layout import Section, render
 from .models import REFUSAL, Answer, Citation, citation_for
-from .question import Asked, asked_for, follow_up_question, job_of, resolve_follow_up
+from .question import FINES, Asked, asked_for, follow_up_question, job_of, resolve_follow_up
 from .similar import similar_answer
 
 _DEADLINE = re.compile(r"\d+\s*(日|天|个月|小时|工作日)|within|days?\b|hours?\b|months?\b|期限|时限|限期|之日起|以前|before|no later than", re.I)
@@ -207,6 +207,11 @@ class Answerer:
         base = {"question": question, "resolved_question": resolved, "mode": mode, "lang": lang}
         weights = self._query_weights(resolved)
         asked = asked or asked_for(resolved)
+        if mode == "rectify" and asked.amount_of[:1] == [FINES[0]]:
+            # The rectification job states fines in a section of its own, from
+            # the penalty clauses it reads beyond the passages the decision
+            # weighs (rectify.extra_hits): a fine's amount is not asked of those.
+            asked = replace(asked, amount_of=[])
         subject = self.subject_weights(weights, asked)
         if mode in ("howto", "rectify"):
             composed = self._sections(resolved, hits, weights, subject, lang, mode)

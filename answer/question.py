@@ -149,6 +149,7 @@ AMOUNTS = (
     ("fine", "fines", "fined", "penalty", "penalties", "罚款", "罚金", "罚"),
     ("compensation", "compensate", "indemnity", "赔偿", "补偿", "补助", "抚恤"),
 )
+FINES = AMOUNTS[1]
 _AMOUNT_WORD = "|".join(sorted((w for g in AMOUNTS for w in g if len(w) > 1), key=len, reverse=True))
 _ASKED_AMOUNT = re.compile(
     rf"多少(?:钱|{_AMOUNT_WORD})|(?:{_AMOUNT_WORD})[^，。？?,;；]{{0,8}}?(?:是|为|有|能|可以|可)?(?:多少|几)|"

@@ -174,6 +174,16 @@ def test_a_question_about_the_penalty_alone_is_answered_by_the_fines(answerer, q
     assert fines and all(re.search(r"\bfines?\b|罚款", line) for line in fines), first_lines
 
 
+def test_a_rectification_question_asking_the_fines_amount_among_others_is_answered(answerer):
+    """The job finds the fines beyond the passages the answerability decision
+    weighs: an amount asked of the fine is not required of those."""
+    answer = answerer.answer("A wet dust collector has no interlock with the polishing machines: what has to be "
+                             "fixed, by whom, by when, and how much is the fine?")
+    assert answer.mode == "rectify"
+    assert_cited(answerer, answer)
+    assert any(re.search(r"\bfine\b", line) for line in sections(answer)["Penalty"])
+
+
 def test_a_rectification_question_the_documents_do_not_cover_is_refused(answerer):
     answer = answerer.answer("镁合金切削屑受潮后应当怎样处置？")
     assert not answer.grounded and answer.answer == REFUSAL["zh"] and answer.nearest
