@@ -24,10 +24,11 @@ Extractive only: every word of the explanation is the finding's, the item's
 or a cited passage's. Nothing of the criteria is written here; the sector is
 not decided from a list. An item whose subject opens with a kind (煤磨, 白酒)
 is not met by a finding naming a sibling of that kind, nor one naming the
-item's subject with a word inserted (hazard_scope.py); a
-qualifier of another shape (金属冶炼企业) counts like the item's other words,
-which is why a near miss that differs in it can still be called major
-(docs/hazard-judgement.md).
+item's subject with a word inserted (hazard_scope.py). An item that opens
+with a kind of enterprise (金属冶炼企业) is not met by a finding whose
+enterprises are all nearer in meaning to another kind the criteria name
+(饼干厂 to 食品制造企业: other_enterprise); a finding that names no
+enterprise is read as before (docs/hazard-judgement.md).
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ from index.search import CROSS_LIST, Index
 from index.tokenize import tokenize
 
 from .criteria import Item, criteria_items
-from .hazard_scope import gapped, non_kinds, other_than, sibling
+from .hazard_scope import enterprise_kind, enterprise_kinds, enterprises, gapped, non_kinds, other_than, sibling
 
 RRF_K = 5  # a short list (some 60 items): a small k lets the first places count
 TOP = 1  # items whose conditions are read; more calls more near misses major (dev findings)
@@ -324,15 +325,40 @@ def by_meaning(index: Index, cache: _Cache, texts: list[str], finding: str) -> l
                for text in ([c, clauses[i - 1] + "，" + c] if i else [c])]
     if not missing:
         return [(0.0, "")] * len(texts)
+    conds = _vectors(index, cache, model, texts)
+    said = np.vstack([embed_query(index.embedder_for(model), c) for c in missing])
+    sims = conds @ said.T
+    return [(float(row.max()), missing[int(row.argmax())]) for row in sims]
+
+
+def _vectors(index: Index, cache: _Cache, model: str, texts: list[str]) -> np.ndarray:
+    """Question-side vectors of criteria texts (conditions, kinds of
+    enterprise), kept for the index generation."""
     embedder = index.embedder_for(model)
     with cache.lock:
         new = [t for t in texts if t not in cache.meanings]
         for text, vector in zip(new, [embed_query(embedder, t) for t in new]):
             cache.meanings[text] = vector
-        conds = np.vstack([cache.meanings[t] for t in texts])
-    said = np.vstack([embed_query(embedder, c) for c in missing])
-    sims = conds @ said.T
-    return [(float(row.max()), missing[int(row.argmax())]) for row in sims]
+        return np.vstack([cache.meanings[t] for t in texts])
+
+
+def other_enterprise(index: Index, cache: _Cache, item: Item, finding: str) -> tuple[str, str] | None:
+    """(the finding's enterprise, the item's kind) when the item opens with a
+    kind of enterprise ("金属冶炼企业……") and every enterprise the finding
+    names is nearer in meaning to another kind the criteria name (饼干厂 to
+    食品制造企业): the item is not about it. Read by the criteria language's
+    own model, for a finding in that language; None otherwise."""
+    own = enterprise_kind(item.text)
+    model = meaning_model(index, cache)
+    names = enterprises(finding) if own and model else []
+    if not names or lang_of(finding) != cache.items[0].chunk.lang:
+        return None
+    kinds = enterprise_kinds([it.text for it in cache.items])
+    said = np.vstack([embed_query(index.embedder_for(model), name) for name in names])
+    near = said @ _vectors(index, cache, model, kinds).T
+    if any(kinds[int(row.argmax())] == own for row in near):
+        return None
+    return names[0], own
 
 
 def exception(item: Item, words: set[str], weights: dict[str, float]) -> str:
@@ -378,7 +404,8 @@ def read_item(index: Index, cache: _Cache, position: int, finding: str, clauses:
         read.append(read_condition(_EXCEPTION.sub("", item.text), finding, clauses, weights))
     excepted = exception(item, words, weights)
     kind = "" if excepted else other_kind(item, said)
-    scope = None if excepted or kind else sibling(item.text, finding, said) or gapped(item.text, finding, said)
+    scope = None if excepted or kind else (sibling(item.text, finding, said) or gapped(item.text, finding, said)
+                                           or other_enterprise(index, cache, item, finding))
     if scope:  # the finding names a sibling of the kind the item is about (hazard_scope)
         return read, f"other scope: {scope[0]}|{scope[1]}"
     return read, f"exception: {excepted}" if excepted else f"other kind: {kind}" if kind else ""

@@ -17,7 +17,11 @@ kind but one ("选用非钢芯钢丝绳") when the finding names a sibling of it
 a finding that names one of the things of the item's subject only with a
 word inserted into its name (特种设备作业人员 for 特种作业人员: another
 register of operators; not a place it belongs to, 涂料厂调配) is about
-another thing (`gapped`).
+another thing (`gapped`). An item that opens with a kind of enterprise
+("金属冶炼企业", "食品制造企业") is about that kind alone: `enterprises` and
+`enterprise_kinds` give the names a finding and the criteria use, and the
+major-hazard job decides by meaning which kind a finding's enterprise is
+(hazard.other_enterprise).
 Characters, not classes: docs/hazard-judgement.md says what this misses.
 """
 from __future__ import annotations
@@ -132,3 +136,39 @@ def other_than(condition: str, finding: str, said: str = "") -> tuple[str, str] 
         if found:
             return found
     return None
+
+
+# A kind of enterprise the criteria name ("金属冶炼企业", "纸浆制造、造纸企业"),
+# at the start of an item or of one of its alternatives.
+_KIND_OF_ENTERPRISE = re.compile(f"(?:^|[，,；;]\\s*(?:或者)?|或者)((?!或者)[{CJK_RANGE}、]{{2,12}}?企业)")
+# What a finding calls an enterprise: 饼干厂, 检修公司, 钢厂.
+_ENTERPRISE = ("厂", "公司", "企业")
+
+
+def enterprise_kinds(texts: list[str]) -> list[str]:
+    """The kinds of enterprise the items name, each once, in their order."""
+    found = [m.group(1) for text in texts for m in _KIND_OF_ENTERPRISE.finditer(text)]
+    return list(dict.fromkeys(found))
+
+
+def enterprise_kind(item_text: str) -> str:
+    """The kind of enterprise the item opens with ("金属冶炼企业主要负责人……"),
+    or "": such an item is about that kind of enterprise alone."""
+    m = _KIND_OF_ENTERPRISE.match(item_text)
+    return m.group(1) if m and m.start(1) == 0 else ""
+
+
+def enterprises(finding: str) -> list[str]:
+    """The enterprises a finding names ("饼干厂的安全员" -> 饼干厂): a word
+    ending in 厂, 公司 or 企业, joined to the word before it when it is that
+    ending alone."""
+    words = tagged_words(finding)
+    out = []
+    for i, (word, _) in enumerate(words):
+        if not word.endswith(_ENTERPRISE):
+            continue
+        if word in _ENTERPRISE and i and words[i - 1][1].startswith(("n", "v")):
+            word = words[i - 1][0] + word
+        if word not in _ENTERPRISE:
+            out.append(word)
+    return list(dict.fromkeys(out))

@@ -14,7 +14,7 @@ from support import PROJECT_ROOT, FakeEmbedder, indexed
 from answer import hazard
 from answer.criteria import criteria_items
 from answer.hazard import _prepared, by_meaning, conditions, judge, read_condition
-from answer.hazard_scope import gapped, kinds, other_than, sibling
+from answer.hazard_scope import enterprise_kind, enterprise_kinds, enterprises, gapped, kinds, other_than, sibling
 from answer.hazard_text import explain
 
 SAMPLE = PROJECT_ROOT / "corpus" / "regulations-zh" / "shili-zhongda-shigu-yinhuan-panding-biaozhun.md"
@@ -196,6 +196,73 @@ def test_an_absence_said_in_other_words_is_met_by_meaning(zh_index, monkeypatch)
     monkeypatch.delitem(hazard.MEANING, "fake-zh")
     assert by_meaning(zh_index, _prepared(zh_index), ["熔炼炉未设置应急排放坑"], finding) == [(0.0, "")]
     assert judge(zh_index, finding).major is not True
+
+
+def test_the_kinds_of_enterprise_of_the_items_and_the_enterprises_a_finding_names():
+    assert enterprise_kind("金属冶炼企业主要负责人未经考核合格的") == "金属冶炼企业"
+    assert enterprise_kind("纸浆制造、造纸企业使用明火加热的") == "纸浆制造、造纸企业"
+    # A kind opening one alternative only is no kind of the whole item.
+    assert enterprise_kind("风管未设置阻火器，或者木制品加工企业未设置火花探测装置的") == ""
+    assert enterprise_kinds(["风管未设置阻火器，或者木制品加工企业未设置火花探测装置的",
+                             "金属冶炼企业主要负责人未经考核合格的", "金属冶炼企业未设置应急水源的"]) \
+        == ["木制品加工企业", "金属冶炼企业"]
+    assert enterprises("饼干厂的安全员没有考核。") == ["饼干厂"]
+    assert enterprises("这家钢厂的检修包给了一家检修公司。") == ["钢厂", "检修公司"]
+    assert enterprises("车间主任没有考核。") == []
+
+
+class _Kinds(FakeEmbedder):
+    """The Chinese list's model for the enterprise tests: a name (a few
+    characters) of a food or a metal works gets that trade's one vector (they
+    mean the same); a longer text is hashed as usual."""
+
+    TRADES = {"食品": ("食品", "饼干", "面包"), "冶炼": ("冶炼", "钢厂")}
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def vector(self, text: str) -> np.ndarray:
+        name = text.removeprefix("query: ")
+        trade = next((t for t, words in self.TRADES.items() if len(name) <= 8 and any(w in name for w in words)), None)
+        return super().vector(trade) if trade else super().vector(text)
+
+
+KINDS_CRITERIA = """---
+title: 示例工贸企业重大事故隐患判定标准（分行业）
+doc_type: regulation
+language: zh
+---
+
+# 示例工贸企业重大事故隐患判定标准（分行业）
+
+第一条为了判定工贸企业重大事故隐患，制定本标准。
+
+第二条工贸企业有下列情形之一的，应当判定为重大事故隐患：（一）金属冶炼企业主要负责人未经安全生产知识考核合格的；（二）食品制造企业油炸设备未设置超温自动切断装置的。
+"""
+
+
+@pytest.mark.parametrize("finding, major", [
+    ("饼干厂的主要负责人没有经过安全生产知识考核。", False),  # a food works: the item is about metal works
+    ("钢厂的主要负责人没有经过安全生产知识考核。", True),
+    ("主要负责人没有经过安全生产知识考核。", True),  # no enterprise named: the item is read as before
+])
+def test_an_item_about_one_kind_of_enterprise_is_not_met_by_another(tmp_path, monkeypatch, finding, major):
+    monkeypatch.setitem(hazard.MEANING, "fake-zh", 0.9)
+    made = {name: _Kinds(name) for name in ("fake-zh", "fake-all")}
+    (tmp_path / "built").mkdir()
+    criteria = tmp_path / "kinds-criteria.md"
+    criteria.write_text(KINDS_CRITERIA, encoding="utf-8")
+    with indexed(tmp_path / "built", (criteria,), made, embedders="zh=fake-zh,all=fake-all",
+                 embedder_factory=made.__getitem__) as opened:
+        judgement = judge(opened, finding)
+        assert (judgement.major, judgement.item.locator) == (major, "第二条第（一）项")
+        if not major:
+            assert judgement.reason == "other scope: 饼干厂|金属冶炼企业"
+            assert "描述所说的是“饼干厂”，该项针对的是“金属冶炼企业”" in explain(judgement)
+        # Without a model of the criteria's language the kind is not read.
+        monkeypatch.delitem(hazard.MEANING, "fake-zh")
+        assert judge(opened, finding).major is True
 
 
 def _shared_or_skip() -> Path:
