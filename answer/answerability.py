@@ -243,6 +243,13 @@ CAUTION = {
     "en": "These passages may not answer the question directly ({reason}). Check the quoted text before relying on it.",
     "zh": "以下条文可能没有直接回答这个问题（{reason}），请先核对引用的原文再使用。",
 }
+# The one label an answer under the caution has instead of its job's sections
+# ("What must be rectified", a checklist's headings), which would say the
+# lines answer: they are the closest passages found (answer/extractive.py).
+CLOSEST = {
+    "en": "The closest passages found (they may not answer the question)",
+    "zh": "检索到的最接近的条文（可能没有回答这个问题）",
+}
 # grounding.specifics' sentences (what is missing) in Chinese: pattern -> template.
 _MISSING_ZH = (
     (re.compile(r"the passages found do not mention (.+)"), "检索到的段落没有提到{0}"),

@@ -230,7 +230,10 @@ class Answerer:
                     "notice": reason}
         if reason:
             base["notice"] = reason  # the caution (answerability.CAUTION)
+        closest = answerability.CLOSEST.get(lang, answerability.CLOSEST["en"]) if reason else ""
         if mode in ("howto", "rectify"):
+            if closest:  # the same entries under the caution's label, not the job's sections
+                composed = [Section(closest, [entry for section in composed for entry in section.entries])]
             body, cited = render(composed, citation_for)
             return {**base, "grounded": True, "answer": body, "citations": cited}
         # Citations are numbered in the order retrieval ranked their passages:
@@ -250,6 +253,8 @@ class Answerer:
             body = "\n".join(f"- {text}" for _, _, text in lines)
         else:
             body = " ".join(text for _, _, text in lines)
+        if closest:
+            body = f"#### {closest}\n{body}"
         # Each citation quotes the first sentence used from its chunk; statements
         # quote themselves verbatim, so every statement is a substring of its chunk.
         return {**base, "grounded": True, "answer": body, "citations": tuple(citations.values())}

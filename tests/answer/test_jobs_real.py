@@ -194,10 +194,13 @@ def test_a_rectification_question_the_documents_do_not_cover_is_refused(answerer
 def test_an_answer_the_model_is_least_sure_of_carries_a_caution_in_its_language(answerer, monkeypatch):
     """Between the refusal threshold and the model's `caution`, the passages
     are shown under a caution that they may not answer directly, in both
-    layouts (a lookup's sentences, a rectification's sections)."""
+    layouts (a lookup's sentences, a rectification's sections), and under
+    the caution's one label instead of the job's sections, which would say
+    that the lines are what must be rectified."""
     from dataclasses import replace
 
     from answer import answerability
+    from answer.rectify import LABELS
 
     model = answerability.load()
     questions = {"en": "At what interval is the remaining thickness of a ladle's working lining measured?",
@@ -207,9 +210,15 @@ def test_an_answer_the_model_is_least_sure_of_carries_a_caution_in_its_language(
         answer = answerer.answer(question)
         assert answer.grounded and answer.lang == lang, answer.answer
         assert answer.notice.startswith(answerability.CAUTION[lang].split("（")[0].split(" (")[0]), answer.notice
-    assert answerer.answer(questions["zh"]).mode == "rectify"
+        assert answer.answer.startswith(f"#### {answerability.CLOSEST[lang]}\n"), answer.answer
+        assert answer.answer.count("#### ") == 1 and answer.citations
+        assert all(f"[{c.n}]" in answer.answer for c in answer.citations)
+    cautioned = answerer.answer(questions["zh"])
+    assert cautioned.mode == "rectify" and not any(f"#### {label}" in cautioned.answer for label in LABELS["zh"])
     monkeypatch.setattr(answerability, "load", lambda: replace(model, caution=0.0))  # no band
-    assert all(answerer.answer(q).notice == "" for q in questions.values())
+    sure = [answerer.answer(q) for q in questions.values()]
+    assert all(a.notice == "" and answerability.CLOSEST[a.lang] not in a.answer for a in sure)
+    assert f"#### {LABELS['zh'][0]}" in sure[1].answer
 
 
 

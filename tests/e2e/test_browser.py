@@ -387,6 +387,19 @@ def test_a_chinese_page_shows_no_english_words_of_its_own(served, browser, docum
     refusal = _answered(browser, wait, messages=4)
     assert "已索引的文件没有回答这个问题" in refusal.text
     seen += _visible(browser)
+    # A question near the documents' subjects that they do not answer: refused,
+    # or shown as the closest passages under the caution, never under the
+    # job's own sections as if they were what must be done.
+    box = browser.find_element(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")
+    box.send_keys("含水镁合金废屑应当如何处理？")
+    box.send_keys(Keys.ENTER)
+    near = _answered(browser, wait, messages=6)
+    if "已索引的文件没有回答这个问题" not in near.text:
+        assert "可能没有直接回答这个问题" in near.text and "检索到的最接近的条文" in near.text, near.text
+        headings = [h.text for h in near.find_elements(By.CSS_SELECTOR, "h4")]
+        assert headings and all(h.startswith("检索到的最接近的条文") for h in headings), headings
+    _shot(browser, "browser-zh-not-answered-closest.png")
+    seen += _visible(browser)
     # The sidebar's removal panel up to its question, then cancelled.
     _choose(browser, wait, "粉尘防爆", "粉尘防爆", seen)
     _click(browser, wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".st-key-remove button")), wait)
