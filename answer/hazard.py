@@ -47,7 +47,8 @@ from index.search import CROSS_LIST, Index
 from index.tokenize import tokenize
 
 from .criteria import Item, criteria_items
-from .hazard_scope import enterprise_kind, enterprise_kinds, enterprises, gapped, non_kinds, other_than, sibling
+from .hazard_scope import (enterprise_kind, enterprise_kinds, enterprises, gapped, non_kinds, other_than, same_kind,
+                           sibling)
 
 RRF_K = 5  # a short list (some 60 items): a small k lets the first places count
 TOP = 1  # items whose conditions are read; more calls more near misses major (dev findings)
@@ -346,8 +347,11 @@ def other_enterprise(index: Index, cache: _Cache, item: Item, finding: str) -> t
     """(the finding's enterprise, the item's kind) when the item opens with a
     kind of enterprise ("金属冶炼企业……") and every enterprise the finding
     names is nearer in meaning to another kind the criteria name (饼干厂 to
-    食品制造企业): the item is not about it. Read by the criteria language's
-    own model, for a finding in that language; None otherwise."""
+    食品制造企业): the item is not about it. A kind that overlaps the item's
+    (日用玻璃制造企业 for 日用玻璃、陶瓷制造企业) counts as the item's own. Read
+    by the criteria language's own model, for a finding in that language (the
+    cross-lingual model puts an English poultry plant nearer to 木制品加工企业);
+    None otherwise."""
     own = enterprise_kind(item.text)
     model = meaning_model(index, cache)
     names = enterprises(finding) if own and model else []
@@ -356,7 +360,7 @@ def other_enterprise(index: Index, cache: _Cache, item: Item, finding: str) -> t
     kinds = enterprise_kinds([it.text for it in cache.items])
     said = np.vstack([embed_query(index.embedder_for(model), name) for name in names])
     near = said @ _vectors(index, cache, model, kinds).T
-    if any(kinds[int(row.argmax())] == own for row in near):
+    if any(same_kind(kinds[int(row.argmax())], own) for row in near):
         return None
     return names[0], own
 

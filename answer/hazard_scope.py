@@ -158,6 +158,13 @@ def enterprise_kind(item_text: str) -> str:
     return m.group(1) if m and m.start(1) == 0 else ""
 
 
+def same_kind(one: str, other: str) -> bool:
+    """Whether two kinds of enterprise the criteria name overlap: one's trade
+    holds the other's ("日用玻璃制造企业" within "日用玻璃、陶瓷制造企业")."""
+    trades = [[t for t in kind.removesuffix("企业").split("、") if t] for kind in (one, other)]
+    return any(a in b or b in a for a in trades[0] for b in trades[1])
+
+
 def enterprises(finding: str) -> list[str]:
     """The enterprises a finding names ("饼干厂的安全员" -> 饼干厂): a word
     ending in 厂, 公司 or 企业, joined to the word before it when it is that

@@ -14,7 +14,8 @@ from support import PROJECT_ROOT, FakeEmbedder, indexed
 from answer import hazard
 from answer.criteria import criteria_items
 from answer.hazard import _prepared, by_meaning, conditions, judge, read_condition
-from answer.hazard_scope import enterprise_kind, enterprise_kinds, enterprises, gapped, kinds, other_than, sibling
+from answer.hazard_scope import (enterprise_kind, enterprise_kinds, enterprises, gapped, kinds, other_than, same_kind,
+                                 sibling)
 from answer.hazard_text import explain
 
 SAMPLE = PROJECT_ROOT / "corpus" / "regulations-zh" / "shili-zhongda-shigu-yinhuan-panding-biaozhun.md"
@@ -206,6 +207,8 @@ def test_the_kinds_of_enterprise_of_the_items_and_the_enterprises_a_finding_name
     assert enterprise_kinds(["风管未设置阻火器，或者木制品加工企业未设置火花探测装置的",
                              "金属冶炼企业主要负责人未经考核合格的", "金属冶炼企业未设置应急水源的"]) \
         == ["木制品加工企业", "金属冶炼企业"]
+    assert same_kind("日用玻璃制造企业", "日用玻璃、陶瓷制造企业") and same_kind("金属冶炼企业", "金属冶炼企业")
+    assert not same_kind("食品制造企业", "金属冶炼企业")
     assert enterprises("饼干厂的安全员没有考核。") == ["饼干厂"]
     assert enterprises("这家钢厂的检修包给了一家检修公司。") == ["钢厂", "检修公司"]
     assert enterprises("车间主任没有考核。") == []
