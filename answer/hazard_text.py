@@ -9,7 +9,7 @@ from .hazard import Judgement
 LABELS = {
     "zh": {True: "重大事故隐患", False: "按判定标准不构成重大事故隐患", None: "根据这段描述无法判定",
            "item": "依据", "met": "符合的条件", "words": "描述中对应的词", "unmet": "未满足的条件",
-           "said": "描述中意思相同的一句",
+           "said": "描述中意思相同的一句", "outside": "该项的条件（描述的字面与之相符，但不在该项的范围内）",
            "unsaid": "需要说明的事实", "exception": "描述属于该项的除外情形", "nearest": "最接近的条款",
            "follows": "随之而来的要求",
            "kind": "描述所说的是“{0}”，该项针对的是“非{0}”",
@@ -20,6 +20,7 @@ LABELS = {
            None: "Cannot tell from this description", "item": "Under", "met": "Condition met",
            "words": "words of the finding", "unmet": "Condition not met", "unsaid": "Fact that would decide it",
            "said": "said by the finding as",
+           "outside": "Condition of the item (the finding's words match it, but the finding is outside the item)",
            "exception": "The finding falls under the item's exception", "nearest": "Nearest item",
            "follows": "What follows",
            "kind": "the finding names {0}; the item is about what is not {0} (非{0})",
@@ -45,9 +46,14 @@ def explain(judgement: Judgement) -> str:
         lines.append("- " + label["kind"].format(judgement.reason.split(": ", 1)[1]))
     if judgement.reason.startswith("other scope: "):
         lines.append("- " + label["scope"].format(*judgement.reason.split(": ", 1)[1].split("|")))
+    # An exception, another kind or another scope excludes the item: a
+    # condition its words meet is not met by the finding.
+    outside = judgement.reason.startswith(("exception: ", "other kind: ", "other scope: "))
     for c in judgement.conditions:
         words = "、".join(c.matched[:8])
-        if c.met and c.why.startswith("meaning: "):  # met by a clause that says it in other words
+        if c.met and outside:
+            lines.append(f"- {label['outside']}: {c.text} ({label['words']}: {words})")
+        elif c.met and c.why.startswith("meaning: "):  # met by a clause that says it in other words
             lines.append(f"- {label['met']}: {c.text} ({label['said']}: {c.why.split(': ', 1)[1]})")
         elif c.met and c.why.startswith("kind: "):  # "非X" met by a kind other than X
             lines.append(f"- {label['met']}: {c.text} ({label['other'].format(*c.why[6:].split('|'))})")

@@ -398,9 +398,15 @@ def render_hazard(judgement: Judgement, lang: str) -> None:
         lines.append(text(lang, "hazard.exception", phrase=judgement.reason.split(": ", 1)[1]))
     if judgement.reason.startswith("other kind: "):
         lines.append(text(lang, "hazard.kind", kind=judgement.reason.split(": ", 1)[1]))
+    if judgement.reason.startswith("other scope: "):
+        named, scope = judgement.reason.split(": ", 1)[1].split("|")
+        lines.append(text(lang, "hazard.scope", named=named, scope=scope))
+    # An exception, another kind or another scope excludes the item: a
+    # condition its words meet is not met by the finding.
+    outside = judgement.reason.startswith(("exception: ", "other kind: ", "other scope: "))
     for c in judgement.conditions:
         words = text(lang, "hazard.words", words="、".join(c.matched[:8])) if c.matched else ""
-        key = {True: "hazard.met", False: "hazard.unmet", None: "hazard.unsaid"}[c.met]
+        key = {True: "hazard.outside" if outside else "hazard.met", False: "hazard.unmet", None: "hazard.unsaid"}[c.met]
         if c.met is not None or judgement.major is not True:
             lines.append(text(lang, key, condition=c.text) + (f" ({words})" if words else ""))
     for line in lines:

@@ -263,6 +263,8 @@ def test_an_item_about_one_kind_of_enterprise_is_not_met_by_another(tmp_path, mo
         if not major:
             assert judgement.reason == "other scope: 饼干厂|金属冶炼企业"
             assert "描述所说的是“饼干厂”，该项针对的是“金属冶炼企业”" in explain(judgement)
+            # Its words meet the condition, but the item is not about it: not "符合的条件".
+            assert "符合的条件" not in explain(judgement) and "不在该项的范围内" in explain(judgement)
         # Without a model of the criteria's language the kind is not read.
         monkeypatch.delitem(hazard.MEANING, "fake-zh")
         assert judge(opened, finding).major is True

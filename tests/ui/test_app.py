@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.settings import reload as reload_settings
 from core.text import CJK
+from ui.i18n import text as ui_text
 from ui.markdown import plain
 
 pytestmark = pytest.mark.corpus
@@ -474,6 +475,23 @@ def test_the_major_hazard_job_shows_verdict_item_and_conditions(page, lang, find
     texts = [plain(m.value) for m in message.markdown]
     assert any(locator in t for t in texts), texts
     assert any(t.startswith("- ") or "符合" in t or "Condition" in t for t in texts), texts
+
+
+@pytest.mark.parametrize("lang, scope, outside", [
+    ("zh", "描述所说的是“木粉”，该项针对的是“铝粉”", "该项的条件（描述的字面与之相符，但不在该项的范围内）"),
+    ("en", "The finding names 木粉; the item is about 铝粉", "Condition of the item (the finding's words match it"),
+])
+def test_a_finding_outside_the_items_scope_is_shown_so_and_not_as_a_condition_met(page, lang, scope, outside):
+    at = page()
+    at.sidebar.radio(key="ui_lang").set_value(lang).run()
+    at.segmented_control(key="mode").set_value("hazard").run()
+    ask(at, "木粉打磨工位的除尘系统采用正压吹送。")  # wood dust, where the item is about aluminium dust
+    message = at.main.chat_message[-1]
+    assert [plain(e.value) for e in message.success] == [ui_text(lang, "hazard.not_major")]
+    texts = [plain(m.value) for m in message.markdown]
+    assert f"- {scope}" in texts, texts
+    assert any(t.startswith(f"- {outside}") for t in texts), texts
+    assert not any(t.startswith("- " + ui_text(lang, "hazard.met", condition="")) for t in texts), texts
 
 
 def test_with_accounts_the_page_asks_for_a_sign_in_and_hides_what_a_role_may_not_do(page, tmp_path):
