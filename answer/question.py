@@ -16,7 +16,7 @@ from .models import MODES
 _SIMILAR = re.compile(r"similar|past findings|previous findings|like this|类似|相似|以往|同类|案例", re.I)
 _RECTIFY = re.compile(
     r"rectif|correct(ed|ion)?\b|abate|deadline|\bby when\b|put right|\bfix\b|\b(be|been|get|gets|got) fixed\b|penalt|\bfine[sd]?\b|overdue|"
-    r"what (must|should) .* do|"
+    r"what (must|should) .* do\b|"
     r"整改|期限|时限|逾期|责令|处理|处罚|罚款|怎么办|如何处置|应当怎么", re.I)
 _HOWTO = re.compile(r"how (do|should|can) (i|we|you|inspectors?)|inspect|check|what to (look|check)|checklist|"
                     r"检查|核查|排查|查(?:哪些|什么)|如何|怎么|怎样|哪些做法|注意", re.I)

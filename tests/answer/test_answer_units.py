@@ -53,6 +53,9 @@ def test_detect_mode(question, mode):
     ("What does the prefix of a ladle number mean?", "lookup"),
     ("What fine applies to a missing confined space register?", "rectify"),
     ("How must the defect be fixed?", "rectify"),
+    # "do" is a word: "what must be done before ..." asks a procedure, not a rectification.
+    ("What must be done before workers enter a confined space?", "lookup"),
+    ("What must the company do about the missing guardrail?", "rectify"),
 ])
 def test_rectify_words_are_whole_words(question, mode):
     assert detect_mode(question) == mode
