@@ -22,8 +22,8 @@ from . import answerability, checklist, rectify
 from .grounding import states_what_is_asked, subject_weights
 from .layout import Section, render
 from .models import REFUSAL, Answer, Citation, citation_for
-from .question import FINES, Asked, asked_for, follow_up_question, job_of, resolve_follow_up
-from .similar import similar_answer
+from .question import FINES, Asked, asked_for, asks_for_records, follow_up_question, job_of, resolve_follow_up
+from .similar import LISTED, question_filters, similar_answer
 
 _DEADLINE = re.compile(r"\d+\s*(日|天|个月|小时|工作日)|within|days?\b|hours?\b|months?\b|期限|时限|限期|之日起|以前|before|no later than", re.I)
 _BULLET = re.compile(r"[-*•]\s+")
@@ -122,13 +122,21 @@ class Answerer:
         timings: dict[str, float] = {}
         resolved = resolve_follow_up(question, previous)
         lang = lang_of(question)
+        chosen = mode
         mode = job_of(question, resolved) if mode == "auto" else mode
+        # Values of the records' fields the question names ("overdue", "in
+        # Jiangchuan") filter the records; a question asking for records by
+        # them goes to the records whatever else its words ask.
+        named, describes = question_filters(self.index, resolved, filters) if chosen in ("auto", "similar") else ({}, True)
+        if chosen == "auto" and named and asks_for_records(resolved):
+            mode = "similar"
         t0 = time.perf_counter()
         if mode == "similar":
-            found = self.index.retrieve(resolved, k, {**(filters or {}), "doc_type": "record"})
+            filters = {**named, **(filters or {})}
+            found = self.index.retrieve(resolved, max(k, LISTED) if named else k, {**filters, "doc_type": "record"})
             hits = found.hits
             timings["search"] = (time.perf_counter() - t0) * 1000
-            result = similar_answer(self.index, question, resolved, lang, found)
+            result = similar_answer(self.index, question, resolved, lang, found, listing=bool(named) and not describes)
         else:
             hits, scores = self.retrieval(resolved, mode, k, filters)
             timings["search"] = (time.perf_counter() - t0) * 1000

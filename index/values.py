@@ -114,6 +114,43 @@ class Vocabulary:
         return list(groups.values())
 
 
+    def named(self, name: str, stored: Iterable[str], text: str) -> tuple[list[list[str]], str]:
+        """The groups of stored values of field `name` that a text (a question)
+        names by one of their spellings, the vocabulary's or the stored ones
+        ("overdue findings in Jiangchuan": the groups of Overdue and of
+        Jiangchuan). The longest spellings are read first, so "逾期未整改" is
+        not also read as "未整改". A one-word English status other than an
+        overdue one is an ordinary word in a question ("how they were
+        rectified", "an open flame"), so it is not read as a value; nor is a
+        status the vocabulary gives no state (a regulation's "现行有效").
+        Also returns the text without the spellings read (case-folded)."""
+        spellings: list[tuple[str, int]] = []
+        groups = self.grouped(name, stored)
+        for number, group in enumerate(groups):
+            vocabulary = self.group_of(name, group[0])
+            if name == "status" and (vocabulary is None or not vocabulary.state):
+                continue  # a status the vocabulary does not know is no rectification status ("现行有效")
+            for spelling in {*group, *(vocabulary.terms if vocabulary else ())}:
+                single = not CJK.search(spelling) and " " not in spelling.strip()
+                if name == "status" and single and (vocabulary is None or vocabulary.state != "overdue"):
+                    continue
+                spellings.append((spelling, number))
+        left, found = text.casefold(), []
+        # A Chinese place is read as written ("江川市") and without its suffix ("江川").
+        forms = [(form, number) for spelling, number in spellings
+                 for form in dict.fromkeys([spelling.casefold().strip(),
+                                            *([normalise(name, spelling)] if CJK.search(spelling) else [])])]
+        for form, number in sorted(forms, key=lambda pair: -len(pair[0])):
+            if len(form) < 2:
+                continue
+            pattern = re.escape(form) if CJK.search(form) else r"\b" + re.escape(form) + (
+                "(?:" + _EN_SUFFIX.pattern.removesuffix("$") + ")?" if name in PLACE_FIELDS else "") + r"\b"
+            if re.search(pattern, left):
+                left = re.sub(pattern, " ", left)
+                if number not in found:
+                    found.append(number)
+        return [groups[number] for number in found], left
+
     def label(self, name: str, group: list[str], lang: str | None) -> str:
         """The value a group of stored values is offered under: one in `lang`
         when the group has one, spelled as the vocabulary spells it if it is

@@ -162,3 +162,34 @@ def test_a_chinese_description_is_answered_in_chinese_with_its_counts(answerer):
     assert "逾期未整改" in answer.answer.splitlines()[0] and "整改期限 2025-03-01" in answer.answer
     exported = answer_markdown(answer)
     assert "筛选条件: 状态：Overdue" in exported
+
+
+# --- the values a question names ---------------------------------------------------------
+
+@pytest.mark.parametrize("question, filters, head", [
+    ("Which findings in Jiangchuan are overdue?", {"city": "Jiangchuan", "status": "Overdue"},
+     "### 2 past findings under the filters the question names: 2 overdue"),
+    ("江川市有哪些逾期未整改的隐患？", {"city": "江川市", "status": "逾期未整改"},
+     "### 符合问题所述筛选条件的既往隐患2条：逾期未整改2条"),
+])
+def test_a_question_asking_for_records_by_their_values_lists_them_all(answerer, question, filters, head):
+    answer = answerer.answer(question)
+    assert answer.mode == "similar" and answer.filters == filters  # shown with the answer and exported
+    assert {r["record_id"] for r in answer.records} == {"W-01", "Z-01"}  # both registers' spellings
+    assert answer.answer.splitlines()[0] == head
+    assert check_answer(answer.answer, list(answer.citations)) == []
+
+
+def test_values_named_beside_a_description_filter_it_and_the_cut_off_still_applies(answerer):
+    answer = answerer.answer(WET + " in Riverton", mode="similar")
+    assert answer.filters == {"city": "Riverton"}
+    assert [r["record_id"] for r in answer.records] == ["W-02"]  # not W-03, another hazard in Riverton
+    assert answer.answer.splitlines()[0].startswith("### 1 similar past finding")
+    # The caller's filter on a field wins over the question's value for it.
+    given = answerer.answer("Which findings in Jiangchuan are overdue?", filters={"city": "Riverton"})
+    assert given.filters == {"status": "Overdue", "city": "Riverton"} and not given.grounded
+
+
+def test_a_question_naming_a_city_but_no_records_keeps_its_job(answerer):
+    assert answerer.answer("What does Article 18 require of wet collectors in Jiangchuan?").mode == "lookup"
+    assert answerer.answer("Which findings in Jiangchuan are overdue?", mode="lookup").mode == "lookup"

@@ -77,6 +77,25 @@ def test_a_vocabulary_row_joins_an_english_and_a_chinese_place(tmp_path):
                                                                                               "Hekou City"]
 
 
+def test_a_question_names_stored_values_by_any_spelling_of_their_group():
+    vocabulary = default_vocabulary()
+    cities = ["Jiangchuan", "江川市", "Riverton"]
+    statuses = ["Overdue", "Rectified", "逾期未整改", "已整改", "现行有效"]
+    groups, left = vocabulary.named("city", cities, "Which findings in Jiangchuan are overdue?")
+    assert groups == [["Jiangchuan", "江川市"]] and "jiangchuan" not in left
+    assert vocabulary.named("city", cities, "江川有哪些隐患")[0] == [["Jiangchuan", "江川市"]]  # without its suffix
+    assert vocabulary.named("city", cities, "Findings in Riverton City?") == ([["Riverton"]], "findings in  ?")
+    assert vocabulary.named("city", cities, "Rivertonia findings")[0] == []  # a word, not part of one
+    # The longest spelling first: "逾期未整改" is overdue, not also "未整改" (open).
+    assert vocabulary.named("status", statuses + ["未整改"], "逾期未整改的隐患")[0] == [["Overdue", "逾期未整改"]]
+    assert vocabulary.named("status", statuses, "Which findings are overdue?")[0] == [["Overdue", "逾期未整改"]]
+    # A one-word English status is an ordinary word in a question; a status
+    # with no state in the vocabulary is not a rectification status.
+    assert vocabulary.named("status", statuses, "similar findings and how they were rectified")[0] == []
+    assert vocabulary.named("status", statuses, "已整改的隐患")[0] == [["Rectified", "已整改"]]
+    assert vocabulary.named("status", statuses, "现行有效的规定有哪些")[0] == []
+
+
 @pytest.mark.parametrize("line, message", [
     ("status\tdone\tDone\t完成", "state must be one of overdue, open, closed"),
     ("status\tclosed\tDone", "expected field, state, en, zh"),
