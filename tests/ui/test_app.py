@@ -154,6 +154,19 @@ def test_similar_findings_are_a_table_and_filters_apply(page):
     assert "Filters: City: Eastbridge" in captions, captions
 
 
+def test_records_asked_for_by_city_and_status_are_listed_with_the_filters_in_the_pages_language(page):
+    at = page()
+    at.sidebar.radio(key="ui_lang").set_value("zh").run()
+    ask(at, "江川市有哪些逾期未整改的隐患？")
+    message = at.main.chat_message[-1]
+    table = message.dataframe[0].value
+    assert len(table) >= 2 and set(table["城市"]) <= {"江川市", "Jiangchuan"}, table
+    assert set(table["状态"]) <= {"逾期未整改", "Overdue"}, table
+    captions = [plain(c.value) for c in message.caption]
+    assert any("江川市" in c and "逾期未整改" in c for c in captions), captions
+    assert not any("Jiangchuan" in c or "Overdue" in c for c in captions), captions
+
+
 def test_a_follow_up_shows_the_question_it_was_read_as(page):
     at = ask(page(), "How do I inspect dust explosion risks in an aluminium polishing shop?")
     ask(at, "and for magnesium dust?")
