@@ -27,7 +27,7 @@ is not met by a finding naming a sibling of that kind, nor one naming the
 item's subject with a word inserted (hazard_scope.py). An item that opens
 with a kind of enterprise (金属冶炼企业) is not met by a finding whose
 enterprises are all nearer in meaning to another kind the criteria name
-(饼干厂 to 食品制造企业: other_enterprise); a finding that names no
+(面包厂 to 食品制造企业: other_enterprise); a finding that names no
 enterprise is read as before (docs/hazard-judgement.md).
 """
 from __future__ import annotations
@@ -346,7 +346,7 @@ def _vectors(index: Index, cache: _Cache, model: str, texts: list[str]) -> np.nd
 def other_enterprise(index: Index, cache: _Cache, item: Item, finding: str) -> tuple[str, str] | None:
     """(the finding's enterprise, the item's kind) when the item opens with a
     kind of enterprise ("金属冶炼企业……") and every enterprise the finding
-    names is nearer in meaning to another kind the criteria name (饼干厂 to
+    names is nearer in meaning to another kind the criteria name (面包厂 to
     食品制造企业): the item is not about it. A kind that overlaps the item's
     (日用玻璃制造企业 for 日用玻璃、陶瓷制造企业) counts as the item's own. Read
     by the criteria language's own model, for a finding in that language (the

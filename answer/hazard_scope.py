@@ -141,7 +141,7 @@ def other_than(condition: str, finding: str, said: str = "") -> tuple[str, str] 
 # A kind of enterprise the criteria name ("金属冶炼企业", "纸浆制造、造纸企业"),
 # at the start of an item or of one of its alternatives.
 _KIND_OF_ENTERPRISE = re.compile(f"(?:^|[，,；;]\\s*(?:或者)?|或者)((?!或者)[{CJK_RANGE}、]{{2,12}}?企业)")
-# What a finding calls an enterprise: 饼干厂, 检修公司, 钢厂.
+# What a finding calls an enterprise: 面包厂, 检修公司, 钢厂.
 _ENTERPRISE = ("厂", "公司", "企业")
 
 
@@ -166,7 +166,7 @@ def same_kind(one: str, other: str) -> bool:
 
 
 def enterprises(finding: str) -> list[str]:
-    """The enterprises a finding names ("饼干厂的安全员" -> 饼干厂): a word
+    """The enterprises a finding names ("面包厂的安全员" -> 面包厂): a word
     ending in 厂, 公司 or 企业, joined to the word before it when it is that
     ending alone."""
     words = tagged_words(finding)

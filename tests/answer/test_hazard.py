@@ -209,7 +209,7 @@ def test_the_kinds_of_enterprise_of_the_items_and_the_enterprises_a_finding_name
         == ["木制品加工企业", "金属冶炼企业"]
     assert same_kind("日用玻璃制造企业", "日用玻璃、陶瓷制造企业") and same_kind("金属冶炼企业", "金属冶炼企业")
     assert not same_kind("食品制造企业", "金属冶炼企业")
-    assert enterprises("饼干厂的安全员没有考核。") == ["饼干厂"]
+    assert enterprises("面包厂的安全员没有考核。") == ["面包厂"]
     assert enterprises("这家钢厂的检修包给了一家检修公司。") == ["钢厂", "检修公司"]
     assert enterprises("车间主任没有考核。") == []
 
@@ -219,7 +219,7 @@ class _Kinds(FakeEmbedder):
     characters) of a food or a metal works gets that trade's one vector (they
     mean the same); a longer text is hashed as usual."""
 
-    TRADES = {"食品": ("食品", "饼干", "面包"), "冶炼": ("冶炼", "钢厂")}
+    TRADES = {"食品": ("食品", "面包"), "冶炼": ("冶炼", "钢厂")}
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
@@ -246,7 +246,7 @@ language: zh
 
 
 @pytest.mark.parametrize("finding, major", [
-    ("饼干厂的主要负责人没有经过安全生产知识考核。", False),  # a food works: the item is about metal works
+    ("面包厂的主要负责人没有经过安全生产知识考核。", False),  # a food works: the item is about metal works
     ("钢厂的主要负责人没有经过安全生产知识考核。", True),
     ("主要负责人没有经过安全生产知识考核。", True),  # no enterprise named: the item is read as before
 ])
@@ -261,8 +261,8 @@ def test_an_item_about_one_kind_of_enterprise_is_not_met_by_another(tmp_path, mo
         judgement = judge(opened, finding)
         assert (judgement.major, judgement.item.locator) == (major, "第二条第（一）项")
         if not major:
-            assert judgement.reason == "other scope: 饼干厂|金属冶炼企业"
-            assert "描述所说的是“饼干厂”，该项针对的是“金属冶炼企业”" in explain(judgement)
+            assert judgement.reason == "other scope: 面包厂|金属冶炼企业"
+            assert "描述所说的是“面包厂”，该项针对的是“金属冶炼企业”" in explain(judgement)
             # Its words meet the condition, but the item is not about it: not "符合的条件".
             assert "符合的条件" not in explain(judgement) and "不在该项的范围内" in explain(judgement)
         # Without a model of the criteria's language the kind is not read.
