@@ -187,8 +187,12 @@ def similar_answer(index: Index, question: str, resolved: str, lang: str, found:
     if not hits:
         return {**base, "grounded": False, "answer": REFUSAL[lang]}
     close = closeness(index, resolved, lang, hits)
-    kept = hits[:LISTED] if listing else (cut_off(hits, close) if anything_similar(close, best_cosines(index, found), lang)
-                                          else [])
+    if listing:
+        kept = hits[:LISTED]
+    elif anything_similar(close, best_cosines(index, found), lang):
+        kept = cut_off(hits, close)
+    else:
+        kept = []
     if not kept:
         nearest = [citation_for(i + 1, h.chunk, _finding_quote(h.chunk), h.score) for i, h in enumerate(hits[:NEAREST])]
         return {**base, "grounded": False, "answer": REFUSAL[lang], "nearest": tuple(nearest), "notice": words["none"]}

@@ -29,7 +29,8 @@ PLACE_FIELDS = ("city",)
 # Administrative suffixes a place name is written with or without. The longer
 # ones first, so "自治州" is not cut as "州".
 _ZH_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "新区", "市", "县", "区", "省", "州", "盟", "旗")
-_EN_SUFFIX = re.compile(r"\s+(?:city|county|district|province|prefecture|municipality)$", re.I)
+_EN_SUFFIX_WORDS = r"\s+(?:city|county|district|province|prefecture|municipality)"
+_EN_SUFFIX = re.compile(_EN_SUFFIX_WORDS + "$", re.I)
 _NOISE = re.compile(r"[\s\W_]+")
 
 
@@ -113,7 +114,6 @@ class Vocabulary:
             groups.setdefault(self.key(name, value), []).append(value)
         return list(groups.values())
 
-
     def named(self, name: str, stored: Iterable[str], text: str) -> tuple[list[list[str]], str]:
         """The groups of stored values of field `name` that a text (a question)
         names by one of their spellings, the vocabulary's or the stored ones
@@ -131,8 +131,8 @@ class Vocabulary:
             if name == "status" and (vocabulary is None or not vocabulary.state):
                 continue  # a status the vocabulary does not know is no rectification status ("现行有效")
             for spelling in {*group, *(vocabulary.terms if vocabulary else ())}:
-                single = not CJK.search(spelling) and " " not in spelling.strip()
-                if name == "status" and single and (vocabulary is None or vocabulary.state != "overdue"):
+                one_word = not CJK.search(spelling) and " " not in spelling.strip()
+                if name == "status" and one_word and vocabulary.state != "overdue":
                     continue
                 spellings.append((spelling, number))
         left, found = text.casefold(), []
@@ -143,8 +143,8 @@ class Vocabulary:
         for form, number in sorted(forms, key=lambda pair: -len(pair[0])):
             if len(form) < 2:
                 continue
-            pattern = re.escape(form) if CJK.search(form) else r"\b" + re.escape(form) + (
-                "(?:" + _EN_SUFFIX.pattern.removesuffix("$") + ")?" if name in PLACE_FIELDS else "") + r"\b"
+            suffix = f"(?:{_EN_SUFFIX_WORDS})?" if name in PLACE_FIELDS else ""  # "Riverton City"
+            pattern = re.escape(form) if CJK.search(form) else rf"\b{re.escape(form)}{suffix}\b"
             if re.search(pattern, left):
                 left = re.sub(pattern, " ", left)
                 if number not in found:
