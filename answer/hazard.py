@@ -108,6 +108,12 @@ class Judgement:
     # passages of other documents that speak of major hazards (what_follows).
     follows: tuple[dict[str, Any], ...] = ()
 
+    @property
+    def outside(self) -> bool:
+        """The item is excluded (its exception, another kind, another scope):
+        a condition its words meet is not met by the finding."""
+        return self.reason.startswith(("exception: ", "other kind: ", "other scope: "))
+
     def citations(self) -> list[dict[str, Any]]:
         return [{"source": it.source, "title": it.title, "locator": it.locator, "text": it.text,
                  "chunk_id": it.chunk.chunk_id, "score": round(s, 4)} for it, s in zip(self.ranked, self.scores)]

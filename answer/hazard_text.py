@@ -46,9 +46,7 @@ def explain(judgement: Judgement) -> str:
         lines.append("- " + label["kind"].format(judgement.reason.split(": ", 1)[1]))
     if judgement.reason.startswith("other scope: "):
         lines.append("- " + label["scope"].format(*judgement.reason.split(": ", 1)[1].split("|")))
-    # An exception, another kind or another scope excludes the item: a
-    # condition its words meet is not met by the finding.
-    outside = judgement.reason.startswith(("exception: ", "other kind: ", "other scope: "))
+    outside = judgement.outside  # words of a condition said, but the item excluded
     for c in judgement.conditions:
         words = "、".join(c.matched[:8])
         if c.met and outside:

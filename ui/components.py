@@ -401,9 +401,7 @@ def render_hazard(judgement: Judgement, lang: str) -> None:
     if judgement.reason.startswith("other scope: "):
         named, scope = judgement.reason.split(": ", 1)[1].split("|")
         lines.append(text(lang, "hazard.scope", named=named, scope=scope))
-    # An exception, another kind or another scope excludes the item: a
-    # condition its words meet is not met by the finding.
-    outside = judgement.reason.startswith(("exception: ", "other kind: ", "other scope: "))
+    outside = judgement.outside  # words of a condition said, but the item excluded
     for c in judgement.conditions:
         words = text(lang, "hazard.words", words="、".join(c.matched[:8])) if c.matched else ""
         key = {True: "hazard.outside" if outside else "hazard.met", False: "hazard.unmet", None: "hazard.unsaid"}[c.met]
