@@ -95,8 +95,10 @@ class Lexicon:
         return pattern
 
     def find(self, text: str, terms: dict[str, tuple[str, ...]]) -> list[str]:
-        """Terms of `terms` present in `text`, longest first, none inside another match."""
-        text = text.lower()
+        """Terms of `terms` present in `text`, longest first, none inside another
+        match. A hyphen counts as a space on either side ("positive-pressure"
+        is "positive pressure"; "direct expansion" is "direct-expansion")."""
+        text = text.lower().replace("-", " ")
         taken: list[tuple[int, int]] = []
         found = []
         # Sorted once per term table (kept with the table, so the id is never reused).
@@ -104,9 +106,10 @@ class Lexicon:
         if cached is None or cached[0] is not terms or len(cached[1]) != sum(1 for t in terms if len(t) >= 2):
             cached = self._ordered[id(terms)] = (terms, [t for t in sorted(terms, key=len, reverse=True) if len(t) >= 2])
         for term in cached[1]:
-            if term not in text:
+            spelled = term.replace("-", " ")
+            if spelled not in text:
                 continue  # every pattern contains the term itself: skip the regex
-            for match in self._pattern(term).finditer(text):
+            for match in self._pattern(spelled).finditer(text):
                 span = match.span()
                 if any(a <= span[0] and span[1] <= b for a, b in taken):
                     continue

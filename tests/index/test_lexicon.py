@@ -88,6 +88,13 @@ def test_glossary_translates_english_to_chinese(lexicon):
     assert "有限空间" in lexicon.translate("entry into confined spaces")
 
 
+def test_a_hyphen_and_a_space_are_the_same_in_a_term(lexicon):
+    # "positive pressure" in the glossary, written with a hyphen in a finding;
+    # "direct-expansion" in the glossary, written with a space.
+    assert "正压" in lexicon.translate("The dust system runs at positive-pressure.")
+    assert "直接蒸发" in lexicon.translate("The air coolers work by direct expansion.")
+
+
 def test_glossary_translates_chinese_to_english(lexicon):
     assert "explosion venting" in lexicon.translate("泄爆装置应当如何设置？")
     assert "dust collector" in lexicon.translate("除尘器")
