@@ -445,8 +445,10 @@ def judge(index: Index, finding: str) -> Judgement:
     item, read, excluded = first
     if excluded:
         return Judgement(finding, lang, False, item, tuple(read), items, scores, excluded)
-    if any(c.met is False for c in read) or max(c.share for c in read) < MENTION_SHARE:
+    if any(c.met is False for c in read):
         return Judgement(finding, lang, False, item, tuple(read), items, scores, "not met")
+    if max(c.share for c in read) < MENTION_SHARE:  # the finding says next to nothing of the nearest item
+        return Judgement(finding, lang, False, item, tuple(read), items, scores, "not mentioned")
     return Judgement(finding, lang, None, item, tuple(read), items, scores, "cannot tell")
 
 

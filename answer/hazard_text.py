@@ -9,6 +9,7 @@ from .hazard import Judgement
 LABELS = {
     "zh": {True: "重大事故隐患", False: "按判定标准不构成重大事故隐患", None: "根据这段描述无法判定",
            "item": "依据", "met": "符合的条件", "words": "描述中对应的词", "unmet": "未满足的条件",
+           "little": "描述几乎没有说到这一最接近条款的条件，也没有符合其他条款",
            "said": "描述中意思相同的一句", "outside": "该项的条件（描述的字面与之相符，但不在该项的范围内）",
            "unsaid": "需要说明的事实", "exception": "描述属于该项的除外情形", "nearest": "最接近的条款",
            "follows": "随之而来的要求",
@@ -20,6 +21,7 @@ LABELS = {
            None: "Cannot tell from this description", "item": "Under", "met": "Condition met",
            "words": "words of the finding", "unmet": "Condition not met", "unsaid": "Fact that would decide it",
            "said": "said by the finding as",
+           "little": "The finding says next to nothing of this nearest item's conditions, and meets no other item",
            "outside": "Condition of the item (the finding's words match it, but the finding is outside the item)",
            "exception": "The finding falls under the item's exception", "nearest": "Nearest item",
            "follows": "What follows",
@@ -47,6 +49,8 @@ def explain(judgement: Judgement) -> str:
     if judgement.reason.startswith("other scope: "):
         lines.append("- " + label["scope"].format(*judgement.reason.split(": ", 1)[1].split("|")))
     outside = judgement.outside  # words of a condition said, but the item excluded
+    if judgement.reason == "not mentioned":
+        lines.append(f"- {label['little']}")
     for c in judgement.conditions:
         words = "、".join(c.matched[:8])
         if c.met and outside:
@@ -59,7 +63,7 @@ def explain(judgement: Judgement) -> str:
             lines.append(f"- {label['met']}: {c.text} ({label['words']}: {words})")
         elif c.met is False:
             lines.append(f"- {label['unmet']}: {c.text} ({label.get(c.why, c.why)}; {label['words']}: {words})")
-        elif judgement.major is not True:
+        elif judgement.major is not True and judgement.reason != "not mentioned":
             lines.append(f"- {label['unsaid']}: {c.text}")
     if judgement.follows:
         lines += ["", f"{label['follows']}:"]

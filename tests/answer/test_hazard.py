@@ -134,6 +134,14 @@ def test_an_absence_whose_words_are_said_as_much_there_as_missing_is_not_met():
     assert read_condition("未配备消防器材", "", clauses, {"消防": 2.5}).met is True
 
 
+def test_a_finding_about_nothing_of_the_criteria_is_not_major_and_says_so(index):
+    judgement = judge(index, "食堂的灶台上油污较多，排烟罩也很久没有清洗。")
+    assert (judgement.major, judgement.reason) == (False, "not mentioned")
+    text = explain(judgement)
+    assert "描述几乎没有说到这一最接近条款的条件，也没有符合其他条款" in text
+    assert "需要说明的事实" not in text  # no fact of the nearest item would make it major
+
+
 def test_explanation_quotes_the_item_and_the_words(index):
     text = explain(judge(index, "铸造车间的中频炉前没有应急排放坑，也没有备用铁水包。"))
     assert text.startswith("**重大事故隐患**")
