@@ -306,12 +306,25 @@ def _click(driver, element, wait=None) -> None:
 
 
 def _toggle(driver, wait, expander):
-    """Click the (displayed) switch inside `expander`: "Show the whole document"."""
+    """Turn on the (displayed) switch inside `expander`: "Show the whole
+    document". A click that lands while the page is still finishing a run can
+    be lost in that run's redraw, so the switch is clicked again until its
+    box reads on."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
-    switch = wait.until(lambda d: next((t for t in expander.find_elements(
-        By.CSS_SELECTOR, "[data-testid='stCheckbox'] label") if t.is_displayed()), False))
-    _click(driver, switch, wait)
+    def on(d) -> bool:
+        label = next((t for t in expander.find_elements(By.CSS_SELECTOR, "[data-testid='stCheckbox'] label")
+                      if t.is_displayed()), None)
+        if label is None:
+            return False
+        if label.find_element(By.TAG_NAME, "input").is_selected():
+            return True
+        _click(d, label, wait)
+        return False  # read again at the next poll, once the click has been drawn
+
+    WebDriverWait(driver, WAIT_S, poll_frequency=3, ignored_exceptions=(StaleElementReferenceException,)).until(on)
 
 
 def _choose(driver, wait, typed: str, option: str, seen: list[str] | None = None) -> None:
