@@ -87,12 +87,12 @@ def resolve_follow_up(question: str, previous: str | None) -> str:
 # Jiangchuan are overdue?", "江川市还有哪些逾期未整改的隐患？"): a word that
 # lists and a word for findings. The answerer sends it to the records when it
 # also names a value of their fields (answer/similar.py `question_filters`).
-_LISTS = re.compile(r"\b(?:which|list|find|show)\b|哪些|找出|列出|查找|有多少", re.I)
-_RECORD_NOUNS = re.compile(r"\b(?:findings?|hazards?|records?|cases?)\b|隐患|记录|问题", re.I)
+LISTS = re.compile(r"\b(?:which|list|find|show)\b|哪些|找出|列出|查找|有多少", re.I)
+RECORD_NOUNS = re.compile(r"\b(?:findings?|hazards?|records?|cases?)\b|隐患|记录|问题", re.I)
 
 
 def asks_for_records(question: str) -> bool:
-    return bool(_LISTS.search(question) and _RECORD_NOUNS.search(question))
+    return bool(LISTS.search(question) and RECORD_NOUNS.search(question))
 
 
 def job_of(question: str, resolved: str) -> str:

@@ -28,6 +28,7 @@ from .answerability import question_weights
 from .clauses import resolve as resolve_clause
 from .grounding import coverage
 from .models import REFUSAL, Citation, citation_for
+from .question import LISTS, RECORD_NOUNS
 
 RECORD_FIELDS = ("record_id", "enterprise", "city", "date", "hazard_category", "status", "deadline",
                  "regulation_cited", "rectification_required")
@@ -59,9 +60,9 @@ NAMED_FIELDS = ("city", "status")
 LISTED = 20  # records searched, and listed at most, when the question names values to filter on
 # The words that ask for records rather than describe one ("which past
 # findings ... are", "还有哪些……隐患").
-_LISTING = re.compile(r"\b(?:which|what|list|find|show|all|past|previous|earlier|findings?|hazards?|records?|cases?|"
-                      r"are|were|is|still|currently|now)\b|哪些|找出|列出|查找|有多少|多少|还有|目前|现在|以往|既往|历史|"
-                      r"隐患|记录|问题|帮我|请|所有|全部", re.I)
+_LISTING = re.compile("|".join([LISTS.pattern, RECORD_NOUNS.pattern,
+                                 r"\b(?:what|all|past|previous|earlier|are|were|is|still|currently|now)\b|"
+                                 r"多少|还有|目前|现在|以往|既往|历史|帮我|请|所有|全部"]), re.I)
 
 _TEXT = {
     "en": {
