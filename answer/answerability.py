@@ -86,12 +86,14 @@ class Signals:
 
 def signals(question: str, lang: str, hits: Sequence[Hit], scores: Mapping[str, Sequence[float]],
             own: Mapping[str, float], translated: Mapping[str, float], asked: Asked | None = None,
-            models: Mapping[str, str] | None = None) -> Signals:
+            models: Mapping[str, str] | None = None, spellings: Mapping[str, Sequence[str]] | None = None) -> Signals:
     """The signals of one question over its hits. `scores`: each ranked list's
     scores, best first (Index.retrieve); `own` and `translated`: idf weights of
     the question's keywords and of their glossary translation; `asked`: what
     the question asks for, when already read; `models`: the embedding model of
-    each dense list (the `dense` signal is read per model)."""
+    each dense list (the `dense` signal is read per model); `spellings`: the
+    glossary translations of the names the question uses (a passage in the
+    other language names them so)."""
     top = list(hits[:EVIDENCE_HITS])
 
     def share(text: str, passage_lang: str) -> float:
@@ -100,9 +102,9 @@ def signals(question: str, lang: str, hits: Sequence[Hit], scores: Mapping[str, 
 
     asked = asked or asked_for(question)
     chunks = [c for hit in top for c in hit.chunks]
-    checks = specifics(question, asked, chunks, list(dict.fromkeys(h.chunk.title for h in top)))
+    checks = specifics(question, asked, chunks, list(dict.fromkeys(h.chunk.title for h in top)), spellings)
     # One passage that holds both the question's subject and every specific it asks for.
-    each = [(c, specifics(question, asked, [c], [c.title])) for c in chunks]
+    each = [(c, specifics(question, asked, [c], [c.title], spellings)) for c in chunks]
     holds = max((share(held_text(c, question), c.lang) for c, mine in each if all(ok for _, ok, _ in mine)),
                 default=0.0)
     values = {"holds": holds, "kind": _share_held(checks, "kind")}

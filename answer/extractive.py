@@ -195,7 +195,8 @@ class Answerer:
         asked = asked or asked_for(question)
         own, translated = answerability.question_weights(self.index, question, asked)
         models = {name: route.model for name, route in self.index.routes.items()}
-        return answerability.signals(question, lang, hits, scores, own, translated, asked, models)
+        spellings = {name: self.index.lexicon.translate(name) for name in asked.names}
+        return answerability.signals(question, lang, hits, scores, own, translated, asked, models, spellings)
 
     def judge(self, question: str, lang: str, hits: list[Hit], scores: Mapping[str, list[float]],
               asked: Asked | None = None) -> tuple[bool, float, str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Mapping, Sequence
 
 from core.text import CJK, sentence_spans
 from index.tokenize import TokenFinder, tokenize
@@ -132,16 +133,20 @@ def states_what_is_asked(text: str, asked) -> bool:
     return bool(asked.share and _SHARE.search(text))
 
 
-def specifics(question: str, asked, chunks, titles) -> list[tuple[str, bool, str]]:
+def specifics(question: str, asked, chunks, titles,
+              spellings: Mapping[str, Sequence[str]] | None = None) -> list[tuple[str, bool, str]]:
     """Each thing the question specifically asks for and whether the evidence
     (`chunks`, with their documents' `titles` for names) has it:
     (signal, present, why not). Signals: "names" (a named standard, programme,
-    body, document), "kind" (the named quantity, unit, period or proportion asked)."""
+    body, document), "kind" (the named quantity, unit, period or proportion asked).
+    `spellings`: other spellings of a name (its glossary translation), any of
+    which the evidence may use: "Work Safety Law" is named 安全生产法 in the law's own text."""
     evidence = "\n".join(c.text for c in chunks)
     named = "\n".join([evidence, *titles])
     out: list[tuple[str, bool, str]] = []
     for name in asked.names:
-        out.append(("names", _mentions(named, name), f"the passages found do not mention {name}"))
+        found = any(_mentions(named, spelling) for spelling in (name, *(spellings or {}).get(name, ())))
+        out.append(("names", found, f"the passages found do not mention {name}"))
     stream = tokenize(evidence) if asked.terms else []
     for term in asked.terms:
         names = {t for n in asked.names for t in tokenize(n)}

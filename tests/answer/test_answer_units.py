@@ -276,6 +276,31 @@ def test_specifics_are_found_in_the_passage_or_named_missing(question, grounded)
     assert all(why.startswith("the passages found") for _, ok, why in checks if not ok)
 
 
+
+def test_a_name_is_found_in_the_other_language_through_its_glossary_translation():
+    """A question naming a law in English is answered by the law's Chinese
+    text, which names it in Chinese: the glossary's spelling counts."""
+    from index.lexicon import default_lexicon
+
+    question = "Under the Fire Protection Law, who must keep the fire lanes clear?"
+    text = "机关、团体、企业、事业等单位应当保障疏散通道、安全出口、消防车通道畅通。"
+    chunk = Chunk(chunk_id="c1", doc_id="d1", source="laws-zh/xiaofang.md", title="中华人民共和国消防法",
+                  doc_type="regulation", lang="zh", heading_path=(), locator="第十六条", page_start=None,
+                  page_end=None, start=0, end=len(text), text=text)
+    asked = asked_for(question)
+    assert asked.names == ["Fire Protection Law"]
+    spellings = {name: default_lexicon().translate(name) for name in asked.names}
+    assert ("names", True, "the passages found do not mention Fire Protection Law") in \
+        specifics(question, asked, [chunk], [chunk.title], spellings)
+    # Without the translation the Chinese law does not name it, and a law the
+    # glossary translates otherwise is not taken for it.
+    assert ("names", False, "the passages found do not mention Fire Protection Law") in \
+        specifics(question, asked, [chunk], [chunk.title])
+    other = Chunk(**{**chunk.__dict__, "title": "中华人民共和国安全生产法"})
+    assert ("names", False, "the passages found do not mention Fire Protection Law") in \
+        specifics(question, asked, [other], [other.title], spellings)
+
+
 # --- sentence_spans ---------------------------------------------------------------
 
 def test_sentence_spans_are_exact_trimmed_offsets():
