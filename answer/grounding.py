@@ -34,12 +34,16 @@ _PERIOD = re.compile(
     r"|\b(?:every|each|per)\s+(?:other\s+|\d+\s+|" + _NUMBER + r"\s+)?(?:" + _UNIT + "|" + PERIOD_CYCLES + r")\b"
     # "每班", "每10炉", "每隔3个月", "每次使用前"
     r"|每隔?\s*(?:\d+|[一二两三四五六七八九十百]+)?\s*(?:个)?(?:" + _UNIT + "|" + PERIOD_CYCLES + r"|季度|半年)"
-    r"|annual|annually|monthly|weekly|daily|半年", re.I)
+    # "once a year", "twice per month", "3 times each shift", "every quarter"
+    r"|\b(?:once|twice|(?:\d+|" + _NUMBER + r")\s+times)\s+(?:a|an|per|each|every)\s+(?:" + _UNIT + r"|quarter)\b"
+    r"|\b(?:every|each|per)\s+(?:other\s+)?quarter\b|按(?:季度|月|年|周|班)"
+    r"|annual|annually|monthly|weekly|daily|quarterly|yearly|hourly|biennial|fortnightly|半年", re.I)
 # Every match of _PERIOD holds one of these words. The answerer asks about every
 # sentence of the retrieved passages, and _PERIOD's number alternatives, tried
 # at each character, cost more than this search for words (13 against 30 us a
 # sentence).
-_PERIOD_WORD = re.compile(r"年|月|日|天|小时|分钟|周|星期|班|炉|每|day|hour|minute|year|month|week|annual|daily|shift|heat|"
+_PERIOD_WORD = re.compile(r"年|月|日|天|小时|分钟|周|星期|班|炉|每|季|day|hour|minute|year|month|week|annual|daily|shift|heat|"
+                          r"quarter|biennial|fortnight|"
                           r"every|each|\bper\b", re.I)
 # A number as a document states one: digits, or Chinese numerals with a measure
 # word ("三人", "十五日"), not the numbering of articles and items ("第三条").

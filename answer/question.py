@@ -127,9 +127,12 @@ _ASKED_UNIT = re.compile(
     r"(毫安|牛·米|cal/cm2?|ppm|mg/m3|m/s|percent|%|百分之|dollars|毫焦|勒克斯|millijoules?|\bmJ\b|\blux\b|\blx\b|"
     r"milliamp\w*|\bmA\b|N·m|newton[- ]?met\w*|kilograms?|\bkg\b|pounds|\blbs?\b|calories|"  # asked in English
     r"feet per minute|\bfpm\b)", re.I)
+# "几" asks ("几年", "几个月") unless it makes an approximate number: "十几个月"
+# (ten-odd months), "好几年" (several years), "二十几天" state one.
+_JI = r"(?<![十百千万好])几"
 _ASKED_PERIOD = re.compile(r"how (long|often|frequently|many (days|hours|years|months|weeks|shifts|heats))|"
-                           r"at what intervals?|多久|多长时间|几年|多少年|几个月|多少天|多少小时|几班|几个班|几炉|多少炉|每隔|频次|频率",
-                           re.I)
+                           rf"at what intervals?|多久|多长时间|{_JI}年|多少年|{_JI}个月|多少天|多少小时|{_JI}班|{_JI}个班|"
+                           rf"{_JI}炉|多少炉|每隔|频次|频率", re.I)
 # "多久测量一次", "how many times": the count of the period, asked with it.
 _ONCE = re.compile(r"一次|\bonce\b|how many times", re.I)
 # What a period is asked of: "how long must records be kept" asks how long they
@@ -185,14 +188,14 @@ PERIOD_UNITS = {"years": r"年|years?", "months": r"个?月|months?", "weeks": r
 PERIOD_CYCLES = r"batch(?:es)?|casts?|uses?|entry|entries|lifts?|批|次"
 # The unit a question asks a period in: its spelling in the question -> PERIOD_UNITS key.
 _PERIOD_UNIT = re.compile(r"how many (years|months|weeks|days|hours|minutes|shifts|heats)|"
-                          r"(?:几|多少)(年|个月|周|天|小时|分钟|个?班|炉)", re.I)
+                          rf"(?:{_JI}|多少)(年|个月|周|天|小时|分钟|个?班|炉)", re.I)
 _ASKED_UNIT_KEYS = {"年": "years", "个月": "months", "周": "weeks", "天": "days", "小时": "hours", "分钟": "minutes",
                     "班": "shifts", "个班": "shifts", "炉": "heats"}
 # A number asked for without a unit the patterns above know ("how many workers",
 # "how close", "配备多少名", "几次"): the answer must state a number.
 _ASKED_NUMBER = re.compile(r"\bhow (many|much|far|close|high|deep|long|often|wide|heavy|large)\b|"
                            r"\bwhat (number|amount|distance|height|depth|temperature|concentration)\b|"
-                           r"多少|几[个次人名台米天年月周条项家种岁层级度]|多高|多远|多深|多大|多重|多宽|多久|多长", re.I)
+                           rf"多少|{_JI}[个次人名台米天年月周条项家种岁层级度]|多高|多远|多深|多大|多重|多宽|多久|多长", re.I)
 _ASKED_SHARE = re.compile(r"(至少|最多|不低于|不超过).{0,24}的多少|what (percentage|fraction|share)|多少比例", re.I)
 _ACRONYM = re.compile(r"\b([A-Z]{2,}[A-Z0-9]*(?:\s?\d+[A-Z]?)?)\b")
 # A standard's designation ("GB 15577", "SC/T 0102", "NFPA 652"), also where it touches
@@ -216,6 +219,8 @@ _ZH_ASKED_VALUE = re.compile(r"(?:应当|应该|应|必须|需要|要|一般|通
                              r"(?:设定|控制|设置|规定|定)?(?:为|是|在|达到|不得超过|不得低于|不少于|不超过|不低于|有)?"
                              r"(?:百分之)?多少")
 _ZH_QUANTITY_ENDS = frozenset("率度量值额距限压速期数比")
+# "At what point must ...", "at what stage": ways of asking when, not a quantity's name.
+_WHEN = frozenset({"point", "stage", "time", "moment"})
 _EXTREME = re.compile(r"^(?:minimum|maximum|min|max)\s+|\s+(?:allowed|permitted|required|needed)$", re.I)
 # A national body named in Chinese ("国家矿山安全监察局"): the evidence must name it.
 _ZH_BODY = re.compile(rf"((?:国家|全国|中国|中华人民共和国)[{CJK_RANGE}]{{2,14}}?(?:总局|局|委员会|协会|学会|署|研究院))")
@@ -288,7 +293,8 @@ def asked_for(question: str) -> Asked:
         for m in pattern.finditer(question):
             # "the CO alarm set point": documents may spell CO out, so the term is "alarm set point".
             words = [w for w in _EXTREME.sub("", m.group(1).strip()).split() if w not in _COMMON_ACRONYMS]
-            asked.terms += [" ".join(words)] if words else []
+            if words and " ".join(words).lower() not in _WHEN:
+                asked.terms.append(" ".join(words))
     asked.terms += _ZH_ASKED_TERM.findall(question) or _zh_quantity_word(question)
     asked.names = list(dict.fromkeys(asked.names))
     return asked

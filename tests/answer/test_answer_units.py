@@ -128,6 +128,22 @@ def test_asked_for_periods(question):
     assert asked.period and not asked.units and not asked.share
 
 
+@pytest.mark.parametrize("question", [
+    "冷库停用了十几个月，重新启用前要做什么？",  # ten-odd months: the question states a period
+    "好几年没校验的压力表还能用吗？",  # several years
+    "车间里有二十几个人同时作业，要设几个安全出口？",  # 二十几个人 states; 几个 asks a number, not a period
+])
+def test_an_approximate_number_is_stated_not_asked(question):
+    asked = asked_for(question)
+    assert not asked.period and not asked.period_unit
+
+
+def test_at_what_point_asks_when_not_a_quantity():
+    assert asked_for("At what point must the employer report a hearing loss?").terms == []
+    assert asked_for("At what stage must the permit be closed?").terms == []
+    assert asked_for("At what noise level must hearing protection be worn?").terms == ["noise level"]
+
+
 @pytest.mark.parametrize("question, act", [
     ("How long must training records be kept?", "kept"),  # the passive voice
     ("How long do we have to keep the training records?", "keep"),  # the act next to the period, not train
@@ -435,6 +451,25 @@ def test_every_failing_statement_is_listed():
     assert [why for _, why in failures] == ["no citation marker", "cites [4], which is not one of the passages"]
 
 
+
+@pytest.mark.parametrize("text, states", [
+    ("The hoist shall be inspected at least once a year.", True),
+    ("Drills are held twice a year.", True),
+    ("Readings are taken 4 times per shift.", True),
+    ("The log is reviewed every quarter.", True),
+    ("Results are reported quarterly.", True),
+    ("Audiograms are repeated yearly.", True),
+    ("Hourly readings are logged.", True),
+    ("The permit is renewed biennially.", True),
+    ("安全检查按季度进行。", True),
+    ("Once the work is done, remove the locks.", False),
+    ("Test the sling at twice the rated load.", False),
+    ("A quarter of the shell was corroded.", False),
+])
+def test_a_period_is_recognised_in_the_ways_documents_state_one(text, states):
+    assert grounding.states_a_period(text) is states
+
+
 # --- the quick checks of grounding ------------------------------------------------
 
 def test_quick_period_and_quantity_checks_agree_with_the_full_patterns():
@@ -443,7 +478,8 @@ def test_quick_period_and_quantity_checks_agree_with_the_full_patterns():
     corpus = PROJECT_ROOT / "corpus"
     sentences = [s for p in sorted(corpus.rglob("*.md")) for s in split_sentences(p.read_text(encoding="utf-8"))]
     sentences += ["每班清扫一次", "within 15 calendar days", "annually", "保存三年", "10 mA", "1 May", "25 m", "85 dB",
-                  "不超过30毫克/立方米", "at 1.2 cal/cm2", "40 lb", "每季度检测", "two weeks", "两周内", "3个月", "5个工作日"]
+                  "不超过30毫克/立方米", "at 1.2 cal/cm2", "40 lb", "每季度检测", "two weeks", "两周内", "3个月", "5个工作日",
+                  "at least once a year", "every quarter", "按季度检查", "biennially"]
 
     def full_quantity(text, unit):
         for spelling in UNITS[unit]:
