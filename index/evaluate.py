@@ -226,7 +226,9 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
   Chinese law in English, was refused (the name was not found in the
   law's Chinese text), so `check`'s change (cross-lingual citation hit@5
   0.30 to 0.40, answerable refused 5 to 4 of 67) is not independent
-  evidence for it.
+  evidence for it. `check`'s retrieval lost by it: cross-lingual hit@1
+  0.30 to 0.20 and MRR@10 0.36 to 0.31 (hit@5 0.40 unchanged), all MRR@10
+  0.56 to 0.55.
 - A checklist or rectification answer under the caution lists the same
   lines under one label ("The closest passages found (they may not answer
   the question)") instead of the job's sections: citations are unchanged.
