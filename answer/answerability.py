@@ -129,6 +129,12 @@ def signals(question: str, lang: str, hits: Sequence[Hit], scores: Mapping[str, 
     values["dense"] = float(scores[read][0]) if read else math.nan
     if read:
         lists["dense"] = (models or {}).get(read, read) + (ACROSS if across else "")
+    if across and same:
+        # Whether the question is on the corpus's subject at all is still read
+        # in its own language (Model.off_subject): e5's cosines across
+        # languages sit close together, off the subject or on it.
+        values["own"] = float(scores[same][0])
+        lists["own"] = (models or {}).get(same, same)
     return Signals(values, tuple(why for _, ok, why in checks if not ok), lists)
 
 
@@ -193,9 +199,17 @@ class Model:
         if any(signals.values.get(f, 1.0) < 1.0 for f in REQUIRED):
             return False, 0.0
         p = self.probability(signals)
-        if self.standardised(signals).get("dense", 0.0) < DENSE_FLOOR:
+        if self.off_subject(signals):
             return False, p  # further in meaning than any question the model was fitted on
         return p >= self.threshold, p
+
+    def off_subject(self, signals: Signals) -> bool:
+        """The question's best passage in its own language is further in
+        meaning than any the model was fitted on (DENSE_FLOOR)."""
+        if "own" not in signals.lists:
+            return self.standardised(signals).get("dense", 0.0) < DENSE_FLOOR
+        own = Signals({**signals.values, "dense": signals.values["own"]}, lists={"dense": signals.lists["own"]})
+        return self.standardised(own).get("dense", 0.0) < DENSE_FLOOR
 
     def probability(self, signals: Signals) -> float:
         z = self.intercept + sum(self.coef[f] * v for f, v in self.standardised(signals).items())
@@ -321,7 +335,7 @@ def explain(model: Model, signals: Signals, lang: str) -> str:
     reasons = WEAKEST.get(lang, WEAKEST["en"])
     if signals.missing:
         return missing_in(signals.missing[0], lang)
-    if model.standardised(signals).get("dense", 0.0) < DENSE_FLOOR:
+    if model.off_subject(signals):
         return reasons["dense"]
     return reasons[model.weakest(signals)]
 

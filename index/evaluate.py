@@ -216,7 +216,12 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
   to 14 of 16, answerable refused 5 of 103 either way (cross-lingual 2 to
   1 of 16, Chinese 2 to 3 of 45), citation hit@5 0.699 both. (On `check`,
   reported only: answerable refused 4 to 2 of 67, cross-lingual 2 to 0 of
-  10; unanswerable refused 8 to 7 of 12.)
+  10; unanswerable refused 8 to 7 of 12.) Whether a question is on the
+  corpus's subject at all (`DENSE_FLOOR`) is still read in its own
+  language (`Model.off_subject`): e5's cosines across languages sit close
+  together off the subject or on it, and read across, a question on a
+  corporate income tax rate, answered first by a Chinese plan's line,
+  passed the floor. No dev figure moved.
 - The glossary names 15 more Chinese laws and State Council regulations
   of work safety by their English names (the Labor Law 劳动法, the
   Administrative Penalty Law 行政处罚法, the Regulations on Work-Related

