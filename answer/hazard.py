@@ -55,6 +55,7 @@ TOP = 1  # items whose conditions are read; more calls more near misses major (d
 MET_WEIGHT = 2.0  # word weight (idf among the items) one clause of the finding must share with a condition
 STATE_SHARE = 0.5  # of a state condition's word weight (see read_condition)
 MENTION_SHARE = 0.15  # below this share of an item's word weight the finding does not speak of it
+NOT_MENTIONED = "not mentioned"  # the reason of a finding that says next to nothing of the nearest item
 # Cosine (query side on both) from which a clause of the finding saying a
 # thing missing means the same as an absence condition it shares few words
 # with ("出了事铁水没处放" for "未设置紧急排放和应急储存设施"), per model: a cosine
@@ -113,6 +114,12 @@ class Judgement:
         """The item is excluded (its exception, another kind, another scope):
         a condition its words meet is not met by the finding."""
         return self.reason.startswith(("exception: ", "other kind: ", "other scope: "))
+
+    @property
+    def says_little(self) -> bool:
+        """The finding says next to nothing of even the nearest item: no
+        condition of it is there to decide, the finding is about something else."""
+        return self.reason == NOT_MENTIONED
 
     def citations(self) -> list[dict[str, Any]]:
         return [{"source": it.source, "title": it.title, "locator": it.locator, "text": it.text,
@@ -448,7 +455,7 @@ def judge(index: Index, finding: str) -> Judgement:
     if any(c.met is False for c in read):
         return Judgement(finding, lang, False, item, tuple(read), items, scores, "not met")
     if max(c.share for c in read) < MENTION_SHARE:  # the finding says next to nothing of the nearest item
-        return Judgement(finding, lang, False, item, tuple(read), items, scores, "not mentioned")
+        return Judgement(finding, lang, False, item, tuple(read), items, scores, NOT_MENTIONED)
     return Judgement(finding, lang, None, item, tuple(read), items, scores, "cannot tell")
 
 

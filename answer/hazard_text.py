@@ -49,7 +49,7 @@ def explain(judgement: Judgement) -> str:
     if judgement.reason.startswith("other scope: "):
         lines.append("- " + label["scope"].format(*judgement.reason.split(": ", 1)[1].split("|")))
     outside = judgement.outside  # words of a condition said, but the item excluded
-    if judgement.reason == "not mentioned":
+    if judgement.says_little:
         lines.append(f"- {label['little']}")
     for c in judgement.conditions:
         words = "、".join(c.matched[:8])
@@ -63,7 +63,7 @@ def explain(judgement: Judgement) -> str:
             lines.append(f"- {label['met']}: {c.text} ({label['words']}: {words})")
         elif c.met is False:
             lines.append(f"- {label['unmet']}: {c.text} ({label.get(c.why, c.why)}; {label['words']}: {words})")
-        elif judgement.major is not True and judgement.reason != "not mentioned":
+        elif judgement.major is not True and not judgement.says_little:
             lines.append(f"- {label['unsaid']}: {c.text}")
     if judgement.follows:
         lines += ["", f"{label['follows']}:"]

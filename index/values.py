@@ -140,10 +140,10 @@ class Vocabulary:
         forms = [(form, number) for spelling, number in spellings
                  for form in dict.fromkeys([spelling.casefold().strip(),
                                             *([normalise(name, spelling)] if CJK.search(spelling) else [])])]
+        suffix = f"(?:{_EN_SUFFIX_WORDS})?" if name in PLACE_FIELDS else ""  # "Riverton City"
         for form, number in sorted(forms, key=lambda pair: -len(pair[0])):
             if len(form) < 2:
                 continue
-            suffix = f"(?:{_EN_SUFFIX_WORDS})?" if name in PLACE_FIELDS else ""  # "Riverton City"
             pattern = re.escape(form) if CJK.search(form) else rf"\b{re.escape(form)}{suffix}\b"
             if re.search(pattern, left):
                 left = re.sub(pattern, " ", left)

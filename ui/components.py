@@ -402,13 +402,12 @@ def render_hazard(judgement: Judgement, lang: str) -> None:
         named, scope = judgement.reason.split(": ", 1)[1].split("|")
         lines.append(text(lang, "hazard.scope", named=named, scope=scope))
     outside = judgement.outside  # words of a condition said, but the item excluded
-    little = judgement.reason == "not mentioned"  # no condition to decide: the finding is about something else
-    if little:
+    if judgement.says_little:
         lines.append(text(lang, "hazard.little"))
     for c in judgement.conditions:
         words = text(lang, "hazard.words", words="、".join(c.matched[:8])) if c.matched else ""
         key = {True: "hazard.outside" if outside else "hazard.met", False: "hazard.unmet", None: "hazard.unsaid"}[c.met]
-        if c.met is not None or (judgement.major is not True and not little):
+        if c.met is not None or (judgement.major is not True and not judgement.says_little):
             lines.append(text(lang, key, condition=c.text) + (f" ({words})" if words else ""))
     for line in lines:
         st.markdown("- " + escape(line))
