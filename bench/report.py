@@ -346,6 +346,8 @@ def _embed_decision(r):
 
 
 def _query(r):
+    from index.stores import faiss_store as fs
+
     lines = ["## Query latency and memory by index size", "", _run_line(r, "query")]
     q = r.get("query") or {}
     sizes = [k for k in ("corpus", "10000", "100000", "1000000") if k in q]
@@ -380,8 +382,9 @@ def _query(r):
         f = (ann["latency_ms"].get("flat_halves") or ann["latency_ms"]["flat"])["p50"]
         lines += ["", f"Where a search's time goes at 100,000 chunks (p50): {lat['search_ms']['p50']:.1f} ms wall, "
                   f"{lat['search_cpu_ms']['p50']:.1f} ms CPU. Embedding the question by two or three models (the "
-                  "question embedding rows of the first table: e5 is the slowest) is most of it; the float16 scan of "
-                  f"the largest list, in two halves at once, takes {f:.1f} ms (the table below); the keyword side "
+                  "question embedding rows of the first table: e5 is the slowest) is most of it; the lists past "
+                  f"{fs.LARGE_THRESHOLD:,} chunks are searched by IVF in about 1-2 ms each (a float16 scan of "
+                  f"the largest, in two halves at once, would take {f:.1f} ms: the table below); the keyword side "
                   "(tokenising, BM25 over up to three lists, reading a few hundred candidate chunks) runs beside "
                   "them, and fusing and grouping per article follow."]
     lines += ["", "Tried for the p95 target on 2026-12-07 and not kept (a probe of 396 searches at 100,000 chunks, "
@@ -390,8 +393,12 @@ def _query(r):
               "cosine 0.997 to float32's, but `tune` MRR@10 fell 0.653 to 0.620 (Chinese 0.677 to 0.599); with the "
               "feed-forward down-projections left in float32 (19.8 ms, cosine 0.9985) it still lost a Chinese "
               "hit@5 (0.867 to 0.844). ONNX Runtime's transformer optimizer fuses no attention in our exports "
-              "(MiniLM 8.2 to 9.0 ms). IVF lists from 50,000 vectors instead of 200,000 left search p95 at 96.2 "
-              "against 96.4 ms: the scans are not where the time goes. e5's session on two threads: p95 92-93 ms "
+              "(MiniLM 8.2 to 9.0 ms). (An IVF threshold of 50,000 instead of 200,000 was first measured here as no "
+              "change, p95 96.2 against 96.4 ms: that probe lowered the threshold on an index already written, and "
+              "a store read from disk keeps its kind, so it had measured the scans twice. Measured again on an index "
+              "written with the threshold at 50,000, the lists past it searched by IVF: p50 46-50 against 52-58 ms, "
+              "p95 78-80 against 86-89 ms, CPU p50 67-72 against 79-89 ms, two runs each of the same 396 searches; "
+              "it was kept, `LARGE_THRESHOLD`.) e5's session on two threads: p95 92-93 ms "
               "(111-117 ms with ONNX Runtime's spinning) against 89-90 ms on one. Starting the other language's "
               "searches before reading the cross-lingual list's candidate chunks (about 5 ms of SQLite reads at "
               "100,000 chunks): p95 86.5-93.8 ms against 87.2-105.9 ms, three runs each alternating, within the "

@@ -34,7 +34,7 @@ import numpy as np
 from core.text import CJK_RANGE
 
 
-RECIPE = 5  # bump when the perturbation or the stored index types change, so cached indexes are rebuilt
+RECIPE = 6  # bump when the perturbation or the stored index types change, so cached indexes are rebuilt
 DROP = 0.05
 TARGET_COSINE = 0.9
 _UNIT = re.compile(rf"[{CJK_RANGE}]|[^\s{CJK_RANGE}]+|\s+")

@@ -27,6 +27,7 @@ vectors: searches are filtered by the catalog's mask.
 """
 from __future__ import annotations
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,10 +39,15 @@ from .base import Where
 
 # The large index and its settings: chosen by recall@10 >= 0.95, then search
 # p50, in docs/performance.md ("Index settings chosen by recall, then latency").
-LARGE_THRESHOLD = 200_000  # kind "auto" scans exactly up to this many vectors
+# At 100,000 vectors the rule chooses IVF too (recall@10 0.97, about 1 ms
+# against 5-8 ms for the scan): a search runs up to four dense lists beside
+# two or three question embeddings on two cores, so the scans' CPU is the
+# search's latency (p95 at 100,000 chunks in docs/performance.md). Up to
+# this size a scan takes under 4 ms and stays exact.
+LARGE_THRESHOLD = 50_000  # kind "auto" scans exactly up to this many vectors
 LARGE_KIND = "ivf"
 IVF_LISTS_PER_ROOT = 4  # nlist = 4 * sqrt(vectors held when the lists are trained)
-IVF_NPROBE = 64  # lists scanned per search
+IVF_NPROBE = 64  # lists scanned per search (divided by the share a filter keeps: `_nprobe`)
 IVF_TRAIN_PER_LIST = 40  # k-means sample: vectors per list
 IVF_KMEANS_ITERATIONS = 10
 HNSW_M = 32  # graph degree
@@ -62,6 +68,7 @@ class FaissStore:
         self.index = self._new("flat" if kind in ("auto", "ivf") else kind)
         self._halves: list | None = None
         self._helper: ThreadPoolExecutor | None = None
+        self._id_array: np.ndarray | None = None  # ids(), kept for filtered IVF searches (_nprobe)
         self.path: Path | None = None  # where `commit` writes (set by FaissBackend)
 
     def _new(self, kind: str, train: np.ndarray | None = None):
@@ -108,11 +115,29 @@ class FaissStore:
 
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)
 
+    def _nprobe(self, mask: np.ndarray | None) -> int:
+        """IVF lists to scan: IVF_NPROBE when every vector may be found; when a
+        filter keeps a share of this store's vectors, IVF_NPROBE / share (up to
+        every list, an exact scan), so that a search finds about as many kept
+        vectors as an unfiltered one: a filter on one document or enterprise
+        still gets its k results when k exist."""
+        import faiss
+
+        nlist = faiss.downcast_index(self.index.index).nlist
+        if mask is None:
+            return min(nlist, IVF_NPROBE)
+        if self._id_array is None:
+            self._id_array = self.ids()
+        ids = self._id_array[self._id_array < len(mask)]
+        kept = int(np.count_nonzero(mask[ids])) / max(1, self.size)
+        return nlist if kept <= 0 else min(nlist, math.ceil(IVF_NPROBE / kept))
+
     def add(self, ids: np.ndarray, vectors: np.ndarray, fields: Sequence[Mapping[str, Any]] | None = None) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[1] != self.dim:
             raise ValueError(f"vectors must have shape (n, {self.dim})")
         self.close()  # the halves would not see the new vectors
+        self._id_array = None
         self.index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
         self._maybe_switch()
 
@@ -121,6 +146,7 @@ class FaissStore:
 
     def remove(self, ids: np.ndarray) -> None:
         ids = np.asarray(ids, dtype=np.int64)
+        self._id_array = None
         if not len(ids):
             return
         self.close()
@@ -168,10 +194,11 @@ class FaissStore:
         if self.is_split:
             scores, ids = self._search_halves(query, k, selector)
         else:
-            scores, ids = self.index.search(query, min(k, self.size), params=self._params(k, selector))
+            nprobe = self._nprobe(mask) if self.current_kind == "ivf" else IVF_NPROBE
+            scores, ids = self.index.search(query, min(k, self.size), params=self._params(k, selector, nprobe))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
-    def _params(self, k: int, selector):
+    def _params(self, k: int, selector, nprobe: int = IVF_NPROBE):
         """Search parameters. One object per search call: an IndexIDMap swaps
         its own id translation into the parameters' selector while it searches."""
         import faiss
@@ -181,8 +208,8 @@ class FaissStore:
             return (faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k)) if selector is not None
                     else faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k)))
         if kind == "ivf":
-            return (faiss.SearchParametersIVF(sel=selector, nprobe=IVF_NPROBE) if selector is not None
-                    else faiss.SearchParametersIVF(nprobe=IVF_NPROBE))
+            return (faiss.SearchParametersIVF(sel=selector, nprobe=nprobe) if selector is not None
+                    else faiss.SearchParametersIVF(nprobe=nprobe))
         return faiss.SearchParameters(sel=selector) if selector is not None else None
 
     @property
@@ -259,7 +286,7 @@ class FaissStore:
         """A store over an existing FAISS index (an IndexIDMap2)."""
         store = cls.__new__(cls)
         store.dim, store.kind, store.index = index.d, kind, index
-        store._halves, store._helper, store.path = None, None, None
+        store._halves, store._helper, store.path, store._id_array = None, None, None, None
         return store
 
 

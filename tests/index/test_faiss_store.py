@@ -121,6 +121,31 @@ def test_large_path_keeps_recall_at_its_settings(monkeypatch):
     assert _recall_at_10(store, vectors, queries, mask) >= 0.95
 
 
+def test_large_path_finds_what_a_narrow_filter_keeps(monkeypatch):
+    # A filter on one document or enterprise keeps a few vectors scattered
+    # over the IVF's lists: the search scans more lists as the filter keeps
+    # fewer, so it still returns the k kept vectors nearest the question
+    # (IVF_NPROBE lists alone would hold about 5 % of them).
+    monkeypatch.setattr(faiss_store, "LARGE_THRESHOLD", 5_000)
+    rng = np.random.default_rng(23)
+    vectors = _copies(rng, 400, 50, 32)[rng.permutation(20_000)]
+    store = FaissStore(32)
+    store.add(np.arange(len(vectors)), vectors)
+    assert store.current_kind == "ivf" and store._nprobe(None) == faiss_store.IVF_NPROBE
+    for share, k in ((0.0005, 20), (0.01, 10), (0.1, 10)):
+        mask = np.zeros(len(vectors), dtype=bool)
+        mask[rng.choice(len(vectors), int(share * len(vectors)), replace=False)] = True
+        for query in _copies(rng, 5, 1, 32):
+            found = store.search(query, k, mask)
+            scores = vectors[mask] @ query
+            assert len(found) == min(k, int(mask.sum()))
+            assert all(mask[i] for i, _ in found)
+            if share < 0.01:  # so few kept that every list is scanned: exact
+                assert [i for i, _ in found] == np.flatnonzero(mask)[np.argsort(-scores)[:k]].tolist()
+    assert _recall_at_10(store, vectors, _copies(rng, 20, 1, 32), rng.random(len(vectors)) < 0.02) >= 0.95
+    assert store.search(vectors[0], 10, np.zeros(len(vectors), dtype=bool)) == []
+
+
 def test_large_path_removes_saves_and_loads(monkeypatch, tmp_path):
     monkeypatch.setattr(faiss_store, "LARGE_THRESHOLD", 1_000)
     rng = np.random.default_rng(4)
