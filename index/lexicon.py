@@ -56,7 +56,7 @@ class Lexicon:
     translations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term -> other-language terms
     places: dict[str, Name] = field(default_factory=dict)  # any spelling -> its place
     _patterns: dict[str, re.Pattern] = field(default_factory=dict, repr=False)
-    _ordered: dict[int, tuple[dict, list[str]]] = field(default_factory=dict, repr=False)
+    _ordered: dict[int, tuple[dict, list[tuple[str, str]], int]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, synonyms: Path = HERE / "synonyms.tsv", glossary: Path = HERE / "glossary.tsv",
@@ -101,12 +101,13 @@ class Lexicon:
         text = text.lower().replace("-", " ")
         taken: list[tuple[int, int]] = []
         found = []
-        # Sorted once per term table (kept with the table, so the id is never reused).
+        # Sorted and spelled once per term table (kept with the table, so the id
+        # is never reused; made again when the table has grown or shrunk).
         cached = self._ordered.get(id(terms))
-        if cached is None or cached[0] is not terms or len(cached[1]) != sum(1 for t in terms if len(t) >= 2):
-            cached = self._ordered[id(terms)] = (terms, [t for t in sorted(terms, key=len, reverse=True) if len(t) >= 2])
-        for term in cached[1]:
-            spelled = term.replace("-", " ")
+        if cached is None or cached[0] is not terms or cached[2] != len(terms):
+            ordered = [(t, t.replace("-", " ")) for t in sorted(terms, key=len, reverse=True) if len(t) >= 2]
+            cached = self._ordered[id(terms)] = (terms, ordered, len(terms))
+        for term, spelled in cached[1]:
             if spelled not in text:
                 continue  # every pattern contains the term itself: skip the regex
             for match in self._pattern(spelled).finditer(text):
