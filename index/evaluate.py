@@ -338,6 +338,25 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
   vectors are made at ingest. Kept: an English question in the active voice
   names the act whose period it asks ("how often must the employer test the
   alarms": test; answer/question.py): answers on `tune` and `check` unchanged.
+- Measured on `tune` and not kept (2026-12-07): a top hit of several parts
+  stated by its part closest in meaning to the question as well (the cosine
+  of e5's stored vectors, the list of that part's language): answer citation
+  hit@5 0.699 to 0.660; in place of the part whose words the question shares
+  most: 0.660 (English 0.619 to 0.571). The glossary translation searched by
+  USE-m3 among the other language's passages in place of e5 or MiniLM (about
+  4 ms of embedding in place of 13 to 26): hit@5 all 0.806 to 0.786
+  (English 0.714 to 0.690, cross-lingual 0.875 to 0.812); beside them 0.796
+  (English 0.690); the translation as the mean of each term's e5 vector
+  (vectors that could be made once): cross-lingual 0.875 to 0.812. (On
+  `check`, reported only: USE-m3 in place lifted cross-lingual hit@5 0.40 to
+  0.60, beside them 0.50; `tune` decided.) The question's own-language lists
+  weighted down by the other language's share (times 1 - 0.5 or 1 - 0.8 of
+  it): cross-lingual unchanged at 0.875, Chinese 0.867 to 0.844 or 0.778.
+  MiniLM's question model quantised to int8 (ONNX Runtime's
+  `quantize_dynamic`, per channel): 12.9 to 6.7 ms a question, retrieval
+  unchanged (hit@5 0.806, MRR@10 0.653 to 0.658), its vectors at cosine
+  0.988 (least 0.972) to float32's, but the English `dense` signal of the
+  answerability moved with them: unanswerable refused 14 to 13 of 16.
 """
 
 
