@@ -22,6 +22,7 @@ place when the glossary covers most of the question.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
@@ -60,6 +61,9 @@ FILTER_KEYS = ("doc_type", "lang", "folder", "source", "doc_id", *FILTER_FIELDS,
 MODES = ("hybrid", "dense", "bm25")
 COPY_MIN_CHARS = 20  # shorter texts ("1. General") are not taken for copies of one another
 MASKS_KEPT = 32  # filters whose rows an open index keeps (a bool per chunk each)
+# Candidate chunks an open index keeps decoded (`_Read`): about 1.8 KiB each (55 MiB),
+# some 70 searches' worth of candidates at 100,000 chunks (docs/performance.md).
+ROWS_KEPT = 30_000
 
 # Weight of each ranked list in the fusion, by question language (set on the
 # dev set; see docs/quality.md). bm25_xl / dense_xl search the glossary
@@ -219,6 +223,7 @@ class Index:
         self._masks: dict[tuple[str, tuple], np.ndarray] = {}  # filter -> rows, least recently used first
         self._masks_lock = threading.Lock()
         self._embedding_cost: dict[str, float] = {}  # model -> seconds a question takes (the dense lists' order)
+        self._read = _Read(catalog, ROWS_KEPT)
 
     @classmethod
     def open(cls, folder: str | Path, embedder: Embedder | Mapping[str, Embedder] | None = None, *,
@@ -570,7 +575,7 @@ class Index:
         elif mode != "hybrid":
             weights = {mode: 1.0}
         weights = weights or self.fusion_weights(lang_of(query), (filters or {}).get("lang"))
-        candidates = _Candidates(self.catalog)
+        candidates = _Candidates(self._read)
         scores: dict[str, list[float]] = {}
         target = (filters or {}).get("lang")
         other: dict[str, Any] = {}  # the other language's share and searches, once the cross-lingual list is in
@@ -751,19 +756,53 @@ class Retrieval:
     scores: dict[str, list[float]]
 
 
-class _Candidates:
-    """The chunks one search has read from the catalog, each read once, with the
-    text compared to spot copies (`_flat`)."""
+class _Read:
+    """Candidate chunks read from the catalog and decoded, with the text compared
+    to spot copies (`_flat`), kept across searches up to `kept` rows, the
+    oldest read going first. Questions on one corpus share many candidates,
+    and reading and decoding a few hundred chunks a search holds the GIL the
+    embedding threads need (docs/performance.md). A generation never changes,
+    so what is kept stays true; searches on several threads share it."""
 
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
+    def __init__(self, catalog: Catalog, kept: int) -> None:
+        self.catalog, self.kept = catalog, kept
+        self._rows: dict[int, tuple[Chunk, str]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def get(self, rows: list[int]) -> dict[int, tuple[Chunk, str]]:
+        found, missing = {}, []
+        for row in rows:
+            kept = self._rows.get(row)
+            if kept is None:
+                missing.append(row)
+            else:
+                found[row] = kept
+        if missing:
+            fresh = {row: (chunk, _flat(chunk.text)) for row, chunk in zip(missing, self.catalog.chunks(missing))}
+            found.update(fresh)
+            with self._lock:
+                self._rows.update(fresh)
+                for row in list(itertools.islice(self._rows, max(0, len(self._rows) - self.kept))):
+                    del self._rows[row]
+        return found
+
+
+class _Candidates:
+    """The chunks one search has read, each read once, with the text compared to
+    spot copies (`_flat`)."""
+
+    def __init__(self, read: _Read) -> None:
+        self.read = read
         self.chunks: dict[int, Chunk] = {}
         self.flats: dict[int, str] = {}
 
     def rows(self, rows: list[int]) -> None:
         rows = [row for row in dict.fromkeys(rows) if row not in self.chunks]
-        self.chunks.update(zip(rows, self.catalog.chunks(rows)))
-        self.flats.update((row, _flat(self.chunks[row].text)) for row in rows)
+        for row, (chunk, flat) in self.read.get(rows).items():
+            self.chunks[row], self.flats[row] = chunk, flat
 
 
 def _copy_of(key: str, keys: list[list[str]]) -> int | None:

@@ -354,6 +354,34 @@ def test_a_filters_rows_are_read_once_and_kept_read_only(built, monkeypatch):
     assert np.array_equal(index.mask({"doc_type": "record"}), first)
 
 
+def test_candidates_read_are_kept_up_to_their_bound_and_change_no_hit(built, monkeypatch):
+    # Searches share the chunks they read (search._Read): a second search of
+    # the same question reads nothing from the catalog, the oldest rows go
+    # past the bound, and the hits are the same whatever is kept.
+    fresh = _open(built[1])
+    expected = {q: [(h.chunk.chunk_id, h.score, h.ranks, [p.chunk_id for p in h.parts])
+                    for h in fresh.search(q, 5)] for q in (QUERY, "record city enterprise", "dust")}
+    index = _open(built[1])
+    reads = []
+    chunks = index.catalog.chunks
+    monkeypatch.setattr(index.catalog, "chunks", lambda rows: reads.append(list(rows)) or chunks(rows))
+    index.search(QUERY, 5)
+    assert reads and len(index._read) == len({r for rows in reads for r in rows})
+    reads.clear()
+    index.search(QUERY, 5)
+    assert reads == []
+    index._read.kept = 3
+    index._read._rows.clear()
+    for question, hits in expected.items():
+        assert [(h.chunk.chunk_id, h.score, h.ranks, [p.chunk_id for p in h.parts])
+                for h in index.search(question, 5)] == hits
+        assert len(index._read) <= 3
+    index._read._rows.clear()
+    newest = index._read.get([0, 1, 2, 3])
+    assert list(index._read._rows) == [1, 2, 3]  # the oldest read went
+    assert [c.chunk_id for c, _ in newest.values()] == [c.chunk_id for c in chunks([0, 1, 2, 3])]
+
+
 def test_filtering_after_the_search_would_not_have_been_enough(built):
     index = _open(built[1])
     unfiltered = index.search(QUERY, 5)
