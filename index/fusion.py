@@ -30,4 +30,4 @@ def weighted_rrf(
             else:
                 scores.setdefault(item, 0.0)
     order = sorted(scores, key=lambda i: -scores[i])
-    return [(i, scores[i], dict(ranks[i])) for i in order if scores[i] > 0]
+    return [(i, scores[i], ranks[i]) for i in order if scores[i] > 0]  # the rank dicts are this call's own
