@@ -372,7 +372,8 @@ def _query(r):
     lines += ["", "A search runs on three threads. Two workers embed the question and scan the dense lists "
               "(ONNX Runtime and FAISS release the GIL): the cross-lingual USE-m3 list first, then the others, the "
               "slowest model first. Meanwhile the calling thread computes the keyword lists and reads each list's "
-              "candidate chunks from SQLite as the list arrives; once the cross-lingual list is in, it decides the "
+              "candidate chunks from SQLite as the list arrives (those a recent search read are kept decoded, up "
+              "to `ROWS_KEPT` rows: `index/search.py`, `_Read`); once the cross-lingual list is in, it decides the "
               "other language's share and, when that is high, starts the other language's model on the question "
               "and its glossary translation while the slower lists still run. On this 2-core machine a search's "
               "CPU time (`time.process_time`, the rows marked CPU time, summed over all threads) is larger than its "
@@ -386,7 +387,12 @@ def _query(r):
                   f"{fs.LARGE_THRESHOLD:,} chunks are searched by IVF in about 1-2 ms each (a float16 scan of "
                   f"the largest, in two halves at once, would take {f:.1f} ms: the table below); the keyword side "
                   "(tokenising, BM25 over up to three lists, reading a few hundred candidate chunks) runs beside "
-                  "them, and fusing and grouping per article follow."]
+                  "them, and fusing and grouping per article follow. Reading and decoding the candidates holds "
+                  "the GIL the embedding threads need, so it costs more wall time than its own CPU: with every "
+                  "candidate already decoded, a probe's p95 went from 77-82 to 60-61 ms. Kept decoded across "
+                  "searches (30,000 rows, about 55 MiB), 56 % of the candidates of a sequence of the dev questions "
+                  "had been read before, and p95 was 63-64 ms against 78-80 (two runs each of the same 396 "
+                  "searches; the share read before depends on how much the questions overlap)."]
     lines += ["", "Tried for the p95 target on 2026-12-07 and not kept (a probe of 396 searches at 100,000 chunks, "
               "and the dev set's `tune` split for quality): e5's question model quantised to int8 by ONNX Runtime "
               "(`quantize_dynamic`, per channel) embeds a question in 14.6 ms instead of 28.1 ms, its vectors at "
