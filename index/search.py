@@ -687,36 +687,38 @@ class Index:
         """Fuse the ranked lists, read the chunks not read yet, one hit per article."""
         fused = weighted_rrf(lists, weights)
         candidates.rows([row for row, _, _ in fused])
-        chunks, flats = candidates.chunks, candidates.flats
-        groups: dict[tuple[str, str], Hit] = {}
+        chunks, flats, articles = candidates.chunks, candidates.flats, candidates.articles
+        groups: dict[tuple[str, str], list] = {}  # key -> [first row, its score, its ranks, other rows ...]
         for row, score, ranks in fused:
-            chunk = chunks[row]
-            key = article_key(chunk) if dedupe else (chunk.doc_id, chunk.chunk_id)
-            first = groups.get(key)
-            if first is None:
-                groups[key] = Hit(chunk, score, ranks, row)
+            key = articles[row] if dedupe else (chunks[row].doc_id, chunks[row].chunk_id)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [row, score, ranks]
             else:
-                groups[key] = Hit(first.chunk, first.score, first.ranks, first.row, first.parts + (chunk,))
-        hits = self._collapse_copies(list(groups.values()), k, flats)
+                group.append(row)
+        hits = self._collapse_copies(list(groups.values()), k, chunks, flats)
         if mode == "hybrid" and lists.get("bm25_xl") and k > 1 and CROSS_LIST not in self.routes:
-            hits = self._make_room_for_other_language(query, hits, lists["bm25_xl"], groups, chunks, flats)
+            hits = self._make_room_for_other_language(query, hits, lists["bm25_xl"], groups, chunks, articles, flats)
         return hits
 
-    def _collapse_copies(self, groups: list[Hit], k: int, flats: dict[int, str]) -> list[Hit]:
+    def _collapse_copies(self, groups: list[list], k: int, chunks: Mapping[int, Chunk],
+                         flats: Mapping[int, str]) -> list[Hit]:
         """The same clause often stands in two documents (a regulation and a
         collection quoting it). Such hits become one, led by the passage from the
-        larger document (where it has its context), the copy riding along."""
+        larger document (where it has its context), the copy riding along.
+        `groups` are the articles found, best first, each as [first row, its
+        score, its ranks, other rows ...]: a Hit is made only of those kept."""
         out: list[Hit] = []
         keys: list[list[str]] = []  # the texts of each hit in `out` long enough to compare
-        for hit in groups:
-            key = flats[hit.row]
+        for group in groups:
+            key = flats[group[0]]
             match = _copy_of(key, keys) if len(key) >= COPY_MIN_CHARS else None
             if match is None:
                 if len(out) < k:
-                    out.append(hit)
+                    out.append(_group_hit(group, chunks))
                     keys.append([key] if len(key) >= COPY_MIN_CHARS else [])
                 continue
-            first = out[match]
+            hit, first = _group_hit(group, chunks), out[match]
             if self.doc_sizes.get(hit.chunk.doc_id, 0) > self.doc_sizes.get(first.chunk.doc_id, 0):
                 lead, rest = hit.chunk, first.chunks + hit.parts
             else:
@@ -731,7 +733,7 @@ class Index:
             self._doc_sizes = {d.doc_id: d.chunks for d in self.catalog.documents()}
         return self._doc_sizes
 
-    def _make_room_for_other_language(self, query, hits, xl_rows, groups, chunks, flats) -> list[Hit]:
+    def _make_room_for_other_language(self, query, hits, xl_rows, groups, chunks, articles, flats) -> list[Hit]:
         """When the glossary translates most of the question and none of the first
         XL_PLACE hits is in the other language, the best other-language hit takes
         that place (the rest move down)."""
@@ -741,10 +743,11 @@ class Index:
         row = next((r for r in xl_rows if chunks[r].lang != lang), None)
         if row is None:
             return hits
-        other = groups[article_key(chunks[row])]
-        rest = [h for h in hits if other.chunk not in h.chunks]
+        other = groups[articles[row]]
+        lead = chunks[other[0]]
+        rest = [h for h in hits if lead not in h.chunks]
         # The same clause may stand in a second document of that language: bring it along.
-        merged = self._collapse_copies([other] + [g for g in groups.values() if g is not other], 1, flats)[0]
+        merged = self._collapse_copies([other] + [g for g in groups.values() if g is not other], 1, chunks, flats)[0]
         place = min(len(rest), XL_PLACE - 1)
         return (rest[:place] + [merged] + rest[place:])[:len(hits)]
 
@@ -758,7 +761,7 @@ class Retrieval:
 
 class _Read:
     """Candidate chunks read from the catalog and decoded, with the text compared
-    to spot copies (`_flat`), kept across searches up to `kept` rows, the
+    to spot copies (`_flat`) and their article's key, kept across searches up to `kept` rows, the
     oldest read going first. Questions on one corpus share many candidates,
     and reading and decoding a few hundred chunks a search holds the GIL the
     embedding threads need (docs/performance.md). A generation never changes,
@@ -766,13 +769,13 @@ class _Read:
 
     def __init__(self, catalog: Catalog, kept: int) -> None:
         self.catalog, self.kept = catalog, kept
-        self._rows: dict[int, tuple[Chunk, str]] = {}
+        self._rows: dict[int, tuple[Chunk, str, tuple[str, str]]] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._rows)
 
-    def get(self, rows: list[int]) -> dict[int, tuple[Chunk, str]]:
+    def get(self, rows: list[int]) -> dict[int, tuple[Chunk, str, tuple[str, str]]]:
         found, missing = {}, []
         for row in rows:
             kept = self._rows.get(row)
@@ -781,7 +784,8 @@ class _Read:
             else:
                 found[row] = kept
         if missing:
-            fresh = {row: (chunk, _flat(chunk.text)) for row, chunk in zip(missing, self.catalog.chunks(missing))}
+            fresh = {row: (chunk, _flat(chunk.text), article_key(chunk))
+                     for row, chunk in zip(missing, self.catalog.chunks(missing))}
             found.update(fresh)
             with self._lock:
                 self._rows.update(fresh)
@@ -792,17 +796,23 @@ class _Read:
 
 class _Candidates:
     """The chunks one search has read, each read once, with the text compared to
-    spot copies (`_flat`)."""
+    spot copies (`_flat`) and their article's key."""
 
     def __init__(self, read: _Read) -> None:
         self.read = read
         self.chunks: dict[int, Chunk] = {}
         self.flats: dict[int, str] = {}
+        self.articles: dict[int, tuple[str, str]] = {}
 
     def rows(self, rows: list[int]) -> None:
         rows = [row for row in dict.fromkeys(rows) if row not in self.chunks]
-        for row, (chunk, flat) in self.read.get(rows).items():
-            self.chunks[row], self.flats[row] = chunk, flat
+        for row, (chunk, flat, article) in self.read.get(rows).items():
+            self.chunks[row], self.flats[row], self.articles[row] = chunk, flat, article
+
+
+def _group_hit(group: list, chunks: Mapping[int, Chunk]) -> Hit:
+    """The hit of one article found: [first row, its score, its ranks, other rows ...]."""
+    return Hit(chunks[group[0]], group[1], group[2], group[0], tuple(chunks[row] for row in group[3:]))
 
 
 def _copy_of(key: str, keys: list[list[str]]) -> int | None:

@@ -379,7 +379,8 @@ def test_candidates_read_are_kept_up_to_their_bound_and_change_no_hit(built, mon
     index._read._rows.clear()
     newest = index._read.get([0, 1, 2, 3])
     assert list(index._read._rows) == [1, 2, 3]  # the oldest read went
-    assert [c.chunk_id for c, _ in newest.values()] == [c.chunk_id for c in chunks([0, 1, 2, 3])]
+    assert [c.chunk_id for c, _, _ in newest.values()] == [c.chunk_id for c in chunks([0, 1, 2, 3])]
+    assert all(key == article_key(c) for c, _, key in newest.values())
 
 
 def test_filtering_after_the_search_would_not_have_been_enough(built):
