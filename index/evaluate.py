@@ -369,6 +369,25 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
   0.869 and 0.912), so
   it would refuse none more there, and it costs 97 ms (3 statements) to
   215 ms (8) of e5 per answer at p50.
+- Measured on `tune` and not kept (2026-12-07, later): for a Chinese
+  question whose share reaches MIN_SHARE, e5 over the English chunks
+  searching with the glossary's English translation in place of the
+  question (hit@5 all 0.806 to 0.777, cross-lingual 0.875 to 0.750), or
+  with both (0.796, Chinese 0.867 to 0.844). Pseudo-relevance feedback:
+  each dense list's question vector plus 0.3 or 0.7 times the mean of its
+  stored vectors of the first 3 fused hits, searched again: 0.757 and
+  0.748. A list of headings (the title and heading path embedded alone, by
+  MiniLM for English and e5 for Chinese, headings of at most 3 chunks),
+  weight 0.5 or 1.0: 0.806 (MRR@10 0.653 to 0.645) and 0.786. A list of
+  sentences (every sentence of an English chunk, with its heading, embedded
+  by MiniLM; a chunk ranked by its best sentence), weight 0.5: all 0.806
+  (English 0.714 to 0.738, cross-lingual 0.875 to 0.812); 1.0: 0.786; 2.0:
+  0.777; in place of MiniLM's chunk list: 0.806, MRR@10 0.653 to 0.644. It
+  would also embed 17,473 sentences more at ingest. In the answer, the
+  sentences of an article's other parts weighed 0.6, 0.8 or 1.3 times the
+  lead part's: citation hit@5 0.699 to 0.650, 0.680 and 0.689. English
+  synonyms for the rectification an order asks and the abatement OSHA
+  writes (rectification|abatement, rectify|abate): no `tune` figure moved.
 """
 
 
