@@ -113,7 +113,7 @@ ocr:
 		($(SUDO) apt-get update && $(SUDO) apt-get install -y $(OCR_PACKAGES))
 
 test: $(VENV)/.installed models browser ocr
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests -q --durations=25
 
 clean:
 	rm -rf var
