@@ -273,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default=str(ROOT / "var" / "bench"))
     parser.add_argument("--results", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
-    parser.add_argument("--samples", type=int, default=140, help="timed questions per latency measurement")
+    parser.add_argument("--samples", type=int, default=140,
+                        help="timed questions per latency measurement (every question of the file at least once)")
     parser.add_argument("--sample", type=int, default=384, help="texts per embedding-option measurement")
     parser.add_argument("--changed-file", default=CHANGED_FILE)
     parser.add_argument("--store-sizes", default="100000,1000000", help="sizes, in vectors, at which the stores part "
