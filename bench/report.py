@@ -412,6 +412,16 @@ def _query(r):
               "the float16 scan of 100,000 vectors takes 5.5 ms, BM25 1.0 ms, reading 100 candidate chunks 4.7 "
               "ms; e5 (26 ms) and MiniLM (13 ms) are the rest, so a question that also searches the other "
               "language spends about 110 ms of CPU on two cores, which no ordering brings under 60 ms."]
+    lines += ["", "Which questions are timed: every dev question at least once, since 2026-12-07. Before, the first "
+              "140 of the file were, and they held 18 of the 50 questions that also search the other language "
+              "(the slowest path): at the same search code, p95 58.5 ms over those 140 and 63.4 and 60.0 ms over "
+              "all 198. Tried the same day and not kept (three runs each of the probe's 396 searches, alternating "
+              "with the code before): the other dense lists held back until the cross-lingual list is in, so that "
+              "the other language's searches start first (English questions that search the other language: p50 "
+              "60.3-63.7 ms against 57.5-63.1); those searches started at once when the question's names already "
+              "decide its share (59.0-66.6 against 52.6-63.6); three dense workers instead of two (p95 58.2-65.8 "
+              "against 59.2-61.7). Grouping the hits by article makes a `Hit` only for the articles kept and reads "
+              "each candidate's article key once: 8.4 to 5.9 ms a search under the profiler, the same hits."]
     ann_rows = [(k, q[k]["ann"]) for k in sizes if "ann" in q[k]]
     if ann_rows:
         lines += ["", "Vector search on the same vectors, through `FaissStore.search`, one thread, question vectors of "

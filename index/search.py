@@ -761,10 +761,10 @@ class Retrieval:
 
 class _Read:
     """Candidate chunks read from the catalog and decoded, with the text compared
-    to spot copies (`_flat`) and their article's key, kept across searches up to `kept` rows, the
-    oldest read going first. Questions on one corpus share many candidates,
-    and reading and decoding a few hundred chunks a search holds the GIL the
-    embedding threads need (docs/performance.md). A generation never changes,
+    to spot copies (`_flat`) and their article's key, kept across searches up
+    to `kept` rows, the oldest read going first. Questions on one corpus share
+    many candidates, and reading and decoding a few hundred chunks a search
+    holds the GIL the embedding threads need (docs/performance.md). A generation never changes,
     so what is kept stays true; searches on several threads share it."""
 
     def __init__(self, catalog: Catalog, kept: int) -> None:
