@@ -688,9 +688,12 @@ class Index:
         fused = weighted_rrf(lists, weights)
         candidates.rows([row for row, _, _ in fused])
         chunks, flats, articles = candidates.chunks, candidates.flats, candidates.articles
+        def key_of(row: int) -> tuple[str, str]:  # one hit per article, or per chunk
+            return articles[row] if dedupe else (chunks[row].doc_id, chunks[row].chunk_id)
+
         groups: dict[tuple[str, str], list] = {}  # key -> [first row, its score, its ranks, other rows ...]
         for row, score, ranks in fused:
-            key = articles[row] if dedupe else (chunks[row].doc_id, chunks[row].chunk_id)
+            key = key_of(row)
             group = groups.get(key)
             if group is None:
                 groups[key] = [row, score, ranks]
@@ -698,7 +701,7 @@ class Index:
                 group.append(row)
         hits = self._collapse_copies(list(groups.values()), k, chunks, flats)
         if mode == "hybrid" and lists.get("bm25_xl") and k > 1 and CROSS_LIST not in self.routes:
-            hits = self._make_room_for_other_language(query, hits, lists["bm25_xl"], groups, chunks, articles, flats)
+            hits = self._make_room_for_other_language(query, hits, lists["bm25_xl"], groups, chunks, flats, key_of)
         return hits
 
     def _collapse_copies(self, groups: list[list], k: int, chunks: Mapping[int, Chunk],
@@ -733,17 +736,17 @@ class Index:
             self._doc_sizes = {d.doc_id: d.chunks for d in self.catalog.documents()}
         return self._doc_sizes
 
-    def _make_room_for_other_language(self, query, hits, xl_rows, groups, chunks, articles, flats) -> list[Hit]:
+    def _make_room_for_other_language(self, query, hits, xl_rows, groups, chunks, flats, key_of) -> list[Hit]:
         """When the glossary translates most of the question and none of the first
         XL_PLACE hits is in the other language, the best other-language hit takes
-        that place (the rest move down)."""
+        that place (the rest move down). `key_of(row)`: the key of its group."""
         lang = lang_of(query)
         if any(h.chunk.lang != lang for h in hits[:XL_PLACE]) or self.lexicon.coverage(query) < XL_COVERAGE:
             return hits
         row = next((r for r in xl_rows if chunks[r].lang != lang), None)
         if row is None:
             return hits
-        other = groups[articles[row]]
+        other = groups[key_of(row)]
         lead = chunks[other[0]]
         rest = [h for h in hits if lead not in h.chunks]
         # The same clause may stand in a second document of that language: bring it along.

@@ -124,6 +124,12 @@ def test_cross_lingual_question_finds_the_chinese_answer_in_the_top_5(built, fil
     assert CROSS_ANSWER in _top(built.index, CROSS_QUESTION, filters=filters)
 
 
+def test_one_hit_per_chunk_still_makes_room_for_the_other_language(built):
+    # With every part its own hit (`--all-parts`), the other language's best
+    # chunk is looked up by that key too: it used to raise KeyError.
+    assert CROSS_ANSWER in _top(built.index, CROSS_QUESTION, dedupe=False)
+
+
 @pytest.mark.parametrize("query, expected", [
     ("SC/T 0102", (SCT_0102, None)),
     ("粉尘防爆安全规定 第十五条", (DUST_ZH, "第十五条")),
