@@ -196,6 +196,14 @@ class Answerer:
         own, translated = answerability.question_weights(self.index, question, asked)
         models = {name: route.model for name, route in self.index.routes.items()}
         spellings = {name: self.index.lexicon.translate(name) for name in asked.names}
+        # A region the question names (a province, a state, a city) is named
+        # like a standard: the question asks for that region's rules, which a
+        # passage that never mentions the region (or its document's title) does
+        # not give. Either language's spelling counts.
+        regions = [r for r in self.index.lexicon.regions(question) if r.text not in asked.names]
+        if regions:
+            asked = replace(asked, names=[*asked.names, *(r.text for r in regions)])
+            spellings.update({r.text: [*r.same, *r.other] for r in regions})
         return answerability.signals(question, lang, hits, scores, own, translated, asked, models, spellings)
 
     def judge(self, question: str, lang: str, hits: list[Hit], scores: Mapping[str, list[float]],

@@ -400,6 +400,31 @@ def test_answerable_questions_are_answered(real):
     assert rate <= 0.1, "refused although the corpus answers:\n" + "\n".join(refused)
 
 
+# Questions the corpus answers, asked again of a region none of its files
+# covers (a province or state: index.lexicon.regions): the question asks for
+# that region's rules, which a passage that never mentions the region does not
+# give. (region asked, the question without it, answered above.)
+ELSEWHERE = [
+    ("How often must fixed carbon monoxide detectors be calibrated at a steel plant in Quebec?", "Quebec",
+     ANSWERABLE[0]),
+    ("In New South Wales, how long must dust explosion prevention training records be kept?", "New South Wales",
+     ANSWERABLE[2]),
+    ("魁北克省的工厂，湿式除尘器的低水位报警装置多久测试一次？", "魁北克", ANSWERABLE[15]),
+    ("在巴伐利亚州，有限空间作业审批表的有效期是多长？", "巴伐利亚", ANSWERABLE[16]),
+    # A province of China, whose national rules corpus/ holds: none of them
+    # names the province, so they are shown as the nearest passages, not as its rules.
+    ("江苏的企业，有限空间作业审批表的有效期是多长？", "江苏", ANSWERABLE[16]),
+]
+
+
+@pytest.mark.parametrize("question, region, without", ELSEWHERE, ids=[r for _, r, _ in ELSEWHERE])
+def test_a_question_on_a_region_no_document_covers_is_refused_naming_it(real, question, region, without):
+    assert real.answerer.answer(without).grounded
+    answer = real.answerer.answer(question)
+    assert_refusal(answer, question)
+    assert region in answer.notice
+
+
 def test_a_refusal_shows_the_nearest_passages_labelled_as_not_answering(real, capsys):
     from service.cli.answer import _print
 

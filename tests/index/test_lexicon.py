@@ -116,10 +116,11 @@ def test_custom_files(tmp_path):
 
 def test_places_file_parses_and_names_are_found_both_ways():
     header, rows = _data_rows(HERE / "places.tsv")
-    assert header.split("\t") == ["en", "zh"]
+    assert header.split("\t") == ["en", "zh", "level"]
     for row in rows:
-        en, zh = row.split("\t")
+        en, zh, level = row.split("\t")
         assert not CJK.search(en) and all(CJK.search(t) for t in zh.split("|")), row
+        assert level in ("country", "region"), row
     lexicon = Lexicon.load()
     [name] = lexicon.names("Which rules apply to a smelter in Jiangsu?")
     assert name.same == ("jiangsu",) and name.other == ("江苏",)
@@ -127,3 +128,23 @@ def test_places_file_parses_and_names_are_found_both_ways():
     assert found["美国"][0] == "united states" and found["CFR"] == ("CFR",)
     assert lexicon.names("How is the furnace inspected?") == []
     assert lexicon.translate("a smelter in Jiangsu") == []  # places are not keywords
+
+
+def test_regions_are_places_below_a_country_in_either_language(lexicon):
+    # From places.tsv: a province, in English or Chinese, with its other spelling.
+    [jiangsu] = lexicon.regions("What must a smelter in Jiangsu Province report?")
+    assert jiangsu.same == ("jiangsu",) and jiangsu.other == ("江苏",)
+    assert [r.other for r in lexicon.regions("江苏省的冶炼厂要报告什么？")] == [("jiangsu",)]
+    # From ISO 3166-2 (pycountry): a state or province abroad, by its capitals
+    # in English, by its Chinese name with or without its kind.
+    [quebec] = lexicon.regions("Under Quebec's rules, who signs the entry permit?")
+    assert quebec.text == "Quebec" and "魁北克" in quebec.other
+    assert [r.other for r in lexicon.regions("魁北克省对受限空间有什么要求？")] == [("Quebec",)]
+    assert [r.text for r in lexicon.regions("Which permit does New South Wales require?")] == ["New South Wales"]
+    # Countries are not regions: a national law rarely names its own country.
+    assert lexicon.regions("What does German law require?") == []
+    assert lexicon.regions("美国对受限空间有什么要求？") == []
+    # Ordinary words that are also the names of subdivisions somewhere are not read as places.
+    assert lexicon.regions("Which Central and Western districts inspect the Coast?") == []
+    assert lexicon.regions("玻璃钢储罐的国家标准对中央控制室有什么要求？") == []
+    assert lexicon.regions("quebec, in lower case, is a word and not a name") == []
