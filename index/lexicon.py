@@ -185,8 +185,9 @@ _LISTED = frozenset({"CN", "HK", "MO", "TW"})
 class Subdivisions:
     """First-level subdivisions of the world's countries (ISO 3166-2, as
     pycountry gives them) that have a Chinese name in its zh_CN translation:
-    the regions a question may name beyond places.tsv ("In Ontario",
-    "安大略省"). An English name is found with its capitals, as a whole word;
+    the regions a question may name beyond places.tsv ("in Quebec",
+    "魁北克省"). An English name is found with its capitals, as whole words
+    (in a Chinese text too);
     a Chinese one by its short form when that has three characters or more,
     else only with its kind (肯特郡, not 肯特), and never in fewer than three
     characters: two are often an ordinary word (中央)."""
@@ -201,8 +202,9 @@ class Subdivisions:
             for spelled, names in self.chinese:
                 if spelled in text and names not in found:
                     found.append(names)
-            return [Name(zh, (zh, full), (en,)) for en, zh, full in found]
-        words = re.findall(r"[A-Za-z][A-Za-z.-]*", re.sub(r"['’]s\b", "", text))  # "Ontario's" -> Ontario
+        out = [Name(zh, (zh, full), (en,)) for en, zh, full in found]
+        found = []
+        words = re.findall(r"[A-Za-z][A-Za-z.-]*", re.sub(r"['’]s\b", "", text))  # "Quebec's" -> Quebec
         i = 0
         while i < len(words):
             for n in range(min(self.longest, len(words) - i), 0, -1):
@@ -213,7 +215,8 @@ class Subdivisions:
                     break
             else:
                 i += 1
-        return [Name(en, (en,), (zh, full)) for en, zh, full in dict.fromkeys(found)]
+        taken = {name.other for name in out}
+        return out + [Name(en, (en,), (zh, full)) for en, zh, full in dict.fromkeys(found) if (en,) not in taken]
 
 
 @lru_cache(maxsize=1)

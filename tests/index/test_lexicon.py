@@ -140,6 +140,8 @@ def test_regions_are_places_below_a_country_in_either_language(lexicon):
     [quebec] = lexicon.regions("Under Quebec's rules, who signs the entry permit?")
     assert quebec.text == "Quebec" and "魁北克" in quebec.other
     assert [r.other for r in lexicon.regions("魁北克省对受限空间有什么要求？")] == [("Quebec",)]
+    assert [r.text for r in lexicon.regions("Quebec的受限空间规定要求什么？")] == ["Quebec"]  # Latin in Chinese
+    assert [r.text for r in lexicon.regions("魁北克省（Quebec）的规定")] == ["魁北克"]  # one region, not two
     assert [r.text for r in lexicon.regions("Which permit does New South Wales require?")] == ["New South Wales"]
     # Countries are not regions: a national law rarely names its own country.
     assert lexicon.regions("What does German law require?") == []
