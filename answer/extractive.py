@@ -200,10 +200,11 @@ class Answerer:
         # like a standard: the question asks for that region's rules, which a
         # passage that never mentions the region (or its document's title) does
         # not give. Either language's spelling counts.
-        regions = [r for r in self.index.lexicon.regions(question) if r.text not in asked.names]
+        regions = {_shown(r.text): r for r in self.index.lexicon.regions(question)}
+        regions = {name: r for name, r in regions.items() if name not in asked.names}
         if regions:
-            asked = replace(asked, names=[*asked.names, *(r.text for r in regions)])
-            spellings.update({r.text: [*r.same, *r.other] for r in regions})
+            asked = replace(asked, names=[*asked.names, *regions])
+            spellings.update({name: [*r.same, *r.other] for name, r in regions.items()})
         return answerability.signals(question, lang, hits, scores, own, translated, asked, models, spellings)
 
     def judge(self, question: str, lang: str, hits: list[Hit], scores: Mapping[str, list[float]],
@@ -426,3 +427,9 @@ def _first_sentence(chunk: Chunk) -> str:
 
 def _one_line(text: str) -> str:
     return re.sub(r"\s*\n\s*", " ", text.strip())
+
+
+def _shown(place: str) -> str:
+    """A place as a refusal names it: places.tsv's English spellings are
+    lower case ("jiangsu" -> "Jiangsu"); others as they are."""
+    return place.title() if place.isascii() and place.islower() else place
