@@ -242,8 +242,8 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
   national rules apply there; it would give `check` 8 of 12 (read from
   the passages those questions found, not run), and it
   cites national text as a region's rules. Kept strict because a wrong
-  citation costs more than a refusal, and the refusal shows those
-  national passages as the nearest, labelled as not answering.
+  citation costs more than a refusal, and the refusal still shows the
+  nearest passages found, labelled as not answering.
 - The glossary names 15 more Chinese laws and State Council regulations
   of work safety by their English names (the Labor Law 劳动法, the
   Administrative Penalty Law 行政处罚法, the Regulations on Work-Related

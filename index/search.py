@@ -28,7 +28,7 @@ import math
 import re
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol
@@ -115,15 +115,6 @@ CROSS_LISTS = {"en": (("dense_zh",), "dense_zh"), "zh": (("dense_en2", "dense_en
 # instead of 56.
 MIN_SHARE = 0.5
 CROSS_LIST = "dense_all"
-# The lists of a question's own language left out when its other language's
-# share reaches MIN_SHARE: for an English question, MiniLM's list of the
-# English chunks (e5's list of them stays: its vector of the question also
-# searches the Chinese chunks). Such a list starts only once the cross-lingual
-# list is in and the share is known (`ranked_lists`, `leave_out`), so that a
-# question that also searches the other language embeds three times, not
-# four. On `tune` (14 of the 103 answerable questions leave it out) no hit@5,
-# MRR@10, citation or refusal changed.
-HELD_LISTS = {"en": ("dense_en",)}
 # The names a question uses also tell which language's documents it is about:
 # a Chinese province or city named in English, the United States or a US
 # agency's abbreviation named in Chinese (index/places.tsv, and Latin words in
@@ -483,8 +474,7 @@ class Index:
     def ranked_lists(self, query: str, mask: np.ndarray | None, mode: str = "hybrid",
                      depth: int = CANDIDATES, weights: Mapping[str, float] | None = None,
                      arrived: Callable[[str, Mapping[str, list[tuple[int, float]]]], None] | None = None,
-                     scores: dict[str, list[float]] | None = None, where: Where | None = None,
-                     leave_out: Callable[[], bool] | None = None) -> dict[str, list[int]]:
+                     scores: dict[str, list[float]] | None = None, where: Where | None = None) -> dict[str, list[int]]:
         """The retrievers' ranked rows. With `weights`, a list the fusion gives
         no weight is not computed (for a Chinese question, the list of English
         chunks embedded by an English-only model). `scores`, when given, is
@@ -498,9 +488,7 @@ class Index:
         it is ready, the keyword lists first, then each dense list as its
         worker finishes: search reads their chunks, and starts the other
         language's searches when the cross-lingual list is in, while the slower
-        lists still run. With `leave_out`, the lists of HELD_LISTS start only
-        after the cross-lingual list has arrived, and not at all when
-        `leave_out()` then says so (search: the other language's share is high)."""
+        lists still run."""
         lang = lang_of(query)
 
         def wanted(name: str) -> bool:
@@ -508,12 +496,8 @@ class Index:
 
         translated = self.lexicon.translate(query) if mode == "hybrid" else []
         dense: dict[str, Future] = {}
-        held: list[str] = []  # started once the cross-lingual list is in, unless left out
         for name in self._dense_order():
             if mode == name or (mode in ("hybrid", "dense") and (mode == "dense" or wanted(name))):
-                if leave_out is not None and CROSS_LIST in dense and name in HELD_LISTS.get(lang, ()):
-                    held.append(name)
-                    continue
                 dense[name] = self._workers.submit(self._dense, name, query, depth, mask, where)
         english = [t for t in translated if not CJK.search(t)]
         if (lang == "zh" and english and "dense" in self.routes and WEIGHTS[lang].get("dense_xl")
@@ -542,18 +526,10 @@ class Index:
         found = dict(lexical)
         for name in lexical:
             arrived(name, found)
-        pending = {job: name for name, job in dense.items()}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for job in done:
-                name = pending.pop(job)
-                found[name] = job.result()
-                arrived(name, found)
-                if name == CROSS_LIST and held:
-                    if not leave_out():
-                        pending.update({self._workers.submit(self._dense, h, query, depth, mask, where): h
-                                        for h in held})
-                    held = []
+        names = {job: name for name, job in dense.items()}
+        for job in as_completed(names):
+            found[names[job]] = job.result()
+            arrived(names[job], found)
         if scores is not None:
             scores.update({name: [float(v) for _, v in pairs] for name, pairs in found.items()})
         return _in_fusion_order({name: [r for r, _ in pairs] for name, pairs in found.items()})
@@ -611,8 +587,7 @@ class Index:
                 other["share"] = share = self._share(query, rows, {name: [v for _, v in found[name]]}, target)
                 other["searches"] = self._cross_searches(query, mask, where) if share >= MIN_SHARE else {}
 
-        lists = self.ranked_lists(query, mask, mode, weights=weights, scores=scores, where=where, arrived=arrived,
-                                  leave_out=(lambda: other["share"] >= MIN_SHARE) if mode == "hybrid" else None)
+        lists = self.ranked_lists(query, mask, mode, weights=weights, scores=scores, where=where, arrived=arrived)
         if mode == "hybrid" and CROSS_LIST in self.routes:
             lists, weights = self._other_language(query, lists, scores, weights, mask, target, where, **other)
         hits = self._hits(query, k, lists, weights, dedupe, mode, candidates)

@@ -109,30 +109,6 @@ def test_the_cross_lingual_list_starts_first_then_the_slowest_model(planned, mon
     assert planned._dense_order() == ["dense_all", "dense_en", "dense_en2", "dense_zh"]
 
 
-@pytest.mark.parametrize("share", [1.0, MIN_SHARE, MIN_SHARE - 0.01, 0.0])
-def test_minilm_searches_an_english_question_only_when_its_own_language_may_answer(planned, monkeypatch, share):
-    """HELD_LISTS: MiniLM's list of the English chunks starts once the share
-    is known, and not at all when the other language's share is high; e5's
-    list of them and the other language's searches go on."""
-    searched = []
-    real_dense = planned._dense
-
-    def dense(name, text, *args):
-        searched.append(name)
-        return real_dense(name, text, *args)
-
-    monkeypatch.setattr(planned, "_dense", dense)
-    monkeypatch.setattr(planned, "_share", lambda *args: share)
-    retrieval = planned.retrieve("Which way must the explosion vents of a dust collector face?", 5)
-    high = share >= MIN_SHARE
-    assert ("dense_en" in searched, "dense_en" in retrieval.scores) == (not high, not high)
-    assert searched.count("dense_en") <= 1 and "dense_en2" in retrieval.scores and retrieval.hits
-    assert ("dense_zh" in searched) == high  # the other language's own model, only when its share is high
-    searched.clear()
-    planned.retrieve("泄爆口应该朝向哪里？", 5)  # a Chinese question holds nothing of its own back
-    assert "dense_zh" in searched
-
-
 def test_a_chinese_question_answered_in_chinese_keeps_it_first(planned):
     hits = planned.search("泄爆口应该朝向哪里？", 3)
     assert (hits[0].chunk.source, hits[0].chunk.locator) == ("regulations-zh/fenchen.md", "第二条")
