@@ -200,8 +200,7 @@ class Answerer:
         # like a standard: the question asks for that region's rules, which a
         # passage that never mentions the region (or its document's title) does
         # not give. Either language's spelling counts.
-        regions = {_shown(r.text): r for r in self.index.lexicon.regions(question)}
-        regions = {name: r for name, r in regions.items() if name not in asked.names}
+        regions = {_shown(r.text): r for r in self.index.lexicon.regions(question) if _shown(r.text) not in asked.names}
         if regions:
             asked = replace(asked, names=[*asked.names, *regions])
             spellings.update({name: [*r.same, *r.other] for name, r in regions.items()})

@@ -187,36 +187,29 @@ class Subdivisions:
     pycountry gives them) that have a Chinese name in its zh_CN translation:
     the regions a question may name beyond places.tsv ("in Quebec",
     "魁北克省"). An English name is found with its capitals, as whole words
-    (in a Chinese text too);
-    a Chinese one by its short form when that has three characters or more,
-    else only with its kind (肯特郡, not 肯特), and never in fewer than three
-    characters: two are often an ordinary word (中央)."""
+    (in a Chinese text too); a Chinese one by its short form when that has
+    three characters or more, else only with its kind (肯特郡, not 肯特), and
+    never in fewer than three characters: two are often an ordinary word (中央)."""
 
     english: dict[str, tuple[str, str, str]]  # English name -> (English, Chinese short, Chinese full)
     chinese: tuple[tuple[str, tuple[str, str, str]], ...]  # (what to look for, the same triple), longest first
     longest: int  # words in the longest English name
 
     def find(self, text: str) -> list[Name]:
-        found: list[tuple[str, str, str]] = []
-        if CJK.search(text):
-            for spelled, names in self.chinese:
-                if spelled in text and names not in found:
-                    found.append(names)
-        out = [Name(zh, (zh, full), (en,)) for en, zh, full in found]
-        found = []
+        in_chinese = [names for spelled, names in self.chinese if spelled in text] if CJK.search(text) else []
+        in_english: list[tuple[str, str, str]] = []
         words = re.findall(r"[A-Za-z][A-Za-z.-]*", re.sub(r"['’]s\b", "", text))  # "Quebec's" -> Quebec
         i = 0
-        while i < len(words):
-            for n in range(min(self.longest, len(words) - i), 0, -1):
-                names = self.english.get(" ".join(words[i:i + n]))
-                if names:
-                    found.append(names)
-                    i += n
-                    break
-            else:
-                i += 1
-        taken = {name.other for name in out}
-        return out + [Name(en, (en,), (zh, full)) for en, zh, full in dict.fromkeys(found) if (en,) not in taken]
+        while i < len(words):  # the longest name starting at each word
+            n = next((n for n in range(min(self.longest, len(words) - i), 0, -1)
+                      if " ".join(words[i:i + n]) in self.english), 0)
+            if n:
+                in_english.append(self.english[" ".join(words[i:i + n])])
+            i += n or 1
+        said = {en for en, _, _ in in_chinese}  # a region given in both spellings is one region
+        in_english = [names for names in dict.fromkeys(in_english) if names[0] not in said]
+        return ([Name(zh, (zh, full), (en,)) for en, zh, full in dict.fromkeys(in_chinese)]
+                + [Name(en, (en,), (zh, full)) for en, zh, full in in_english])
 
 
 @lru_cache(maxsize=1)
@@ -232,7 +225,8 @@ def subdivisions() -> Subdivisions:
             continue
         en = sub.name.split(" (")[0].split(",")[0].strip()
         bare = _EN_KIND.sub("", en)
-        en = bare if " " in bare or not en.endswith(" State") else en  # "New York State", not "Free State"
+        if " " in bare or not en.endswith(" State"):  # "New York State" -> New York; "Free State" stays
+            en = bare
         if not en[:1].isupper() or all(w.lower() in _COMPASS for w in en.split()):
             continue
         short = _ZH_KIND.sub("", full) or full

@@ -688,6 +688,7 @@ class Index:
         fused = weighted_rrf(lists, weights)
         candidates.rows([row for row, _, _ in fused])
         chunks, flats, articles = candidates.chunks, candidates.flats, candidates.articles
+
         def key_of(row: int) -> tuple[str, str]:  # one hit per article, or per chunk
             return articles[row] if dedupe else (chunks[row].doc_id, chunks[row].chunk_id)
 
@@ -767,8 +768,9 @@ class _Read:
     to spot copies (`_flat`) and their article's key, kept across searches up
     to `kept` rows, the oldest read going first. Questions on one corpus share
     many candidates, and reading and decoding a few hundred chunks a search
-    holds the GIL the embedding threads need (docs/performance.md). A generation never changes,
-    so what is kept stays true; searches on several threads share it."""
+    holds the GIL the embedding threads need (docs/performance.md). A
+    generation never changes, so what is kept stays true; searches on several
+    threads share it."""
 
     def __init__(self, catalog: Catalog, kept: int) -> None:
         self.catalog, self.kept = catalog, kept
