@@ -70,7 +70,7 @@ user: $(VENV)/.installed
 # major-hazard judgement on the labelled findings: writes docs/quality.md.
 # Both indexes are built incrementally.
 EVAL_ARGS := --questions $(SHARED)/eval/dev.jsonl --index var/eval-index --baseline-index var/eval-index-minilm --out docs/quality.md
-eval: $(VENV)/.installed
+eval: $(VENV)/.installed models
 	$(PY) -m index.evaluate --corpus $(SHARED)/corpus $(EVAL_ARGS)
 	$(PY) -m answer.evaluate $(EVAL_ARGS)
 	$(PY) -m answer.evaluate_hazard --findings $(SHARED)/eval/hazard-judge.jsonl --index var/eval-index --out docs/quality.md
