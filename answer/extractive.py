@@ -21,7 +21,7 @@ from ingest.models import DOC_TYPES, Chunk
 from . import answerability, checklist, rectify
 from .grounding import states_what_is_asked, subject_weights
 from .layout import Section, render
-from .models import REFUSAL, Answer, Citation, citation_for
+from .models import REFUSAL, Answer, Citations, citation_for
 from .question import FINES, Asked, asked_for, asks_for_records, follow_up_question, job_of, resolve_follow_up
 from .similar import LISTED, question_filters, similar_answer
 
@@ -251,18 +251,17 @@ class Answerer:
         if mode in ("howto", "rectify"):
             if closest:  # the same entries under the caution's label, not the job's sections
                 composed = [Section(closest, [entry for section in composed for entry in section.entries])]
-            body, cited = render(composed, citation_for)
+            body, cited = render(composed)
             return {**base, "grounded": True, "answer": body, "citations": cited}
         # Citations are numbered in the order retrieval ranked their passages:
         # the passage each statement quotes, then the other sources of the same
         # words (the same clause in another document), before the next statement.
-        citations: dict[str, Citation] = {}
-        for sentence in [g[0] for g in chosen] + [s for g in chosen for s in g[1:]]:
-            if sentence.chunk.chunk_id not in citations:
-                citations[sentence.chunk.chunk_id] = citation_for(len(citations) + 1, sentence.chunk, sentence.text, sentence.score)
+        citations = Citations()
+        numbers = {id(s): citations.cite(s.chunk, s.text, s.score)
+                   for s in [g[0] for g in chosen] + [s for g in chosen for s in g[1:]]}
         lines = []
         for group in chosen:
-            markers = list(dict.fromkeys(citations[s.chunk.chunk_id].n for s in group))
+            markers = list(dict.fromkeys(numbers[id(s)] for s in group))
             marks = "".join(f"[{n}]" for n in markers)
             # A sentence wrapped over lines (PDF text) is shown on one line.
             lines.append((markers[0], group[0], f"{_one_line(group[0].text)} {marks}"))
@@ -274,7 +273,7 @@ class Answerer:
             body = f"#### {closest}\n{body}"
         # Each citation quotes the first sentence used from its chunk; statements
         # quote themselves verbatim, so every statement is a substring of its chunk.
-        return {**base, "grounded": True, "answer": body, "citations": tuple(citations.values())}
+        return {**base, "grounded": True, "answer": body, "citations": citations.all()}
 
     def _sections(self, question: str, hits: list[Hit], weights: dict[str, float], subject: dict[str, float],
                   lang: str, mode: str) -> list[Section]:

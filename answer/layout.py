@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ingest.models import Chunk
 
-from .models import Citation
+from .models import Citation, Citations
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,12 @@ def one_line(text: str) -> str:
     return re.sub(r"\s*\n\s*", " ", text.strip())
 
 
-def render(sections: list[Section], citation_for) -> tuple[str, tuple[Citation, ...]]:
-    """The Markdown of the sections and their citations. `citation_for(n,
-    chunk, quote, score)` makes one citation. The same words in two documents
-    (a clause and a collection quoting it) are said once, citing both; the
-    citations are numbered in reading order, the passages quoted first, then
-    the other documents holding the same words."""
+def render(sections: list[Section]) -> tuple[str, tuple[Citation, ...]]:
+    """The Markdown of the sections and their citations. The same words in two
+    documents (a clause and a collection quoting it) are said once, citing
+    both; the citations are numbered in reading order, the passages quoted
+    first, then the other documents holding the same words; the parts of one
+    article share a number (`Citations`)."""
     said: set[str] = set()
 
     def new(quote: Quote) -> bool:
@@ -83,13 +83,11 @@ def render(sections: list[Section], citation_for) -> tuple[str, tuple[Citation, 
                              if quotes]) for section in sections]
     kept = [(label, entries) for label, entries in kept if entries]
     quotes = [q for _, entries in kept for group in entries for q in group]
-    citations: dict[str, Citation] = {}
-    for quote in quotes + [copy for q in quotes for copy in q.also]:
-        if quote.chunk.chunk_id not in citations:
-            citations[quote.chunk.chunk_id] = citation_for(len(citations) + 1, quote.chunk, quote.text, quote.score)
+    citations = Citations()
+    numbers = {id(q): citations.cite(q.chunk, q.text, q.score) for q in quotes + [c for q in quotes for c in q.also]}
 
     def marker(quote: Quote) -> str:
-        return "".join(dict.fromkeys(f"[{citations[q.chunk.chunk_id].n}]" for q in (quote, *quote.also)))
+        return "".join(dict.fromkeys(f"[{numbers[id(q)]}]" for q in (quote, *quote.also)))
 
     lines: list[str] = []
     for label, entries in kept:
@@ -98,4 +96,4 @@ def render(sections: list[Section], citation_for) -> tuple[str, tuple[Citation, 
         for first, *more in entries:
             lines.append(f"- {one_line(first.text)} {marker(first)}")
             lines.extend(f"  - {one_line(q.text)} {marker(q)}" for q in more)
-    return "\n".join(lines), tuple(citations.values())
+    return "\n".join(lines), citations.all()

@@ -5,7 +5,7 @@ span that supports a statement (`quote` is a substring of `text`).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 MODES = ("howto", "rectify", "similar", "lookup")
@@ -73,3 +73,53 @@ def citation_for(n: int, chunk, quote: str, score: float) -> Citation:
     return Citation(n=n, chunk_id=chunk.chunk_id, source=chunk.source, title=chunk.title, doc_type=chunk.doc_type,
                     locator=chunk.locator, page=chunk.page_start, quote=quote, text=chunk.text,
                     score=round(float(score), 6), fields=dict(chunk.fields))
+
+
+class Citations:
+    """An answer's citations, numbered in the order they are first cited, one
+    number per article: an article longer than a chunk is indexed in parts
+    (the same document and locator), and statements quoting two of its parts
+    cite it under one number. That citation holds the parts cited, in the
+    document's order (so each statement's words stand in what it cites),
+    quotes the first statement made from it, and starts at its first page.
+    A record is its own."""
+
+    def __init__(self) -> None:
+        self._cited: dict[tuple[str, str], list] = {}  # key -> [n, first chunk, its quote, best score, parts]
+
+    @staticmethod
+    def _key(chunk) -> tuple[str, str]:
+        return (chunk.doc_id, chunk.chunk_id if chunk.doc_type == "record" else chunk.locator)
+
+    def cite(self, chunk, quote: str, score: float) -> int:
+        """The number of `chunk`'s article, given it at its first citation."""
+        cited = self._cited.get(self._key(chunk))
+        if cited is None:
+            cited = self._cited[self._key(chunk)] = [len(self._cited) + 1, chunk, quote, score, {}]
+        cited[3] = max(cited[3], score)
+        cited[4].setdefault(chunk.chunk_id, chunk)
+        return cited[0]
+
+    def all(self) -> tuple[Citation, ...]:
+        out = []
+        for n, first, quote, score, parts in self._cited.values():
+            citation = citation_for(n, first, quote, score)
+            if len(parts) > 1:
+                ordered = sorted(parts.values(), key=lambda part: part.start)
+                pages = [part.page_start for part in ordered if part.page_start is not None]
+                citation = replace(citation, text=_joined(ordered), page=min(pages) if pages else citation.page)
+            out.append(citation)
+        return tuple(out)
+
+
+def _joined(parts: list) -> str:
+    """The texts of parts of one document in its order: where two overlap
+    (chunks are slices of the document's text), the overlap once."""
+    text, end = parts[0].text, parts[0].end
+    for part in parts[1:]:
+        if part.start < end:
+            text += part.text[end - part.start:]
+        else:
+            text += "\n" + part.text
+        end = max(end, part.end)
+    return text

@@ -27,7 +27,7 @@ from ingest.models import Chunk
 from .answerability import question_weights
 from .clauses import resolve as resolve_clause
 from .grounding import coverage
-from .models import REFUSAL, Citation, citation_for
+from .models import REFUSAL, Citations, citation_for
 from .question import LISTS, RECORD_NOUNS
 
 RECORD_FIELDS = ("record_id", "enterprise", "city", "date", "hazard_category", "status", "deadline",
@@ -198,13 +198,8 @@ def similar_answer(index: Index, question: str, resolved: str, lang: str, found:
         nearest = [citation_for(i + 1, h.chunk, _finding_quote(h.chunk), h.score) for i, h in enumerate(hits[:NEAREST])]
         return {**base, "grounded": False, "answer": REFUSAL[lang], "nearest": tuple(nearest), "notice": words["none"]}
 
-    citations: dict[str, Citation] = {}
-
-    def cite(chunk: Chunk, quote: str, score: float) -> int:
-        if chunk.chunk_id not in citations:
-            citations[chunk.chunk_id] = citation_for(len(citations) + 1, chunk, quote, score)
-        return citations[chunk.chunk_id].n
-
+    citations = Citations()
+    cite = citations.cite
     records, blocks = [], []
     vocabulary = index.vocabulary
     for rank, hit in enumerate(kept, start=1):
@@ -239,7 +234,7 @@ def similar_answer(index: Index, question: str, resolved: str, lang: str, found:
     counts = summary(records, lang)
     # A blank line before each heading, so that no viewer runs it into the line above.
     answer = "\n\n".join([f"### {summary_line(counts, lang, listing)}", *blocks])
-    return {**base, "grounded": True, "answer": answer, "citations": tuple(citations.values()),
+    return {**base, "grounded": True, "answer": answer, "citations": citations.all(),
             "records": tuple(records), "summary": counts}
 
 

@@ -14,7 +14,6 @@ from answer import answerability, checklist, kinds, rectify
 from answer.answerability import Model, Signals
 from answer.grounding import states_a_period, subject_weights
 from answer.layout import Entry, Quote, Section, render
-from answer.models import Citation
 from answer.question import asked_for, follow_up_question, job_of, resolve_follow_up
 from answer.verify import check_answer, statements
 from core.text import lang_of
@@ -27,11 +26,6 @@ def chunk(text: str, *, doc: str = "d1", locator: str = "Article 1", heading=(),
     return Chunk(chunk_id=f"{doc}-{locator}-{start}", doc_id=doc, source=f"{doc}.md", title=title, doc_type=doc_type,
                  lang=lang, heading_path=tuple(heading), locator=locator, page_start=None, page_end=None,
                  start=start, end=start + len(text), text=text)
-
-
-def cite(n: int, c: Chunk, quote: str, score: float) -> Citation:
-    return Citation(n=n, chunk_id=c.chunk_id, source=c.source, title=c.title, doc_type=c.doc_type,
-                    locator=c.locator, page=c.page_start, quote=quote, text=c.text, score=score)
 
 
 # --- kinds of clause ---------------------------------------------------------------
@@ -158,7 +152,7 @@ def test_checklist_items_keep_the_documents_order_under_its_headings():
     assert [s.label for s in ordered] == ["Foundry Checklist › 2 Items", "Rules › Chapter II Ladles"]
     texts = [e.quotes[0].text.split(" |")[0] for e in ordered[0].entries]
     assert texts == sorted(texts) and "3. Ladle lining" in texts
-    body, citations = render(ordered, cite)
+    body, citations = render(ordered)
     assert check_answer(body, list(citations)) == []
 
 
@@ -186,7 +180,7 @@ def test_render_labels_entries_nested_quotes_and_copies():
     more = Quote(a, cut + 1, len(a.text), 0.5)
     sections = [Section("What must be rectified", [Entry([lead, more])]), Section("Who", []),
                 Section("Penalty", [Entry([Quote(b, 0, len(b.text))])])]
-    body, citations = render(sections, cite)
+    body, citations = render(sections)
     assert body.splitlines() == [
         "#### What must be rectified",
         "- Article 9 The lining shall be measured. [1][3]",
@@ -202,9 +196,34 @@ def test_render_labels_entries_nested_quotes_and_copies():
 def test_the_same_words_are_said_once():
     a = chunk("The pit shall be covered.", doc="a")
     b = chunk("The pit  shall be covered.", doc="b")
-    body, citations = render([Section("", [Entry([Quote(a, 0, len(a.text))]), Entry([Quote(b, 0, len(b.text))])])],
-                             cite)
+    body, citations = render([Section("", [Entry([Quote(a, 0, len(a.text))]), Entry([Quote(b, 0, len(b.text))])])])
     assert body == "- The pit shall be covered. [1]" and len(citations) == 1
+
+
+def test_an_article_split_in_parts_is_cited_under_one_number():
+    # One article indexed in two chunks (same document and locator, the second
+    # overlapping the first by a word), a third chunk of another article between
+    # them in the answer, and a record of the same locator kept apart.
+    first = chunk("Article 15 The collector shall be interlocked.", locator="Article 15", start=0)
+    second = chunk("interlocked. Its water level shall be monitored.", locator="Article 15", start=34)
+    other = chunk("Article 16 The duct shall be cleaned.", locator="Article 16", start=90)
+    sections = [Section("Requirements", [Entry([Quote(first, 0, len(first.text))]),
+                                         Entry([Quote(other, 0, len(other.text))]),
+                                         Entry([Quote(second, len("interlocked. "), len(second.text))])])]
+    body, citations = render(sections)
+    assert body.splitlines()[1:] == ["- Article 15 The collector shall be interlocked. [1]",
+                                     "- Article 16 The duct shall be cleaned. [2]",
+                                     "- Its water level shall be monitored. [1]"]
+    assert [c.locator for c in citations] == ["Article 15", "Article 16"]
+    # The one citation holds both parts once, in the document's order, and quotes the first.
+    assert citations[0].text == "Article 15 The collector shall be interlocked. Its water level shall be monitored."
+    assert citations[0].quote == first.text and citations[0].chunk_id == first.chunk_id
+    assert check_answer(body, list(citations)) == []
+    # Records are each their own, whatever their locator.
+    a, b = (chunk(f"Finding {i}: no interlock.", doc="records", locator="row", start=i * 40, doc_type="record")
+            for i in (1, 2))
+    _, cited = render([Section("", [Entry([Quote(a, 0, len(a.text))]), Entry([Quote(b, 0, len(b.text))])])])
+    assert len(cited) == 2
 
 
 def test_a_table_row_is_one_statement_its_other_sentences_are_not():

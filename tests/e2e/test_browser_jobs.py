@@ -8,6 +8,7 @@ Chromium as in test_browser.py (its `server` and `browser` fixtures).
 - Rectification: what must be rectified, who, the deadline (30 days for an
   interlock defect) and the penalty (the fine for breaking the wet collector
   article), each cited, the penalty's citation opening the penalty article.
+- In both jobs an article indexed in parts is cited under one number.
 
 A screenshot per job per language goes to var/screenshots/jobs-<job>-<lang>.png."""
 from __future__ import annotations
@@ -96,6 +97,14 @@ def _checklist_items(lines: list[str], label: str) -> list[int]:
     return numbers
 
 
+def _cited_articles(message) -> list[str]:
+    """The document and article of each citation of the answer ("Rules — Article 15"), in their order."""
+    summaries = [e.find_element("tag name", "summary").text
+                 for e in message.find_elements("css selector", "[data-testid='stExpander']")]
+    found = (re.search(r"\[\d+\] (.+)", s) for s in summaries)  # after the expander's icon
+    return [m.group(1).split(" · ")[0] for m in found if m]
+
+
 def _shot(driver, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
@@ -118,6 +127,9 @@ def test_the_checklist_job_lists_the_checklists_items_in_its_order(server, brows
     else:
         assert next(line for line in lines if "›" in line).startswith("Riverton Dust Hazard Inspection Checklist")
         assert any(line.startswith("Article 37 When inspecting") for line in lines)
+    # An article indexed in parts is cited under one number.
+    articles = _cited_articles(message)
+    assert len(articles) >= 4 and len(set(articles)) == len(articles), articles
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", message)
     _shot(browser, f"jobs-checklist-{lang}.png")
 
@@ -142,5 +154,7 @@ def test_the_rectification_job_states_a_cited_deadline_and_penalty(server, brows
                                           if f"[{n}] " in e.find_element("tag name", "summary").text), False))
     summary = expander.find_element("tag name", "summary")
     assert ("Article 38" in summary.text) if lang == "en" else ("第三十二条" in summary.text), summary.text
+    articles = _cited_articles(message)
+    assert len(articles) >= 3 and len(set(articles)) == len(articles), articles
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", message)
     _shot(browser, f"jobs-rectify-{lang}.png")
