@@ -112,14 +112,19 @@ class Citations:
         return tuple(out)
 
 
+GAP = "…"  # between two parts of an article cited without the part between them
+
+
 def _joined(parts: list) -> str:
     """The texts of parts of one document in its order: where two overlap
-    (chunks are slices of the document's text), the overlap once."""
+    (chunks are slices of the document's text), the overlap once; where the
+    document has text between them that is not cited, a line of GAP."""
     text, end = parts[0].text, parts[0].end
     for part in parts[1:]:
         if part.start < end:
             text += part.text[end - part.start:]
         else:
-            text += "\n" + part.text
+            between = part.start - end  # the separator the chunker dropped, or a part not cited
+            text += ("\n" if between <= 2 else f"\n{GAP}\n") + part.text
         end = max(end, part.end)
     return text

@@ -219,6 +219,10 @@ def test_an_article_split_in_parts_is_cited_under_one_number():
     assert citations[0].text == "Article 15 The collector shall be interlocked. Its water level shall be monitored."
     assert citations[0].quote == first.text and citations[0].chunk_id == first.chunk_id
     assert check_answer(body, list(citations)) == []
+    # Parts cited without the part between them: the gap is marked, not closed.
+    later = chunk("Its sludge shall be removed every shift.", locator="Article 15", start=200)
+    _, cited = render([Section("", [Entry([Quote(first, 0, len(first.text))]), Entry([Quote(later, 0, len(later.text))])])])
+    assert cited[0].text == f"{first.text}\n…\n{later.text}"
     # Records are each their own, whatever their locator.
     a, b = (chunk(f"Finding {i}: no interlock.", doc="records", locator="row", start=i * 40, doc_type="record")
             for i in (1, 2))

@@ -494,8 +494,9 @@ def test_the_whole_document_starts_at_the_article_and_keeps_its_items(server, br
     _idle(browser, WebDriverWait(browser, WAIT_S))
     lines = expander.find_element("css selector", "[data-testid='stVerticalBlockBorderWrapper'], "
                                                   "[data-testid='stVerticalBlock']").text.split("\n")
-    start = next(i for i, line in enumerate(lines) if line.startswith("Article 23 Enterprises conducting"))
-    # The cited part is quoted above the document; the items are looked for after the article's start.
+    # The cited parts are quoted above the document; the items are looked for
+    # after the article's start in the document (its last occurrence).
+    start = max(i for i, line in enumerate(lines) if line.startswith("Article 23 Enterprises conducting"))
     items = [next(i for i, line in enumerate(lines) if i > start and line.startswith(f"({n}) ")) for n in range(1, 9)]
     assert start < items[0] and items == sorted(items) and len(set(items)) == 8  # the article whole, each item a line
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", expander)
