@@ -365,8 +365,26 @@ def _bullet(statement: Statement, lang: str) -> str:
     return f"- {body}{space}{''.join(f'[{n}]' for n in statement.markers)}{end}"
 
 
-def _fallback(extractive: Answer, notice: str) -> Answer:
-    return replace(extractive, notice=" ".join(x for x in (notice, extractive.notice) if x))
+# What an answer says about the model, in the answer's language (the page shows
+# it as given). `{error}` is the client's own message: a server's text stays as sent.
+NOTICES = {
+    "en": {"failed": "The language model did not answer ({error}); showing the extractive answer.",
+           "unverified": "The language model's answer could not be verified against the passages; "
+                         "showing the extractive answer.",
+           "dropped": "{dropped} of {found} statements of the language model's answer were removed: "
+                      "the cited passages do not support them."},
+    "zh": {"failed": "语言模型没有给出回答（{error}），以下为摘录式回答。",
+           "unverified": "语言模型的回答无法与检索到的段落核对一致，以下为摘录式回答。",
+           "dropped": "语言模型回答中的 {found} 条陈述有 {dropped} 条已删除：引用的段落不支持这些内容。"},
+}
+
+
+def notice(lang: str, key: str, **values: object) -> str:
+    return NOTICES.get(lang, NOTICES["en"])[key].format(**values)
+
+
+def _fallback(extractive: Answer, why: str) -> Answer:
+    return replace(extractive, notice=" ".join(x for x in (why, extractive.notice) if x))
 
 
 def _ask_model(client: LLMClient, messages: list[dict[str, str]], on_token: Callable[[str], None] | None) -> str:
@@ -401,7 +419,7 @@ def verified_llm_answer(question: str, resolved_question: str, lang: str, mode: 
         text = _ask_model(client, build_messages(resolved_question or question, citations, lang), on_token)
     except LLMError as exc:
         log.warning("LLM answer failed: %s", exc)
-        return _fallback(extractive, f"The language model did not answer ({exc}); showing the extractive answer.")
+        return _fallback(extractive, notice(lang, "failed", error=exc))
     llm_ms = (time.perf_counter() - started) * 1000
     text = _THINK.sub("", text).strip()
     answer = Answer(question=question, resolved_question=resolved_question, mode=mode, lang=lang, grounded=True,
@@ -423,17 +441,14 @@ def verified_llm_answer(question: str, resolved_question: str, lang: str, mode: 
     if not kept:
         if any(r in _norm(text) for r in refusals):
             return replace(answer, grounded=False, answer=refusal, nearest=tuple(citations))
-        return _fallback(extractive, "The language model's answer could not be verified against the passages; "
-                                     "showing the extractive answer.")
+        return _fallback(extractive, notice(lang, "unverified"))
     markdown = "\n".join(_bullet(s, lang) for s in kept)
     cited_n = {n for s in kept for n in s.markers}
     cited = tuple(c for c in citations if c.n in cited_n)
     if check_answer(markdown, list(cited)):  # the invariant every shown answer keeps
-        return _fallback(extractive, "The language model's answer could not be verified against the passages; "
-                                     "showing the extractive answer.")
+        return _fallback(extractive, notice(lang, "unverified"))
     # The passages are the extractive answer's: so is its caution, if it has one.
-    notice = extractive.notice if extractive.grounded else ""
+    said = extractive.notice if extractive.grounded else ""
     if dropped:
-        notice = " ".join(filter(None, (notice, f"{len(dropped)} of {len(found)} statements of the language model's "
-                                                 "answer were removed: the cited passages do not support them.")))
-    return replace(answer, answer=markdown, citations=cited, notice=notice)
+        said = " ".join(filter(None, (said, notice(lang, "dropped", dropped=len(dropped), found=len(found)))))
+    return replace(answer, answer=markdown, citations=cited, notice=said)

@@ -64,6 +64,8 @@ REPLIES = {
     "endless": Reply(endless=True),
     "json-for-stream": Reply(text=GOOD, json_when_streaming=True),
     "zh": Reply(text="除尘系统应当每月检查一次[1]。检查记录保存三年[1]。", piece_chars=3),
+    "zh-invented": Reply(text="除尘系统应当每月检查一次[1]。除尘系统应当每45天检查一次[1]。"),
+    "zh-unmarked": Reply(text="除尘系统应当每月检查一次。"),
 }
 
 
@@ -251,6 +253,19 @@ def test_chinese_streamed_answer_is_verified(server):
     assert result.generator == "llm:zh" and result.grounded and result.notice == ""
     assert result.answer == "- 除尘系统应当每月检查一次[1]。\n- 检查记录保存三年[1]。"
     assert len(tokens) > 3 and "".join(tokens) == REPLIES["zh"].text
+
+
+def test_a_chinese_answer_says_in_chinese_what_the_model_did(server):
+    # What a Chinese page shows of the model: its notices in Chinese (a server's
+    # own error text stays as the server sent it).
+    failed, _ = ask(server, "http-500", citations=[ZH], lang="zh")
+    assert failed.generator == "extractive"
+    assert failed.notice.startswith("语言模型没有给出回答（HTTP 500 from ") and failed.notice.endswith("以下为摘录式回答。")
+    unverified, _ = ask(server, "zh-unmarked", citations=[ZH], lang="zh")
+    assert unverified.generator == "extractive" and unverified.notice == "语言模型的回答无法与检索到的段落核对一致，以下为摘录式回答。"
+    dropped, _ = ask(server, "zh-invented", citations=[ZH], lang="zh")
+    assert dropped.generator == "llm:zh-invented" and "45" not in dropped.answer
+    assert dropped.notice == "语言模型回答中的 2 条陈述有 1 条已删除：引用的段落不支持这些内容。"
 
 
 # --- streaming ------------------------------------------------------------------
