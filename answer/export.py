@@ -15,6 +15,7 @@ import datetime as dt
 import html
 from typing import Any, Iterable, Mapping
 
+from index.values import spelled
 from ingest.structure import classify
 
 from .models import Answer, Citation
@@ -87,14 +88,18 @@ def clause_item(c: Citation) -> str:
 
 
 def filters_text(filters: Mapping[str, Any] | None, labels: Mapping[str, str]) -> str:
-    """'city: Eastbridge, 江川市; status: Overdue' (labels and punctuation in the
-    export's language: '城市：江川市；状态：逾期未整改' in Chinese)."""
+    """'city: Eastbridge, Jiangchuan; status: Overdue' (labels, punctuation and
+    the values the vocabulary spells in both languages in the export's
+    language: '城市：Eastbridge、江川市；状态：逾期未整改' in Chinese)."""
     chinese = labels is _LABELS["zh"]
     sep, between, listing = ("：", "；", "、") if chinese else (": ", "; ", ", ")
     parts = []
     for name, value in (filters or {}).items():
         values = value if isinstance(value, (list, tuple, set)) else [value]
-        shown = listing.join(str(v) for v in values if v not in (None, ""))
+        # A value in the export's language where the vocabulary spells it so (Overdue: 逾期未整改).
+        shown = listing.join(labels.get(str(v), str(v)) if name == "doc_type"
+                             else spelled(name, str(v), "zh" if chinese else "en")
+                             for v in values if v not in (None, ""))
         if shown:
             parts.append(f"{labels.get(_FILTER_NAMES.get(name, name), name)}{sep}{shown}")
     return between.join(parts) or labels["no_filters"]

@@ -25,7 +25,7 @@ import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from answer.models import Answer, Citation
 from core.errors import ConfigError
@@ -149,15 +149,18 @@ class AuditLog:
         return [Entry(answer_from_dict(json.loads(r["full"])), r["generation"], r["at"], json.loads(r["filters"] or "{}"))
                 for r in rows]
 
-    def to_csv(self, limit: int = 100_000, headers: Mapping[str, str] | None = None) -> bytes:
+    def to_csv(self, limit: int = 100_000, headers: Mapping[str, str] | None = None,
+               words: Mapping[str, Callable[[Any], str]] | None = None) -> bytes:
         """The newest `limit` entries, oldest first, as CSV in UTF-8 with a BOM
         (Excel reads a file without one in the system's code page). `headers`
-        maps column names to the names to write (the page's language)."""
+        maps column names to the names to write, `words` columns to how their
+        values are written (both in the page's language: a job's name, 是/否)."""
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow([(headers or {}).get(c, c) for c in COLUMNS])
+        say = {c: (words or {}).get(c, lambda value: value) for c in COLUMNS}
         for entry in reversed(self.entries(limit)):
-            writer.writerow([entry[c] for c in COLUMNS])
+            writer.writerow([say[c](entry[c]) for c in COLUMNS])
         return out.getvalue().encode("utf-8-sig")
 
 

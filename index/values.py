@@ -151,6 +151,14 @@ class Vocabulary:
                     found.append(number)
         return [groups[number] for number in found], left
 
+    def spelled(self, name: str, value: str, lang: str) -> str:
+        """`value` of field `name` as the vocabulary spells it in `lang`
+        ("Overdue" -> "逾期未整改" in Chinese); as given when it knows no such spelling."""
+        group = self.group_of(name, value)
+        if group is None or lang_of(value) == lang:
+            return value
+        return next((t for t in group.terms if lang_of(t) == lang), value)
+
     def label(self, name: str, group: list[str], lang: str | None) -> str:
         """The value a group of stored values is offered under: one in `lang`
         when the group has one, spelled as the vocabulary spells it if it is
@@ -163,3 +171,8 @@ class Vocabulary:
 @lru_cache(maxsize=1)
 def default_vocabulary() -> Vocabulary:
     return Vocabulary.load()
+
+
+def spelled(name: str, value: str, lang: str) -> str:
+    """`value` of record field `name` in `lang` by the default vocabulary (Vocabulary.spelled)."""
+    return default_vocabulary().spelled(name, value, lang)

@@ -10,6 +10,7 @@ from core.text import lang_of
 from index.catalog import DocumentRow
 from index.library import SourceView, join_wrapped_lines
 from index.manage import UploadSummary
+from index.values import spelled
 from ingest.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES
 
 from .accounts import LOOPBACK, Accounts, User, check_served, may, served_to_others
@@ -17,4 +18,4 @@ from .api import JOBS, SafeCite, Turn, shared_embedder
 
 __all__ = ["MAX_UPLOAD_MB", "MODES", "UPLOAD_TYPES", "Accounts", "Answer", "Citation", "DocumentRow", "Judgement", "LLMConfig", "SafeCite",
            "SafeCiteError", "SourceView", "Turn", "UploadSummary", "explain", "join_wrapped_lines", "lang_of", "settings",
-           "shared_embedder", "User", "may", "JOBS", "LOOPBACK", "check_served", "served_to_others"]
+           "shared_embedder", "spelled", "User", "may", "JOBS", "LOOPBACK", "check_served", "served_to_others"]

@@ -269,10 +269,12 @@ class SafeCite:
         require(user, "export")
         self._record(user, "export", what)
 
-    def audit_csv(self, headers: Mapping[str, str] | None = None, *, user: User | None = None) -> bytes:
+    def audit_csv(self, headers: Mapping[str, str] | None = None, *, user: User | None = None,
+                  words: Mapping[str, Callable[[Any], str]] | None = None) -> bytes:
         """The audit trail as CSV for Excel (UTF-8 with a BOM); `headers` names
-        columns. With accounts, `user` must be an admin."""
-        return self._audit_for(user).to_csv(headers=headers)
+        columns, `words` writes their values (AuditLog.to_csv). With accounts,
+        `user` must be an admin."""
+        return self._audit_for(user).to_csv(headers=headers, words=words)
 
     def audit_trail(self, limit: int = 500, *, user: User | None = None) -> dict[str, list[dict[str, Any]]]:
         """The newest `limit` answers (`entries`) and uploads, removals,

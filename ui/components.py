@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from service import Accounts, Citation, DocumentRow, Judgement, SafeCite, Turn, User, join_wrapped_lines
+from service import Accounts, Citation, DocumentRow, Judgement, SafeCite, Turn, User, join_wrapped_lines, spelled
 
 from .i18n import (TEXT, doc_type_name, generator_name, lang_name, locator_name, mode_name, reason_text, text,
                    when)
@@ -96,6 +96,14 @@ def audit_headers(lang: str) -> dict[str, str]:
     return {key[len("audit."):]: value for key, value in TEXT[lang].items() if key.startswith("audit.")}
 
 
+def audit_words(lang: str) -> dict[str, Callable[[Any], str]]:
+    """How the audit CSV writes the values that are SafeCite's own words, in
+    the page's language (the job, the question's language, whether it was
+    answered, by what); the rest is written as recorded."""
+    return {"mode": lambda v: mode_name(lang, v), "lang": lambda v: lang_name(lang, v),
+            "grounded": lambda v: text(lang, "yes" if v else "no"), "generator": lambda v: generator_name(lang, v)}
+
+
 def records_table(records: Iterable[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """One row per finding, in rank order: the record's own id, the finding,
     status, deadline, the rectification it required and the clause it cites,
@@ -121,7 +129,10 @@ def filters_caption(filters: dict[str, Any], lang: str) -> str:
     for key, value in filters.items():
         values = value if isinstance(value, (list, tuple, set)) else [value]
         name = text(lang, f"filter.{key}") if f"filter.{key}" in TEXT.get(lang, TEXT["en"]) else key
-        parts.append(f"{name}{sep}{listing.join(str(v) for v in values)}")
+        # Each value in the page's language where the vocabulary spells it so (Overdue: 逾期未整改).
+        shown = [doc_type_name(lang, str(v)) if key == "doc_type" else spelled(key, str(v), lang)
+                 for v in values]
+        parts.append(f"{name}{sep}{listing.join(shown)}")
     return text(lang, "filters_used", filters=" · ".join(parts)) if parts else ""
 
 
@@ -232,7 +243,7 @@ def audit_view(safecite: SafeCite, lang: str, user: User | None = None) -> None:
     else:
         st.caption(text(lang, "audit_empty"))
     st.download_button(text(lang, "audit_export"), key="audit-export", mime="text/csv",
-                       data=safecite.audit_csv(audit_headers(lang), user=user), file_name="safecite-audit.csv")
+                       data=safecite.audit_csv(audit_headers(lang), user=user, words=audit_words(lang)), file_name="safecite-audit.csv")
 
 
 def sso_providers(secrets: Mapping[str, Any] | None) -> list[tuple[str | None, str]]:

@@ -150,7 +150,10 @@ def test_filters_match_both_registers_and_are_kept_with_the_answer(answerer, fil
         return
     assert {r["record_id"] for r in answer.records} == expected
     exported = answer_markdown(answer)
-    assert "Filters: " in exported and all(str(v).strip("[]'") in exported for v in filters.values())
+    # The export is in the answer's language (English): each value as the vocabulary spells it there.
+    english = {"status": "Overdue", "city": "Jiangchuan"}
+    assert "Filters: " in exported and all(f"{name}: {english[name]}" in exported for name in filters)
+    assert "逾期未整改" not in exported.split("Filters: ")[1].split("\n")[0]
 
 
 def test_a_chinese_description_is_answered_in_chinese_with_its_counts(answerer):
@@ -161,7 +164,7 @@ def test_a_chinese_description_is_answered_in_chinese_with_its_counts(answerer):
     assert answer.answer.splitlines()[0].startswith("### 类似的既往隐患")
     assert "逾期未整改" in answer.answer.splitlines()[0] and "整改期限 2025-03-01" in answer.answer
     exported = answer_markdown(answer)
-    assert "筛选条件: 状态：Overdue" in exported
+    assert "筛选条件: 状态：逾期未整改" in exported and "Overdue" not in exported
 
 
 # --- the values a question names ---------------------------------------------------------

@@ -22,7 +22,7 @@ from index.library import field_values, join_wrapped_lines, source_view
 from index.manage import add_uploads, remove_document
 from index.search import Index
 from ingest.uploads import UploadFolder
-from ui.components import records_table, sso_providers
+from ui.components import audit_headers, audit_words, filters_caption, records_table, sso_providers
 from ui.i18n import TEXT, browser_lang, text
 from ui.markdown import answer_markdown, escape, highlight, highlight_quote, plain
 
@@ -201,6 +201,13 @@ def test_audit_log_appends_and_gives_a_session_back(tmp_path):
     # Who asked follows the session ("" where no accounts are configured).
     assert header[:5] == ["id", "时间", "session", "user", "问题"]
     assert lines[-1][1:5] == ["2025-03-04T05:06:07+00:00", "s1", "", "除尘器多久检查一次？"]
+    # On a Chinese page the values in SafeCite's own words are Chinese too: job, language, answered, by what.
+    worded = log.to_csv(headers=audit_headers("zh"), words=audit_words("zh")).decode("utf-8-sig")
+    header, *lines = list(csv.reader(io.StringIO(worded)))
+    last = dict(zip(header, lines[-1]))
+    assert [last[audit_headers("zh")[c]] for c in ("mode", "lang", "grounded", "generator")] == [
+        text("zh", "mode.lookup"), "中文", "是", "原文引用，未用语言模型"], last
+    assert [r["mode"] for r in rows] == ["lookup", "lookup"] and [r["grounded"] for r in rows] == ["1", "1"]  # as recorded
     turns = log.turns("s1")
     assert [(t.at[:4], t.filters) for t in turns] == [(turns[0].at[:4], {"city": ["Riverton"]}), ("2025", {})]
     assert answer_from_dict(_answer().to_dict()) == _answer()
@@ -417,6 +424,13 @@ def test_a_pdf_passage_is_shown_from_its_article_as_paragraphs(tmp_path):
     start, end = shown.page_span()
     assert shown.text[start:end].startswith("Ladle Rules") and shown.text[shown.article:].startswith("Article 1 ")
     index.close()
+
+
+def test_the_filters_shown_with_an_answer_are_in_the_pages_language():
+    filters = {"status": ["Overdue", "已整改"], "city": "Jiangchuan", "enterprise": "Eastbridge Foundry"}
+    assert filters_caption(filters, "zh") == "筛选条件：状态：逾期未整改、已整改 · 城市：江川市 · 企业：Eastbridge Foundry"
+    assert filters_caption(filters, "en") == "Filters: Status: Overdue, Rectified · City: Jiangchuan · Enterprise: Eastbridge Foundry"
+    assert filters_caption({}, "zh") == ""
 
 
 def test_export_is_in_the_pages_language_with_time_filters_and_the_clause_item():
