@@ -191,6 +191,30 @@ def test_a_question_in_the_browser_and_its_citation_opened(server, browser):
     browser.save_screenshot(str(SCREENSHOTS / "browser-source.png"))
 
 
+def test_a_period_in_work_cycles_and_an_english_follow_up_are_answered(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    # A follow-up in English that asks a question of its own, answered by a
+    # period counted in shifts (the dust rules' wet collector article).
+    wait = _ask(browser, f"{server}/?lang=en", "How should a wet dust collector be checked?")
+    _answered(browser, wait)
+    box = browser.find_element(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")
+    box.send_keys("and how often must the sludge be removed?")
+    box.send_keys(Keys.ENTER)
+    follow_up = _answered(browser, wait, messages=4)
+    assert "Not answered by the indexed documents" not in follow_up.text
+    assert re.search(r"Read as: .*wet dust collector", follow_up.text), follow_up.text
+    assert "once per shift" in follow_up.text or "every shift" in follow_up.text, follow_up.text
+    _screenshot(browser, follow_up, "browser-follow-up-period.png")
+    # A period counted in heats, asked in Chinese, found in the English PDF and labelled as English.
+    wait = _ask(browser, f"{server}/?lang=zh", "钢包工作层内衬的残余厚度要多久测量一次？")
+    answer = _answered(browser, wait)
+    assert "已索引的文件没有回答这个问题" not in answer.text
+    assert "every 10 heats" in answer.text and "原文（英文）" in answer.text, answer.text
+    _screenshot(browser, answer, "browser-period-in-heats-zh.png")
+
+
 def test_html_and_script_in_a_document_are_shown_as_text(server, browser):
     from selenium.common.exceptions import NoAlertPresentException
 

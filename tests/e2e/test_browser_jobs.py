@@ -8,7 +8,8 @@ Chromium as in test_browser.py (its `server` and `browser` fixtures).
 - Rectification: what must be rectified, who, the deadline (30 days for an
   interlock defect) and the penalty (the fine for breaking the wet collector
   article), each cited, the penalty's citation opening the penalty article.
-- In both jobs an article indexed in parts is cited under one number.
+- In both jobs an article indexed in parts is cited under one number; on the
+  Chinese page no Latin text shows but the documents' own.
 
 A screenshot per job per language goes to var/screenshots/jobs-<job>-<lang>.png."""
 from __future__ import annotations
@@ -16,7 +17,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_browser import SCREENSHOTS, WAIT_S, browser, served, server  # noqa: F401  (fixtures)
+from test_browser import (SCREENSHOTS, WAIT_S, _visible, browser, document_words,  # noqa: F401
+                          served, server, untranslated)
 
 from ui.i18n import text
 
@@ -105,6 +107,13 @@ def _cited_articles(message) -> list[str]:
     return [m.group(1).split(" · ")[0] for m in found if m]
 
 
+def _in_the_pages_language(driver, lang: str, document_words: str) -> None:
+    """On a Chinese page, no Latin text but the documents' own (their quotes, titles, ids)."""
+    if lang == "zh":
+        offending = untranslated(_visible(driver), document_words)
+        assert not offending, sorted(set(offending))
+
+
 def _shot(driver, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
@@ -113,7 +122,7 @@ def _shot(driver, name: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_checklist_job_lists_the_checklists_items_in_its_order(server, browser, lang):  # noqa: F811
+def test_the_checklist_job_lists_the_checklists_items_in_its_order(server, browser, lang, document_words):  # noqa: F811
     wait, message = _answer(browser, server, "howto", lang)
     lines = _lines(message)
     label = next(line for line in lines if line.startswith(CHECKLIST))
@@ -130,12 +139,13 @@ def test_the_checklist_job_lists_the_checklists_items_in_its_order(server, brows
     # An article indexed in parts is cited under one number.
     articles = _cited_articles(message)
     assert len(articles) >= 4 and len(set(articles)) == len(articles), articles
+    _in_the_pages_language(browser, lang, document_words)
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", message)
     _shot(browser, f"jobs-checklist-{lang}.png")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_rectification_job_states_a_cited_deadline_and_penalty(server, browser, lang):  # noqa: F811
+def test_the_rectification_job_states_a_cited_deadline_and_penalty(server, browser, lang, document_words):  # noqa: F811
     wait, message = _answer(browser, server, "rectify", lang)
     lines = _lines(message)
     labels = {"en": ["What must be rectified", "Who is responsible", "Deadline", "Penalty"],
@@ -156,5 +166,6 @@ def test_the_rectification_job_states_a_cited_deadline_and_penalty(server, brows
     assert ("Article 38" in summary.text) if lang == "en" else ("第三十二条" in summary.text), summary.text
     articles = _cited_articles(message)
     assert len(articles) >= 3 and len(set(articles)) == len(articles), articles
+    _in_the_pages_language(browser, lang, document_words)
     browser.execute_script("arguments[0].scrollIntoView({block: 'start'});", message)
     _shot(browser, f"jobs-rectify-{lang}.png")
