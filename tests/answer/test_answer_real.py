@@ -184,7 +184,8 @@ def assert_well_cited(index: Index, answer: Answer, filters=None) -> None:
         # An article indexed in parts is cited once: the parts cited, in the document's order.
         parts = sorted((c for c in chunks.values() if (c.doc_id, c.locator) == (chunk.doc_id, chunk.locator)
                         and c.doc_type != "record" and c.text in citation.text), key=lambda c: c.start)
-        assert chunk in parts and len(citation.text) <= sum(len(p.text) + 1 for p in parts), citation.n
+        # ... each after a line break, or a line of "…" where a part between them is not cited.
+        assert chunk in parts and len(citation.text) <= sum(len(p.text) + len("\n…\n") for p in parts), citation.n
         assert citation.text == chunk.text or len(parts) > 1
         assert citation.page == min((p.page_start for p in parts if p.page_start is not None), default=None)
         articles.append((chunk.doc_id, chunk.chunk_id if chunk.doc_type == "record" else chunk.locator))
