@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from index.search import CROSS_LISTS, Hit
-from index.tokenize import tokenize
+from index.tokenize import tokenize, word_groups
 
 from .grounding import coverage, specifics, subject_weights
 from .question import AMOUNTS, PERIOD_ACTS, UNITS, Asked, asked_for
@@ -241,10 +241,26 @@ def question_weights(index, question: str, asked: Asked | None = None) -> tuple[
     """idf weights of the keywords of the question's subject (without the words
     that ask, grounding.subject_weights) and of their glossary translation."""
     asked = asked or asked_for(question)
-    own = index.lexical.idf(list(dict.fromkeys(tokenize(question, query=True))))
-    translated = tokenize(" ".join(index.lexicon.translate(question)), query=True)
-    translated = index.lexical.idf([t for t in dict.fromkeys(translated) if t not in own])
+    own = per_word(index.lexical.idf(list(dict.fromkeys(tokenize(question, query=True)))), word_groups(question))
+    translation = " ".join(index.lexicon.translate(question))
+    translated = tokenize(translation, query=True)
+    translated = per_word(index.lexical.idf([t for t in dict.fromkeys(translated) if t not in own]),
+                          word_groups(translation))
     return subject_weights(index.lexicon, own, asked), subject_weights(index.lexicon, translated, asked)
+
+
+def per_word(weights: Mapping[str, float], groups: Sequence[Sequence[str]]) -> dict[str, float]:
+    """`weights` with each word of the question counted once: its rarest
+    token's weight shared among its tokens (a longer Chinese word and the
+    bigrams inside it, index.tokenize.word_groups). Otherwise a word cut in
+    four outweighs two words of two characters: "报警装置" held would stand for
+    most of a question on an elevator car's alarm that no passage mentions."""
+    out: dict[str, float] = {}
+    for group in groups:
+        kept = [t for t in group if t in weights]
+        for t in kept:
+            out[t] = max(out.get(t, 0.0), max(weights[u] for u in kept) / len(kept))
+    return {**weights, **out}  # a token of no group (none today) keeps its weight
 
 
 # Why a refusal, by the signal that pulled the decision down most.

@@ -127,6 +127,25 @@ def _english_token(word: str) -> str:
     return word if word[0].isdigit() else _stemmer().stemWord(word.replace("’", "'").split("'")[0])
 
 
+def word_groups(text: str) -> list[list[str]]:
+    """A question's tokens (tokenize(text, query=True)) grouped by the word they
+    come from: a longer Chinese word with the bigrams inside it (报警装置, 报警,
+    警装, 装置), every other token alone. Weighing the question's words, a word
+    cut in four counts once, as a word of two characters does."""
+    text = normalise(text)
+    groups = [[t] for t in identifiers(text)]
+    for run in CJK_RUN.findall(text):
+        words = [w for w in _jieba().lcut(run) if w.strip() and w not in ZH_STOP]
+        for word in words:
+            group = [word] if len(word) > 1 or len(run) == 1 else []
+            if len(word) >= 3:
+                group += [b for b in (word[i:i + 2] for i in range(len(word) - 1)) if not set(b) & _ZH_STOP_CHARS]
+            if group:
+                groups.append(list(dict.fromkeys(group)))
+    groups += [[t] for t in _english(text)]
+    return groups
+
+
 def tokenize(text: str, query: bool = False) -> list[str]:
     """BM25 tokens of a document text, or of a question with `query=True`."""
     text = normalise(text)

@@ -13,6 +13,7 @@ import pytest
 from core.text import CJK
 from answer import answerability, calibrate
 from answer.answerability import FEATURES, Model, Signals
+from answer.grounding import coverage
 from index.search import Hit
 from ingest.models import Chunk
 
@@ -189,3 +190,15 @@ def test_a_question_off_the_corpus_subject_is_refused_by_its_own_language_closen
     near = answerability.signals("What is the tax rate?", "en", [zh], {"dense_en": [0.45], "dense_zh": [0.83]},
                                  {"tax": 1.0}, {}, models=models)
     assert not model.off_subject(near)
+
+
+def test_each_word_of_the_question_counts_once_however_it_is_cut():
+    # 报警装置 is one word cut in four tokens; 电梯 and 轿厢 are one token each.
+    idf = {"电梯": 7.0, "轿厢": 7.0, "报警装置": 3.5, "报警": 2.5, "警装": 3.5, "装置": 2.0}
+    groups = [["电梯"], ["轿厢"], ["报警装置", "报警", "警装", "装置"]]
+    weights = answerability.per_word(idf, groups)
+    assert weights["电梯"] == weights["轿厢"] == 7.0
+    assert sum(weights[t] for t in groups[2]) == pytest.approx(3.5)  # the word's rarest token, once
+    # A passage on another alarm holds the alarm's word only: a fifth of the question, not near half.
+    assert coverage(weights, "一氧化碳检测报警装置应当设置两级报警。") == pytest.approx(3.5 / 17.5)
+    assert coverage(idf, "一氧化碳检测报警装置应当设置两级报警。") == pytest.approx(11.5 / 25.5)

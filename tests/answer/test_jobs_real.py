@@ -12,6 +12,7 @@ from support import quoted_in
 from answer.extractive import Answerer
 from answer.models import REFUSAL, Answer
 from answer.verify import check_answer, statements
+from core.text import lang_of
 
 pytestmark = pytest.mark.corpus
 
@@ -226,6 +227,15 @@ def test_a_question_off_the_corpus_subject_is_refused_with_the_nearest_passages(
     answer = answerer.answer("What is the value-added tax rate on software licences?")
     assert not answer.grounded and answer.answer == REFUSAL["en"]
     assert answer.citations == () and answer.nearest and answer.notice
+
+
+def test_a_word_cut_in_several_tokens_counts_once_in_what_a_passage_holds(answerer):
+    # Only the alarm is the corpus's (carbon monoxide alarms); no passage mentions
+    # the elevator car. Counted token by token, 报警装置 (four tokens) stood for
+    # nearly half the question (0.46); counted by word, for about a fifth.
+    question = "电梯轿厢里必须装什么报警装置？"
+    hits, scores = answerer.retrieval(question, "lookup")
+    assert answerer.signals(question, lang_of(question), hits, scores).values["holds"] < 0.3
 
 
 def test_every_statement_of_a_lookup_holds_the_questions_subject(answerer):

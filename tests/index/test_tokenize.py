@@ -9,7 +9,7 @@ import pytest
 from support import PROJECT_ROOT
 
 from core.text import split_sentences
-from index.tokenize import _IDENTIFIER_SHAPE, TokenFinder, identifiers, normalise, tokenize
+from index.tokenize import _IDENTIFIER_SHAPE, TokenFinder, identifiers, normalise, tokenize, word_groups
 
 CORPUS = PROJECT_ROOT / "corpus"
 
@@ -172,3 +172,16 @@ def test_identifier_tokens_have_the_shape_the_finder_looks_for():
     made = {t for text in texts for t in identifiers(normalise(text))}
     assert len(made) > 10
     assert all(_IDENTIFIER_SHAPE.match(t) for t in made), sorted(t for t in made if not _IDENTIFIER_SHAPE.match(t))
+
+
+@pytest.mark.parametrize("question", [
+    "电梯轿厢里必须装什么报警装置？",
+    "湿式除尘器的泥浆多长时间要清理一次？",
+    "What alarm must a GB 15577-2018 wet collector have in Riverton?",
+    "铝镁粉尘除尘系统应当符合GB 15577的哪些要求？",
+])
+def test_word_groups_are_the_questions_tokens_by_the_word_they_come_from(question):
+    groups = word_groups(question)
+    assert sorted({t for g in groups for t in g}) == sorted(set(tokenize(question, query=True)))
+    if question.startswith("电梯"):
+        assert groups == [["电梯"], ["轿厢"], ["报警装置", "报警", "警装", "装置"]]
