@@ -237,15 +237,18 @@ def load(path: str | Path = MODEL_FILE) -> Model:
     return Model.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-def question_weights(index, question: str, asked: Asked | None = None) -> tuple[dict[str, float], dict[str, float]]:
+def question_weights(index, question: str, asked: Asked | None = None,
+                     by_word: bool = True) -> tuple[dict[str, float], dict[str, float]]:
     """idf weights of the keywords of the question's subject (without the words
-    that ask, grounding.subject_weights) and of their glossary translation."""
+    that ask, grounding.subject_weights) and of their glossary translation;
+    each word counted once (`per_word`), or with `by_word=False` each token
+    (what the similar-findings cut-off was set on, docs/similar-findings.md)."""
     asked = asked or asked_for(question)
-    own = per_word(index.lexical.idf(list(dict.fromkeys(tokenize(question, query=True)))), word_groups(question))
     translation = " ".join(index.lexicon.translate(question))
-    translated = tokenize(translation, query=True)
-    translated = per_word(index.lexical.idf([t for t in dict.fromkeys(translated) if t not in own]),
-                          word_groups(translation))
+    own = index.lexical.idf(list(dict.fromkeys(tokenize(question, query=True))))
+    translated = index.lexical.idf([t for t in dict.fromkeys(tokenize(translation, query=True)) if t not in own])
+    if by_word:
+        own, translated = per_word(own, word_groups(question)), per_word(translated, word_groups(translation))
     return subject_weights(index.lexicon, own, asked), subject_weights(index.lexicon, translated, asked)
 
 

@@ -109,7 +109,7 @@ def anything_similar(closeness: Sequence[Closeness], best_cosines: Mapping[str, 
 
 
 def closeness(index: Index, question: str, lang: str, hits: Sequence[Hit]) -> list[Closeness]:
-    own, translated = question_weights(index, question)
+    own, translated = question_weights(index, question, by_word=False)  # WORDS_SHARE was set on token weights
     best = hits[0].score if hits else 0.0
     out = []
     for hit in hits:

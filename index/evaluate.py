@@ -305,6 +305,21 @@ and the fusion replayed offline (the same `_hits` code), one change at a time:
   only: hybrid hit@5 all 0.63 to 0.61, English 0.61 to 0.57, one question
   of 28; Chinese 0.76 and cross-lingual 0.30 unchanged; answers'
   cross-lingual citation hit@5 0.30 to 0.40, English 0.54 to 0.50.)
+- Measured on `tune` on 2026-12-07, and not kept: is the fusion or are the
+  lists the limit? With each list searched alone, a question counts as found
+  when any list has its passage in the first five: 40 of 45 Chinese, 33 of
+  42 English and 9 of 16 cross-lingual questions, against 39, 30 and 14 for
+  the fused list: the fusion is at its lists' ceiling, and weights move no
+  `tune` hit@5 (e5's Chinese list at 1.5, 2 or 3; e5's English list at 2 or
+  3; MiniLM's at 0.5; the glossary BM25 list at 0.5). Centring USE-m3's
+  vectors on each language's mean, the question's or both sides, to read
+  across languages: the cross-lingual questions' passages in the other
+  language's first five fell from 9 to 8 and 7 of 16. A list of the English
+  documents' section headings embedded alone (MiniLM, or e5) found 3 or 6
+  of 42 English questions' passages in its first five and none of the 12
+  the fused list misses. Choosing the sentence an answer quotes from a hit
+  by its cosine to the question instead of its words: the gold sentence was
+  the hit's first for 31 of 58 hits by words, 29 by e5, 24 by USE-m3.
 - Tried on `tune` and not kept: each English chunk embedded with the text
   that follows it up to 1,000 characters (as a fixed-size splitter would cut
   it), or with 300 characters before as well: MiniLM alone stayed at 0.62 on
