@@ -159,6 +159,23 @@ def test_a_question_about_the_deadline_alone_has_it_first(answerer):
     assert first_label == "Deadline" and any("15 days" in line for line in first_lines), answer.answer
 
 
+@pytest.mark.parametrize("question, label, deadline, plan", [
+    # The campaign plans give each kind of finding its period: 7 days for a
+    # missing sign, up to 60 for work that rebuilds the dust collection.
+    ("The warning sign at a dust collector is missing: how must it be rectified and by when?", "Deadline",
+     "7 days for missing warning signs", "plans/riverton-special-rectification-campaign-plan-2024.md"),
+    ("两个防火分区的除尘系统互相连通，要怎么整改，多少天内完成？", "整改期限", "整改期限最长为60日",
+     "plans/jiangchuan-yejin-gongmao-anquan-zhuanxiang-zhengzhi-fangan-2025.md"),
+])
+def test_the_deadline_is_the_plans_period_for_the_kind_of_finding(answerer, question, label, deadline, plan):
+    answer = answerer.answer(question, mode="rectify")
+    assert_cited(answerer, answer)
+    lines = sections(answer)[label]
+    assert deadline in lines[0], lines
+    n = int(re.search(r"\[(\d+)\]$", lines[0]).group(1))
+    assert answer.citations[n - 1].source.endswith(plan)
+
+
 @pytest.mark.parametrize("question, label", [
     ("What fines apply when a hazard is not rectified on time?", "Penalty"),
     ("隐患逾期未整改的，罚款多少？", "处罚"),
