@@ -105,14 +105,28 @@ def _chinese(run: str, query: bool) -> list[str]:
     (recall when question and document are cut differently); questions only the
     bigrams inside their longer words, since bigrams across a question's word
     boundaries ("些情", "形企") match nothing meant."""
-    words = [w for w in _jieba().lcut(run) if w.strip() and w not in ZH_STOP]
-    singles = [w for w in words if len(w) > 1 or len(run) == 1]
     if query:
-        bigrams = [w[i:i + 2] for w in words if len(w) >= 3 for i in range(len(w) - 1)]
+        groups = _query_words(run)
+        singles = [group[0] for group in groups]
+        bigrams = [b for group in groups for b in group[1:]]
     else:
-        bigrams = [run[i:i + 2] for i in range(len(run) - 1)]
-    bigrams = [b for b in bigrams if not (set(b) & _ZH_STOP_CHARS)]
+        words = [w for w in _jieba().lcut(run) if w.strip() and w not in ZH_STOP]
+        singles = [w for w in words if len(w) > 1 or len(run) == 1]
+        bigrams = [b for b in (run[i:i + 2] for i in range(len(run) - 1)) if not (set(b) & _ZH_STOP_CHARS)]
     return singles + [b for b in bigrams if b not in singles]
+
+
+def _query_words(run: str) -> list[list[str]]:
+    """The jieba words of a question's Chinese run, each with the bigrams inside
+    it when it is longer than two characters (a single character of a longer
+    run is no word of its own)."""
+    groups = []
+    for word in _jieba().lcut(run):
+        if not word.strip() or word in ZH_STOP or (len(word) == 1 and len(run) > 1):
+            continue
+        bigrams = [word[i:i + 2] for i in range(len(word) - 1)] if len(word) >= 3 else []
+        groups.append([word] + [b for b in bigrams if not (set(b) & _ZH_STOP_CHARS)])
+    return groups
 
 
 def _english(text: str) -> list[str]:
@@ -134,16 +148,8 @@ def word_groups(text: str) -> list[list[str]]:
     cut in four counts once, as a word of two characters does."""
     text = normalise(text)
     groups = [[t] for t in identifiers(text)]
-    for run in CJK_RUN.findall(text):
-        words = [w for w in _jieba().lcut(run) if w.strip() and w not in ZH_STOP]
-        for word in words:
-            group = [word] if len(word) > 1 or len(run) == 1 else []
-            if len(word) >= 3:
-                group += [b for b in (word[i:i + 2] for i in range(len(word) - 1)) if not set(b) & _ZH_STOP_CHARS]
-            if group:
-                groups.append(list(dict.fromkeys(group)))
-    groups += [[t] for t in _english(text)]
-    return groups
+    groups += [list(dict.fromkeys(g)) for run in CJK_RUN.findall(text) for g in _query_words(run)]
+    return groups + [[t] for t in _english(text)]
 
 
 def tokenize(text: str, query: bool = False) -> list[str]:

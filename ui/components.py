@@ -243,7 +243,8 @@ def audit_view(safecite: SafeCite, lang: str, user: User | None = None) -> None:
     else:
         st.caption(text(lang, "audit_empty"))
     st.download_button(text(lang, "audit_export"), key="audit-export", mime="text/csv",
-                       data=safecite.audit_csv(audit_headers(lang), user=user, words=audit_words(lang)), file_name="safecite-audit.csv")
+                       data=safecite.audit_csv(audit_headers(lang), user=user, words=audit_words(lang)),
+                       file_name="safecite-audit.csv")
 
 
 def sso_providers(secrets: Mapping[str, Any] | None) -> list[tuple[str | None, str]]:
