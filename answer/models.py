@@ -1,7 +1,9 @@
 """The records an answer is made of: `Citation` and `Answer`.
 
 A citation always points at a retrieved chunk and carries the exact quoted
-span that supports a statement (`quote` is a substring of `text`).
+span that supports a statement (`quote` is a substring of `text`). A quote
+in the other language may carry a `gloss`, the language model's translation:
+an aid to reading, never in place of the quote.
 """
 from __future__ import annotations
 
@@ -28,6 +30,9 @@ class Citation:
     text: str
     score: float = 0.0
     fields: dict[str, str] = field(default_factory=dict)
+    # A quote in the other language than the answer's, translated by the
+    # language model into the answer's (answer/gloss.py); "" when there is none.
+    gloss: str = ""
 
     def __post_init__(self) -> None:
         if self.quote not in self.text:

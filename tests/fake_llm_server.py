@@ -1,7 +1,8 @@
 """A real HTTP server on 127.0.0.1 that speaks just enough of the OpenAI chat
 API for the LLM tests: POST /v1/chat/completions, answered by the `Reply`
-registered under the request's `model` name, as one JSON body or (when the
-request asks for `stream`) as server-sent events. Records every request.
+registered under the request's `model` name (or by a function of the request's
+body returning one), as one JSON body or (when the request asks for `stream`)
+as server-sent events. Records every request.
 
 Bounded: slow replies wait on an event that `stop()` sets, the endless stream
 gives up after `ENDLESS_LIMIT` events, and `stop()` joins the handler threads.
@@ -12,7 +13,7 @@ import json
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 ENDLESS_LIMIT = 500  # events (x ENDLESS_GAP_S) before an "endless" stream gives up on its own
 ENDLESS_GAP_S = 0.01
@@ -52,6 +53,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path != "/v1/chat/completions":
             return self._send(404, b'{"error": {"message": "not found"}}')
         reply = owner.replies.get(body.get("model"))
+        if callable(reply):  # a reply that depends on the request (e.g. an answer, then a translation)
+            reply = reply(body)
         if reply is None:
             error = {"error": {"message": f"model {body.get('model')!r} not found"}}
             return self._send(404, json.dumps(error).encode())
@@ -113,7 +116,7 @@ class FakeLLMServer:
     """`with FakeLLMServer({"good": Reply(text=...)}) as server:` then point an
     LLMConfig at `server.url` with model "good"."""
 
-    def __init__(self, replies: dict[str, Reply]) -> None:
+    def __init__(self, replies: dict[str, Reply | Callable[[dict], Reply]]) -> None:
         self.replies = replies
         self.requests: list[Request] = []
         self.disconnects = 0

@@ -3,7 +3,8 @@ passage in its document, the records, documents and audit tables, the
 documents panel's ingest, and the streamed language-model text. `app.py` calls
 these top to bottom. Every word of the page's own is in the page's language
 (i18n.py); what documents say stays in theirs, a quote in the other language
-labelled as the original.
+labelled as the original (and, with a language model, its translation shown
+under the passage, labelled as the model's).
 
 Every string that comes from a document or a model goes through
 `ui.markdown` (escaped) or into a dataframe cell; nothing is rendered as HTML.
@@ -198,6 +199,9 @@ def render_citation(safecite: SafeCite, c: Citation, lang: str, key: str, names:
         if is_ocr(c):
             st.caption(text(lang, "ocr_note"))
         st.markdown(passage_markdown(c))
+        if c.gloss:  # the language model's translation of the quote, under its label
+            st.caption(text(lang, "gloss"))
+            st.markdown(escape(c.gloss))
         st.caption(escape(names.get(c.source, c.source)))
         if st.toggle(text(lang, "open_source"), key=f"open-{key}"):
             render_source(safecite, c.chunk_id, lang, key, names)

@@ -38,6 +38,8 @@ def _print(answer, as_json: bool) -> None:
     for c in answer.citations:
         page = f", p. {c.page}" if c.page else ""
         print(f"[{c.n}] {c.title} — {c.locator}{page} ({c.doc_type}; {c.source})")
+        if c.gloss:
+            print(f"    translation by the language model (the original prevails): {' '.join(c.gloss.split())}")
     if answer.nearest:
         print("Nearest passages (not answering):")
         for c in answer.nearest:

@@ -40,6 +40,8 @@ class CitationOut(BaseModel):
     page: Optional[int] = None
     quote: str = ""
     text: str
+    gloss: str = Field("", description="A quote in the other language than the answer's, translated into the "
+                                       "answer's by the language model (the quote prevails); \"\" when none")
 
 
 class ConditionOut(BaseModel):

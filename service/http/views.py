@@ -15,7 +15,7 @@ PAGE = {"en": "p. {}", "zh": "第{}页"}
 
 def citation(c: Citation) -> CitationOut:
     return CitationOut(n=c.n, chunk_id=c.chunk_id, source=c.source, title=c.title, doc_type=c.doc_type,
-                       locator=c.locator, page=c.page, quote=c.quote, text=c.text)
+                       locator=c.locator, page=c.page, quote=c.quote, text=c.text, gloss=c.gloss)
 
 
 def document(d: DocumentRow, names: dict[str, str]) -> DocumentOut:
