@@ -7,7 +7,8 @@ quoted as a row, in the document's order. Then the articles that say what
 must be checked or kept, one entry per article (an article split over
 several chunks is one entry: its sentences that bear on the question, its
 lead first when it introduces a list). Entries are grouped under their
-document and headings (the equipment or area the document files them under),
+document and headings (the equipment or area the document files them under;
+a checklist table's items under the equipment or area each names, areas.py),
 the group that bears on the question most first, and listed in the
 document's order within a group.
 
@@ -26,7 +27,7 @@ from index.search import Hit, Index
 from index.tokenize import TokenFinder
 from ingest.models import Chunk
 
-from . import kinds
+from . import areas, kinds
 from .layout import Entry, Quote, Section
 
 MAX_ITEMS = 12  # a checklist's items (the sample's has twelve)
@@ -248,16 +249,29 @@ def select(checklist: list[Entry], articles: list[Entry]) -> tuple[list[Entry], 
     return items_kept, (top + rest)[:MAX_ARTICLES]
 
 
+def _area(entry: Entry, order: int, lang: str) -> tuple[str, ...]:
+    """The equipment or area (areas.py) a checklist table's item names, as a
+    heading under the table's own: () for an article, a check-box line (its
+    list's headings say where it belongs) or an item that names no area."""
+    text = entry.quotes[0].text
+    if order != 0 or not kinds.is_table_row(text.strip()):
+        return ()
+    area = areas.area_of(text)
+    return (area.label(lang),) if area else ()
+
+
 def sections(checklist: list[Entry], articles: list[Entry], lang: str) -> list[Section]:
     """Entries grouped under their document and headings, in the document's
-    order. The checklists first, then the other documents in retrieval's
-    order (for a Chinese question, the Chinese documents first)."""
+    order; a checklist table's items also under the equipment or area they
+    name (areas.py), the areas in the order of their first item. The
+    checklists first, then the other documents in retrieval's order (for a
+    Chinese question, the Chinese documents first)."""
     by_group: dict[tuple[str, tuple[str, ...]], list[Entry]] = {}
     first_rank: dict[str, tuple[int, int]] = {}
     for order, group in ((0, checklist), (1, articles)):  # a checklist before the articles
         for entry in group:
             chunk = entry.chunk
-            by_group.setdefault((chunk.doc_id, chunk.heading_path), []).append(entry)
+            by_group.setdefault((chunk.doc_id, chunk.heading_path + _area(entry, order, lang)), []).append(entry)
             rank = (order, entry.rank)
             first_rank[chunk.doc_id] = min(first_rank.get(chunk.doc_id, rank), rank)
     langs = {e.chunk.doc_id: e.chunk.lang for e in checklist + articles}

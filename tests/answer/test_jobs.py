@@ -148,12 +148,36 @@ def test_checklist_items_keep_the_documents_order_under_its_headings():
     weights = {"ladl": 2.0, "line": 1.5, "pit": 1.0, "cover": 1.0, "measur": 1.0}
     found_items, articles = checklist.select(*checklist.entries(hits, weights, weights))
     ordered = checklist.sections(found_items, articles, "en")
-    # The checklist first, its items as the document lists them; then the article.
-    assert [s.label for s in ordered] == ["Foundry Checklist › 2 Items", "Rules › Chapter II Ladles"]
+    # The checklist first, its items as the document lists them under the area
+    # they are about (the pit and the ladle: molten metal); then the article.
+    assert [s.label for s in ordered] == ["Foundry Checklist › 2 Items › Molten metal and casting",
+                                          "Rules › Chapter II Ladles"]
     texts = [e.quotes[0].text.split(" |")[0] for e in ordered[0].entries]
     assert texts == sorted(texts) and "3. Ladle lining" in texts
     body, citations = render(ordered)
     assert check_answer(body, list(citations)) == []
+
+
+@pytest.mark.parametrize("lang, labels", [
+    ("en", ["Dust collection system", "Electrical equipment and earthing", ""]),
+    ("zh", ["除尘系统", "电气设备与接地", ""]),
+])
+def test_a_checklist_tables_items_are_grouped_by_the_equipment_they_name(lang, labels):
+    """Areas in the order of their first item, each in the document's order;
+    an item that names no area stays under the table's own heading."""
+    from index.search import Hit
+
+    rows = ("1. Collector vents | Explosion vents of the dry collector unobstructed. | Look.\n"
+            "2. Sockets | No ordinary sockets or portable lamps in the zone. | Look.\n"
+            "3. Wet collector interlock | Machines stop when the water level falls. | Test.\n"
+            "4. Visitors | Visitors signed in at the gate. | Read.")
+    items = chunk(rows, doc="list", locator="2 Items", heading=("2 Items",), title="Dust Checklist", doc_type="plan")
+    weights = {"collector": 1.0, "socket": 1.0, "visitor": 1.0, "dust": 1.0}
+    found_items, articles = checklist.select(*checklist.entries([Hit(items, 1.0)], weights, weights))
+    ordered = checklist.sections(found_items, articles, lang)
+    heads = [s.label.split(" · ")[0].split(" › ")[2] if s.label.count(" › ") == 2 else "" for s in ordered]
+    numbers = [[e.quotes[0].text.split(".")[0] for e in s.entries] for s in ordered]
+    assert heads == labels and numbers == [["1", "3"], ["2"], ["4"]], (heads, numbers)
 
 
 # --- penalty clauses name their articles -------------------------------------------

@@ -67,18 +67,39 @@ def sources_of(answer: Answer, line: str) -> set[str]:
     return {by_n[int(n)].source for n in re.findall(r"\[(\d+)\]", line)}
 
 
+ITEMS_TABLE = "Riverton Dust Hazard Inspection Checklist › 2 Inspection items › "
+
+
+def checklist_groups(answer: Answer) -> list[tuple[str, list[int]]]:
+    """The checklist document's items as the answer lists them: (the equipment
+    or area they are grouped under, their numbers), in the answer's order."""
+    groups = []
+    for label, lines in sections(answer).items():
+        if not label.startswith(ITEMS_TABLE):
+            continue
+        numbers = []
+        for line in lines:
+            match = ITEM.match(line)
+            assert match, line
+            assert sources_of(answer, line) == {CHECKLIST}
+            assert line.count(" | ") == 3, line  # the item, its requirement, its basis and the inspector's method
+            numbers.append(int(match.group(1)))
+        groups.append((label[len(ITEMS_TABLE):].split(" · ")[0], numbers))
+    return groups
+
+
 def checklist_items(answer: Answer) -> list[int]:
-    """The numbers of the checklist document's items, as the answer lists them."""
-    found = sections(answer)
-    label = next(label for label in found if label.startswith("Riverton Dust Hazard Inspection Checklist › 2 Inspection items"))
-    numbers = []
-    for line in found[label]:
-        match = ITEM.match(line)
-        assert match, line
-        assert sources_of(answer, line) == {CHECKLIST}
-        assert line.count(" | ") == 3, line  # the item, its requirement, its basis and the inspector's method
-        numbers.append(int(match.group(1)))
-    return numbers
+    """The numbers of the checklist document's items, grouped by area, each
+    group in the document's order and the groups in the order of their first
+    item; the area names are the answer's language's."""
+    from answer.areas import default_areas
+
+    groups = checklist_groups(answer)
+    names = {area.label(answer.lang) for area in default_areas()}
+    assert groups and all(area in names for area, _ in groups), groups
+    assert all(numbers == sorted(numbers) for _, numbers in groups), groups
+    assert [numbers[0] for _, numbers in groups] == sorted(numbers[0] for _, numbers in groups), groups
+    return [n for _, numbers in groups for n in numbers]
 
 
 # --- the checklist job -------------------------------------------------------------
@@ -88,7 +109,10 @@ def test_the_checklist_lists_the_checklist_documents_items_in_its_order(answerer
     assert answer.mode == "howto"
     assert_cited(answerer, answer)
     numbers = checklist_items(answer)
-    assert len(numbers) >= 4 and numbers == sorted(set(numbers)), numbers
+    assert len(numbers) >= 4 and len(numbers) == len(set(numbers)), numbers
+    # Grouped by the equipment each item is about: the wet collector's interlock
+    # under the dust collection system.
+    assert any(area == "Dust collection system" and 3 in numbers for area, numbers in checklist_groups(answer))
     # The checklist comes first; then the articles that bear on it, each once.
     assert answer.answer.startswith("#### Riverton Dust Hazard Inspection Checklist")
     entries = [line for line in answer.answer.splitlines() if line.startswith("- ")]
@@ -112,7 +136,7 @@ def test_a_chinese_checklist_lists_chinese_articles_then_the_english_checklist_l
     assert english and all(label.endswith("原文（英文）") for label in english)
     assert labels.index(english[0]) > labels.index(labels[0])
     numbers = checklist_items(answer)
-    assert len(numbers) >= 4 and numbers == sorted(set(numbers)), numbers
+    assert len(numbers) >= 4 and len(numbers) == len(set(numbers)), numbers
     assert "适用本规定" not in answer.answer and "是指" not in answer.answer
 
 

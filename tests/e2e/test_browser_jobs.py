@@ -123,13 +123,24 @@ def _shot(driver, name: str) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_checklist_job_lists_the_checklists_items_in_its_order(server, browser, lang, document_words):  # noqa: F811
+    from answer.areas import default_areas
+
     wait, message = _answer(browser, server, "howto", lang)
     lines = _lines(message)
-    label = next(line for line in lines if line.startswith(CHECKLIST))
-    numbers = _checklist_items(lines, label)
-    assert len(numbers) >= 4 and numbers == sorted(set(numbers)), (numbers, lines)
+    # The table's items under the equipment or area each is about, in the
+    # page's language: each group in the document's order, the groups in the
+    # order of their first item.
+    labels = [line for line in lines if line.startswith(CHECKLIST + " › ")]
+    groups = [_checklist_items(lines, label) for label in labels]
+    names = {area.label(lang) for area in default_areas()}
+    assert labels and all(label[len(CHECKLIST + " › "):].split(" · ")[0] in names for label in labels), labels
+    numbers = [n for group in groups for n in group]
+    assert len(numbers) >= 4 and len(numbers) == len(set(numbers)), (numbers, lines)
+    assert all(group == sorted(group) for group in groups), groups
+    assert [group[0] for group in groups] == sorted(group[0] for group in groups), groups
+    label = labels[0]
     if lang == "zh":
-        assert label.endswith("原文（英文）")
+        assert all(label.endswith("原文（英文）") for label in labels)
         first_label = next(line for line in lines if "›" in line)
         assert first_label.startswith("粉尘防爆安全规定"), lines  # the Chinese articles first
         assert lines.index(first_label) < lines.index(label)
