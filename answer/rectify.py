@@ -49,6 +49,7 @@ DEADLINE_QUERY = {"en": "rectification deadline days", "zh": "整改期限"}
 WHO_QUERY = {"en": "primary responsibility principal person in charge rectification", "zh": "隐患整改 负总责 主体责任"}
 PENALTY_QUERY = {"en": "penalty fine rectification within a time limit", "zh": "责令限期改正 罚款"}
 EXTRA_K = 3
+DEADLINES_SEARCHED = 10  # plan passages read for the EXTRA_K that state a rectification period
 # What a question asks about besides what to rectify: answered first.
 # "如何处理" asks about a penalty after a breach ("逾期未整改的，如何处理？"); of a
 # thing ("这些废料如何处理？") it asks how to handle it, which is the requirement.
@@ -125,7 +126,13 @@ def extra_hits(index: Index, question: str, lang: str, hits: list[Hit], filters:
     if not found:
         searches.append((PENALTY_QUERY, {**filters, "doc_type": "regulation"}))
     for words, where in searches:
-        found += index.search(f"{question} {words[lang]}", EXTRA_K, where)
+        if words is DEADLINE_QUERY:
+            # The plans' passages that state a period, the nearest first: a
+            # plan's objectives or focus lists can rank above its deadlines.
+            plans = index.search(f"{question} {words[lang]}", DEADLINES_SEARCHED, where)
+            found += [h for h in plans if states_deadline(h)][:EXTRA_K]
+        else:
+            found += index.search(f"{question} {words[lang]}", EXTRA_K, where)
     seen = {c.chunk_id for h in hits for c in h.chunks}
     out = []
     for hit in found:
@@ -133,6 +140,13 @@ def extra_hits(index: Index, question: str, lang: str, hits: list[Hit], filters:
             seen.update(c.chunk_id for c in hit.chunks)
             out.append(hit)
     return out
+
+
+def states_deadline(hit: Hit) -> bool:
+    """Whether a passage states a rectification period (kinds.is_deadline),
+    a list item read with its passage's lead."""
+    return any(kinds.is_deadline(c.text[start:end], c.text) for c in hit.chunks
+               for start, end in sentence_spans(c.text))
 
 
 def _sentences(hits: list[Hit]):
