@@ -24,6 +24,7 @@ from .layout import Section, render
 from .models import REFUSAL, Answer, Citations, citation_for
 from .question import FINES, Asked, asked_for, asks_for_records, follow_up_question, job_of, resolve_follow_up
 from .similar import LISTED, question_filters, similar_answer
+from .similar import search as similar_search
 
 _DEADLINE = re.compile(r"\d+\s*(日|天|个月|小时|工作日)|within|days?\b|hours?\b|months?\b|期限|时限|限期|之日起|以前|before|no later than", re.I)
 _BULLET = re.compile(r"[-*•]\s+")
@@ -133,10 +134,11 @@ class Answerer:
         t0 = time.perf_counter()
         if mode == "similar":
             filters = {**named, **(filters or {})}
-            found = self.index.retrieve(resolved, max(k, LISTED) if named else k, {**filters, "doc_type": "record"})
-            hits = found.hits
+            found = similar_search(self.index, resolved, max(k, LISTED) if named else k, filters)
+            hits = [h for one in found for h in one.hits]
             timings["search"] = (time.perf_counter() - t0) * 1000
-            result = similar_answer(self.index, question, resolved, lang, found, listing=bool(named) and not describes)
+            result = similar_answer(self.index, question, resolved, lang, found, listing=bool(named) and not describes,
+                                    limit=k)
         else:
             hits, scores = self.retrieval(resolved, mode, k, filters)
             timings["search"] = (time.perf_counter() - t0) * 1000

@@ -1,7 +1,13 @@
 """Similar findings: the inspection records like a described finding, each
 with what rectification it required, its status and the clause it cites.
 
-Only records that are really similar are listed (`cut_off`): a record is kept
+Each language's register is searched on its own (`search`): a finding is
+as similar in the other language's register as in its own, and searched
+together the registers would be weighed by how much of the question the
+other language is thought to answer, which is a passage's question, not a
+finding's. Only records that are really similar are listed (`cut_off`,
+within each register's search; then the two merged by how close each is
+within its own): a record is kept
 when the ranked lists agree on it nearly as well as on the best record and it
 holds nearly as many of the description's words; when nothing is close enough
 (`anything_similar`) the answer is a refusal, not a list of whatever came first. The answer opens with how many were found and how many of them are
@@ -20,6 +26,7 @@ from typing import Any, Mapping, Sequence
 
 from core.text import lang_of, sentence_spans, split_sentences
 from index.search import Hit, Index, Retrieval
+from ingest.models import LANGS
 from index.tokenize import tokenize
 from index.values import STATES
 from ingest.models import Chunk
@@ -175,25 +182,59 @@ def summary_line(counts: Mapping[str, Any], lang: str, listed: bool = False) -> 
     return head + (separator + joiner.join(parts) if parts else "")
 
 
-def similar_answer(index: Index, question: str, resolved: str, lang: str, found: Retrieval,
-                   listing: bool = False) -> dict:
+def search(index: Index, question: str, k: int, filters: Mapping[str, Any] | None = None) -> list[Retrieval]:
+    """The records like a description: each language's register searched on
+    its own (the question's language first), or the one language a filter
+    names."""
+    filters = {**dict(filters or {}), "doc_type": "record"}
+    if filters.get("lang"):
+        return [index.retrieve(question, k, filters)]
+    own = lang_of(question)
+    langs = sorted(LANGS, key=lambda lang: lang != own)
+    return [index.retrieve(question, k, {**filters, "lang": lang}) for lang in langs]
+
+
+def _kept(index: Index, resolved: str, lang: str, found: Retrieval, listing: bool) -> tuple[list, list]:
+    """(the records of one search that are similar, every record it found),
+    each as (hit, its closeness)."""
+    hits = [h for h in found.hits if h.chunk.doc_type == "record"]
+    close = closeness(index, resolved, lang, hits)
+    pairs = list(zip(hits, close))
+    if listing:
+        return pairs[:LISTED], pairs
+    if hits and anything_similar(close, best_cosines(index, found), lang):
+        kept = {id(h) for h in cut_off(hits, close)}
+        return [(h, c) for h, c in pairs if id(h) in kept], pairs
+    return [], pairs
+
+
+def _merged(pairs: list[tuple[Hit, Closeness]], lang: str) -> list[Hit]:
+    """Records of several searches in one order: by how close each is within
+    its own search, the question's language first on a tie."""
+    order = sorted(enumerate(pairs), key=lambda item: (-item[1][1].share, item[1][0].chunk.lang != lang, item[0]))
+    return [hit for _, (hit, _) in order]
+
+
+def similar_answer(index: Index, question: str, resolved: str, lang: str, found: Retrieval | Sequence[Retrieval],
+                   listing: bool = False, limit: int = LISTED) -> dict:
     """The fields of the Answer for the similar-findings job (see the module
-    docstring). `listing`: the search was filtered by values the question
-    names and the question describes nothing else ("which findings in
-    Jiangchuan are overdue?", question_filters): every record found is listed."""
+    docstring). `found`: the search, or each register's search (`search`);
+    at most `limit` records are listed. `listing`: the search was filtered
+    by values the question names and the question describes nothing else
+    ("which findings in Jiangchuan are overdue?", question_filters): every
+    record found is listed."""
 
     base = {"question": question, "resolved_question": resolved, "mode": "similar", "lang": lang}
     words = _TEXT.get(lang, _TEXT["en"])
-    hits = [h for h in found.hits if h.chunk.doc_type == "record"]
+    kept_pairs, found_pairs = [], []
+    for one in [found] if isinstance(found, Retrieval) else found:
+        kept_here, found_here = _kept(index, resolved, lang, one, listing)
+        kept_pairs += kept_here
+        found_pairs += found_here
+    hits = _merged(found_pairs, lang)
     if not hits:
         return {**base, "grounded": False, "answer": REFUSAL[lang]}
-    close = closeness(index, resolved, lang, hits)
-    if listing:
-        kept = hits[:LISTED]
-    elif anything_similar(close, best_cosines(index, found), lang):
-        kept = cut_off(hits, close)
-    else:
-        kept = []
+    kept = _merged(kept_pairs, lang)[:LISTED if listing else limit]
     if not kept:
         nearest = [citation_for(i + 1, h.chunk, _finding_quote(h.chunk), h.score) for i, h in enumerate(hits[:NEAREST])]
         return {**base, "grounded": False, "answer": REFUSAL[lang], "nearest": tuple(nearest), "notice": words["none"]}

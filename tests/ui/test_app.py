@@ -138,7 +138,11 @@ def test_similar_findings_are_a_table_and_filters_apply(page):
     assert list(table.columns) == ["Rank", "Record", "Finding", "Status", "Deadline", "Rectification required",
                                    "Cited clause", "#", "Enterprise", "City", "Date", "Hazard"]
     assert "The water level switch of the wet collector is disconnected" in table["Finding"].iloc[0]
-    assert list(table["Rank"]) == list(range(1, len(table) + 1)) and len(table) < 8  # the cut-off, not always 8
+    assert list(table["Rank"]) == list(range(1, len(table) + 1)) and len(table) <= 8
+    # The cut-off: records of this defect (the water level's interlock or alarm)
+    # from both registers, none of the collector's other defects.
+    assert all("water level" in f or "水位" in f for f in table["Finding"]), list(table["Finding"])
+    assert {r[:2] for r in table["Record"]} == {"F2", "YH"}, list(table["Record"])
     assert all(re.fullmatch(r"(F2024|YH2025)-\d{3}", r) for r in table["Record"])  # their own ids, not "row N"
     assert all(table["Rectification required"])
     # The cited clause is the indexed article, number and text.
@@ -305,6 +309,42 @@ def test_a_language_model_answer_streams_then_the_verified_answer_replaces_it(pa
     assert not any("language model is writing" in plain(c.value) for c in at.main.caption)  # streamed text replaced
     db = sqlite3.connect(tmp_path / "audit.sqlite")
     assert db.execute("SELECT generator FROM entries").fetchone()[0] == "llm:page-model"
+
+
+def test_with_a_language_model_an_english_quote_shows_its_chinese_gloss_under_the_passage(page, monkeypatch):
+    from fake_llm_server import FakeLLMServer, Reply
+
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    reload_settings()
+
+    def reply(body: dict) -> Reply:
+        system, user = (m["content"] for m in body["messages"])
+        if not system.startswith("You translate"):
+            return Reply(text="无法核对的回答。")  # no markers: the extractive answer is shown
+        # Each passage "translated" into Chinese words that keep its numbers.
+        passages = re.findall(r"<passage n=(\d+)>\n(.*?)\n</passage>", user, re.S)
+        lines = [f"[{n}] 第{n}段译文，数字：" + "、".join(re.findall(r"\d+(?:\.\d+)?", p)) for n, p in passages]
+        return Reply(text="\n".join(lines) + "\n[END]")
+
+    with FakeLLMServer({"page-model": reply}) as server:
+        at = page()
+        monkeypatch.setenv("SAFECITE_LLM_URL", server.url)
+        monkeypatch.setenv("SAFECITE_LLM_MODEL", "page-model")
+        reload_settings()
+        ask(at, "钢包工作层内衬的残余厚度要多久测量一次？")
+        assert [r.body["stream"] for r in server.requests] == [True, False]  # the answer, then the glosses
+    message = at.main.chat_message[-1]
+    assert "every 10 heats" in answer_text(at)
+    english = next(e for e in message.expander if "Molten Metal Ladle Inspection Rules — Article 9" in plain(e.label))
+    captions = [plain(c.value) for c in english.caption]
+    assert captions[:2] == ["原文（英文）", "译文（语言模型翻译，以原文为准）"], captions
+    # The passage is shown as quoted, its quote highlighted; the gloss under it, with the quote's numbers.
+    assert ":orange-background[**Article 9 The remaining thickness" in english.markdown[0].value
+    assert re.fullmatch(r"第\d段译文，数字：9、10、80", plain(english.markdown[1].value)), english.markdown[1].value
+    # A Chinese passage has neither label nor gloss.
+    chinese = next(e for e in message.expander if "高温熔融金属作业安全规定" in e.label)
+    assert not any("译文" in plain(c.value) for c in chinese.caption) and len(chinese.markdown) == 1
 
 
 def test_a_refreshed_page_gets_its_sessions_answers_back(page):
