@@ -65,3 +65,27 @@ def real_corpus_index(tmp_path_factory):
     index = Index.open(base / "index", embedder)
     yield base / "index", index
     index.close()
+
+
+@pytest.fixture(scope="session")
+def served_corpus_index(tmp_path_factory):
+    """One index of a copy of PROJECT_ROOT/corpus with the default embedder
+    plan, the one `make run` builds and serves (MiniLM over English chunks, e5
+    over Chinese ones, USE-m3 over all): the index the browser tests serve, so
+    that they see what a user of the page sees. Built at most once per session;
+    read-only like real_corpus_index.
+
+    Yields (folder, index); the index is open as the page opens it."""
+    import shutil
+
+    from index.build import ingest
+    from index.search import Index
+
+    base = tmp_path_factory.mktemp("served-corpus")
+    corpus = base / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", corpus)
+    ingest([corpus], base / "index")
+    index = Index.open(base / "index", serving=True)
+    yield base / "index", index
+    index.close()
+

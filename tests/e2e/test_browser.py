@@ -1,7 +1,8 @@
 """The real page in a real browser: `python -m streamlit run app.py` (the
-command `make run` uses) on a free port of 127.0.0.1, over a copy of the
-shared corpus index with one more document carrying HTML and a script, driven
-in headless Chromium through Selenium.
+command `make run` uses) on a free port of 127.0.0.1, over an index of
+corpus/ built as `make run` builds it (the default embedder plan) with one
+more document carrying HTML and a script, driven in headless Chromium
+through Selenium.
 
 Without chromium and chromedriver the tests skip, except under CI=true, where
 they fail: `make test` installs both (Debian `chromium`, `chromium-driver`).
@@ -98,18 +99,20 @@ def serve_page(base: Path, env: dict[str, str]):
 
 
 @pytest.fixture(scope="module")
-def served(real_corpus_index, tmp_path_factory):
-    """The page served over the corpus index plus the hostile document:
-    (its URL, the audit log's path)."""
+def served(served_corpus_index, tmp_path_factory):
+    """The page served over the corpus index (the default embedder plan, as
+    `make run` builds it) plus the hostile document: (its URL, the audit
+    log's path)."""
     _require_chromium()
     from index.build import ingest
 
-    folder, index = real_corpus_index
+    folder, index = served_corpus_index
     base = tmp_path_factory.mktemp("browser")
     index_dir = base / "index"
     shutil.copytree(folder, index_dir)
     write_text(base / "hostile" / "forklift-rules.md", HOSTILE)
-    report = ingest([base / "hostile"], index_dir, embedder=index.embedder)
+    report = ingest([base / "hostile"], index_dir,
+                    embedder={route.model: index.embedder_for(route.model) for route in index.plan})
     assert report.added == ["forklift-rules.md"], report.summary()
     env = {"SAFECITE_INDEX": str(index_dir), "SAFECITE_AUDIT_LOG": str(base / "audit.sqlite"),
            "SAFECITE_ACCOUNTS": str(base / "no-accounts.sqlite")}  # a one-person page, whatever var/ holds
@@ -134,8 +137,14 @@ def browser(tmp_path):
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage", "--window-size=1400,1800", f"--user-data-dir={tmp_path / 'profile'}"):
         options.add_argument(flag)
+    downloads = tmp_path / "downloads"  # what the page's download buttons save
+    downloads.mkdir()
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     driver.set_page_load_timeout(60)
+    driver.downloads = downloads
     yield driver
     driver.quit()
 
@@ -272,13 +281,13 @@ GENERATION = re.compile(r"gen-\d+")
 
 
 @pytest.fixture(scope="module")
-def document_words(real_corpus_index) -> str:
+def document_words(served_corpus_index) -> str:
     """Everything documents say: titles, sources, locators, metadata and text of
     the indexed corpus (as the source view reads it) and the hostile document,
     whitespace collapsed. Latin text on a Chinese page must come from here."""
     from ingest import run
 
-    _, index = real_corpus_index
+    _, index = served_corpus_index
     parts = [HOSTILE]
     for d in index.catalog.documents():
         parts += [d.title, d.source, *(str(v) for v in d.metadata.values())]
@@ -433,8 +442,12 @@ def test_a_chinese_page_shows_no_english_words_of_its_own(served, browser, docum
     near = _answered(browser, wait, messages=6)
     if "已索引的文件没有回答这个问题" not in near.text:
         assert "可能没有直接回答这个问题" in near.text and "检索到的最接近的条文" in near.text, near.text
-        headings = [h.text for h in near.find_elements(By.CSS_SELECTOR, "h4")]
-        assert headings and all(h.startswith("检索到的最接近的条文") for h in headings), headings
+        # One label over the passages (shown in bold), none of the jobs' own sections.
+        from answer.rectify import LABELS
+
+        lines = near.text.split("\n")
+        assert any(line.startswith("检索到的最接近的条文") for line in lines), lines
+        assert not set(LABELS["zh"]) & set(lines), lines
     _shot(browser, "browser-zh-not-answered-closest.png")
     seen += _visible(browser)
     # The sidebar's removal panel up to its question, then cancelled.
@@ -544,7 +557,12 @@ def test_a_pdf_is_shown_in_paragraphs(server, browser):
     _shot(browser, "browser-pdf-paragraphs.png")
 
 
-UPLOAD_NAME = "叉车充电间规定.txt"
+# A rule on a subject no document of corpus/ covers: the question about it is
+# refused before the upload, answered from the upload, and refused again once
+# the upload is removed (nothing of it stays in the index).
+UPLOAD_NAME = "食堂液化气瓶间规定.txt"
+UPLOAD_TEXT = "食堂使用的液化石油气钢瓶应当存放在独立的气瓶间内，气瓶间应当通风良好并设置可燃气体报警装置。"
+UPLOAD_QUESTION = "食堂的液化石油气钢瓶应当放在哪里？"
 
 
 def test_an_upload_by_its_name_counts_at_once_and_removal_asks_first(server, browser, tmp_path):
@@ -556,13 +574,24 @@ def test_an_upload_by_its_name_counts_at_once_and_removal_asks_first(server, bro
     wait = WebDriverWait(browser, WAIT_S)
     sidebar = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']"))
     wait.until(lambda d: re.search(r"(\d+)份文件", sidebar.text))
+    asked = 0
+
+    def ask() -> str:
+        """The answer to UPLOAD_QUESTION asked in the page as it is now."""
+        nonlocal asked
+        asked += 1
+        box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']"))
+        box.send_keys(UPLOAD_QUESTION + Keys.ENTER)
+        return _answered(browser, wait, messages=2 * asked).text
 
     def count() -> int:
         return int(re.search(r"(\d+)份文件，", sidebar.text).group(1))
 
+    refused = ask()
+    assert "已索引的文件没有回答这个问题" in refused and "独立的气瓶间" not in refused, refused
     before = count()
     upload = tmp_path / UPLOAD_NAME
-    upload.write_text("叉车蓄电池应当在通风良好的专用充电间内充电，充电间内严禁烟火。", encoding="utf-8")
+    upload.write_text(UPLOAD_TEXT, encoding="utf-8")
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stFileUploaderDropzoneInput']"))[0].send_keys(
         str(upload))
     button = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".st-key-ingest button"))[0]
@@ -572,16 +601,25 @@ def test_an_upload_by_its_name_counts_at_once_and_removal_asks_first(server, bro
     assert count() == before + 1  # at once, without another click
     assert "正在导入" not in sidebar.text  # no progress bar left behind
     _shot(browser, "browser-upload-added.png")
+    answered = ask()  # from the upload, cited by its own name
+    assert "已索引的文件没有回答这个问题" not in answered and "独立的气瓶间" in answered, answered
+    assert "食堂液化气瓶间规定" in answered, answered
+    _screenshot(browser, browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1],
+                "browser-upload-answers.png")
     # Removal names the document by its uploaded name and asks first.
-    _choose(browser, wait, "叉车充电间规定", UPLOAD_NAME)
+    _choose(browser, wait, "食堂液化气瓶间规定", UPLOAD_NAME)
     _click(browser, wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".st-key-remove button")), wait)
     wait.until(lambda d: "确定从索引中删除" in sidebar.text)
-    assert f"叉车充电间规定 ({UPLOAD_NAME})" in sidebar.text and count() == before + 1
+    assert f"食堂液化气瓶间规定 ({UPLOAD_NAME})" in sidebar.text and count() == before + 1
     _shot(browser, "browser-remove-confirm.png")
     _click(browser, sidebar.find_element(By.CSS_SELECTOR, ".st-key-remove-yes button"), wait)
     wait.until(lambda d: f"已删除：{UPLOAD_NAME}" in sidebar.text)
     _idle(browser, wait)
     assert count() == before and f"已添加：{UPLOAD_NAME}" not in sidebar.text  # the upload's message is gone
+    refused = ask()  # nothing of the removed document is left to answer from
+    assert "已索引的文件没有回答这个问题" in refused and "独立的气瓶间" not in refused, refused
+    _screenshot(browser, browser.find_elements(By.CSS_SELECTOR, "[data-testid='stChatMessage']")[-1],
+                "browser-upload-removed-refused.png")
 
 
 # --- similar findings ---------------------------------------------------------------
@@ -699,7 +737,11 @@ def test_similar_findings_in_english_are_cut_off_counted_and_filtered(server, br
     assert 1 <= found < 8 and [int(n) for n, _ in heads] == list(range(1, found + 1)), text
     assert summary.group(2).startswith(f"{found} overdue"), summary.group(0)
     assert "Filters: Status: Overdue" in text
-    assert "row " not in text and text.count("Rectification Required: ") == found
+    # Each register searched on its own: the Chinese register's like records too,
+    # each with what it required, under its register's own label.
+    ids = [record_id for _, record_id in heads]
+    assert any(i.startswith("F2024-") for i in ids) and any(i.startswith("YH2025-") for i in ids), ids
+    assert "row " not in text and text.count("Rectification Required: ") + text.count("整改要求: ") == found
     assert all(re.search(rf"{record_id} · .* · (Overdue|逾期未整改) · deadline", text) for _, record_id in heads)
     rows = _table_rows(message)
     assert [row[:2] for row in rows] == [[n, record_id] for n, record_id in heads], rows
@@ -741,6 +783,65 @@ def test_similar_findings_in_chinese_match_both_registers(server, browser):
     rows = _table_rows(message)
     assert [row[1] for row in rows] == ids and all(row[3] in ("Overdue", "逾期未整改") for row in rows), rows
     _screenshot(browser, message, "browser-similar-zh.png")
+
+# A finding in our own words like one of the English register's at Jiangchuan
+# (F2024-066, compressed air blown at the machines' dust).
+BLOWING_ZH = "工人在生产期间用压缩空气枪吹扫设备上的积尘"
+
+
+def _downloaded(driver, button_label: str, suffix: str) -> Path:
+    """Click the download button labelled `button_label`; the file it saved
+    (ending in `suffix`) once Chromium has finished writing it."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    before = set(driver.downloads.iterdir())
+    button = _patient(driver).until(lambda d: next((b for b in d.find_elements("css selector", "button")
+                                                    if b.text.strip() == button_label and b.is_displayed()), False))
+    _click(driver, button)
+
+    def saved(_):
+        new = [f for f in driver.downloads.iterdir() if f not in before and f.name.endswith(suffix)]
+        return new[0] if new and new[0].stat().st_size > 0 else False
+
+    return WebDriverWait(driver, 60).until(saved)
+
+
+def test_a_city_in_chinese_finds_the_english_registers_records_and_the_answer_and_audit_download(server, browser):
+    """Issue: the city filter matches both registers' spellings (江川市 is
+    Jiangchuan), the filters are shown with the answer and carried into its
+    download, with the date and time and the clause quoted; the audit trail
+    downloads as a CSV Excel opens in Chinese (UTF-8 with a BOM)."""
+    import csv
+    import io
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    browser.get(f"{server}/?lang=zh")
+    wait = _patient(browser)
+    wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")))
+    offered = _similar_job_with_filter(browser, wait, "类似隐患", "类似隐患筛选", "城市", "江川市")
+    # One value per city, in the page's language where the city has a Chinese name.
+    assert "江川市" in offered and "Jiangchuan" not in offered, offered
+    message = _ask_here(browser, wait, BLOWING_ZH, "类似的既往隐患")
+    heads = re.findall(rf"(?:^|\s)\d+\. ({RECORD_ID}) · [^\n]*?· (Jiangchuan|江川市) · ", message.text)
+    assert heads and any(i.startswith("F2024-") and city == "Jiangchuan" for i, city in heads), message.text
+    assert "筛选条件：城市：江川市" in message.text
+    _screenshot(browser, message, "browser-similar-city-zh.png")
+
+    exported = _downloaded(browser, "下载此回答（Markdown）", ".md").read_text(encoding="utf-8")
+    assert "城市：江川市" in exported, exported
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", exported), exported  # when it was asked
+    assert all(record_id in exported for record_id, _ in heads), exported
+    assert re.search(r"第[一二三四五六七八九十百]+条|Article \d+", exported), exported  # the clause it cites
+
+    _click_labelled(browser, wait, "[data-testid='stTab']", "审计记录")
+    raw = _downloaded(browser, "下载审计记录（CSV）", ".csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), raw[:20]  # the BOM: Excel reads the file as UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert not re.search("[A-Za-z]", " ".join(rows[0])), rows[0]  # the headers in the page's language
+    assert any(BLOWING_ZH in " ".join(row) for row in rows[1:]), rows
+
 
 # Our own short pages, as a scanner and a phone make them: a scanned PDF whose
 # second page answers, and a photo turned a little, speckled, saved as JPEG.
