@@ -31,7 +31,8 @@ _LABELS = {
            "city": "city", "sector": "sector", "status": "status", "date_from": "from", "date_to": "to",
            "doc_type": "document type", "source_filter": "document", "lang": "language",
            "enterprise": "enterprise", "hazard_category": "hazard category", "folder": "folder",
-           "doc_id": "document id", "ocr": "OCR text"},
+           "doc_id": "document id", "ocr": "OCR text",
+           "gloss": "Translation (by the language model; the original prevails)"},
     "zh": {"question": "问题", "resolved": "理解为", "answer": "回答", "citations": "引用",
            "nearest": "最接近的段落（不构成回答）", "page": "第{page}页", "index": "索引版本",
            "session": "SafeCite 会话记录", "records": "检查记录", "not_answered": "已索引的文件没有回答这个问题",
@@ -41,7 +42,8 @@ _LABELS = {
            "extractive": "引用原文（未使用语言模型）", "llm": "语言模型",
            "city": "城市", "sector": "行业", "status": "状态", "date_from": "起始日期", "date_to": "截止日期",
            "doc_type": "文件类型", "source_filter": "文件", "lang": "语言",
-           "enterprise": "企业", "hazard_category": "隐患类别", "folder": "文件夹", "doc_id": "文件编号", "ocr": "OCR识别文本"},
+           "enterprise": "企业", "hazard_category": "隐患类别", "folder": "文件夹", "doc_id": "文件编号", "ocr": "OCR识别文本",
+           "gloss": "译文（语言模型翻译，以原文为准）"},
 }
 # The findings table's columns: field -> header.
 _COLUMNS = {
@@ -112,7 +114,10 @@ def _citation(c: Citation, labels: dict[str, str], names: Mapping[str, str]) -> 
     source = names.get(c.source, c.source)
     ocr = f"; {labels['ocr']}" if c.fields.get("ocr") else ""  # recognised from a page image, not the file's text
     head = f"{c.n}. **{_text(c.title)}**, {locator}{page} ({labels.get(c.doc_type, c.doc_type)}; `{source}`{ocr})"
-    return [head, "", f"   > {_text(c.quote or c.text)}", ""]
+    lines = [head, "", f"   > {_text(c.quote or c.text)}", ""]
+    if c.gloss:  # the language model's translation of a quote in the other language, under its label
+        lines += [f"   {labels['gloss']}: {_text(c.gloss)}", ""]
+    return lines
 
 
 def _generator(generator: str, labels: Mapping[str, str]) -> str:

@@ -438,7 +438,8 @@ def test_export_is_in_the_pages_language_with_time_filters_and_the_clause_item()
                     locator="Article 23", page=None, quote="dust shall be cleaned every shift;",
                     text="Article 23 Shops shall meet the following:\n(6) dust shall be cleaned every shift;\n(7) next.")
     upload = Citation(n=3, chunk_id="c3", source="3f" * 32 + ".md", title="Forklift Rules", doc_type="plan",
-                      locator="Article 1", page=None, quote="Charge outdoors.", text="Article 1 Charge outdoors.")
+                      locator="Article 1", page=None, quote="Charge outdoors.", text="Article 1 Charge outdoors.",
+                      gloss="在室外充电。")  # a language model's translation, exported under its label
     answer = _answer(citations=_answer().citations + (item, upload), lang="en",
                      answer="Vents face outdoors. [1] Dust is cleaned every shift. [2] Charge outdoors. [3]")
     md = export_answer(answer, "gen-000007", lang="zh", asked_at="2025-03-04T05:06:07+00:00",
@@ -450,6 +451,8 @@ def test_export_is_in_the_pages_language_with_time_filters_and_the_clause_item()
     assert "2. **Dust Rules**, Article 23 (6) (法规; `regulations/dust.md`)" in md  # the item quoted
     assert "1. **Dust Rules**, Article 2, 第4页 (法规; `regulations/dust.md`)" in md
     assert "`forklift rules.md`" in md and upload.source not in md  # an upload by its own name
+    assert "   > Charge outdoors.\n\n   译文（语言模型翻译，以原文为准）: 在室外充电。" in md
+    assert md.count("译文（") == 1  # only the quote that has one
     assert "引用原文（未使用语言模型） · 索引版本 gen-000007" in md
     assert "Question" not in md and "Citations" not in md and "regulation;" not in md
     unfiltered = export_answer(answer, "gen-000007")
