@@ -131,6 +131,12 @@ NAME_MIN_CHUNKS = 3
 # language already reach MIN_SHARE); it moved no `tune` hit@5 and MRR@10
 # 0.607 to 0.606 (docs/quality.md).
 XL_LISTS = (CROSS_LIST, "bm25_xl")
+# Unless the question's own keywords and USE-m3 agree as well on their first
+# passage in its own language: where the other language's documents translate
+# its own (corpus/'s rules are in both), the two lists always agree on the
+# translation of the passage that answers, which says nothing about where the
+# answer is. On `tune` the same hits at 5 and 10 (docs/quality.md).
+OWN_LISTS = ("bm25", CROSS_LIST)
 # A dense list weighted 0 is searched only when the other lists find fewer than
 # k articles; it then joins with this weight, below anything they found
 # (0.01 / (10 + 1) < 0.3 / (10 + 100)), so its candidates only fill the places left.
@@ -609,7 +615,7 @@ class Index:
             return 1.0
         own = self.mask({"lang": lang})
         return max(other_language_share(lists.get(CROSS_LIST, []), scores.get(CROSS_LIST, []), own, OTHER_WIDTH),
-                   self.name_cue(query), lists_agree(lists, own))
+                   self.name_cue(query), lists_agree(lists, own, lambda row: self._read.get([row])[row][2]))
 
     def _cross_searches(self, query: str, mask: np.ndarray | None, where: Where | None) -> dict[str, Future]:
         """The other language's own model searching, on the workers: with the
@@ -844,11 +850,19 @@ def other_language_share(rows: list[int], scores: list[float], own: np.ndarray, 
     return 1.0 / (1.0 + math.exp(-(best_other - best_own) / width))
 
 
-def lists_agree(lists: Mapping[str, list[int]], own: np.ndarray) -> float:
+def lists_agree(lists: Mapping[str, list[int]], own: np.ndarray,
+                article: Callable[[int], Any] = lambda row: row) -> float:
     """MIN_SHARE when every list of XL_LISTS has the same first passage in the
-    other language, else 0."""
-    firsts = {next((r for r in lists.get(name, []) if not own[r]), None) for name in XL_LISTS}
-    return MIN_SHARE if len(firsts) == 1 and None not in firsts else 0.0
+    other language and the lists of OWN_LISTS do not agree on theirs in the
+    question's own language, else 0. `article`: a row's article (two parts
+    of one article are the same passage)."""
+    def firsts(names: tuple[str, ...], in_own: bool) -> set:
+        found = (next((r for r in lists.get(name, []) if bool(own[r]) == in_own), None) for name in names)
+        return {None if row is None else article(row) for row in found}
+
+    other, mine = firsts(XL_LISTS, False), firsts(OWN_LISTS, True)
+    agreed = len(other) == 1 and None not in other
+    return MIN_SHARE if agreed and not (len(mine) == 1 and None not in mine) else 0.0
 
 
 class Keywords(Protocol):

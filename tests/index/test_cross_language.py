@@ -34,6 +34,18 @@ def test_two_lists_agreeing_on_the_other_languages_first_passage_raise_the_share
     assert lists_agree({"dense_all": [3]}, own) == 0.0                            # no glossary list
 
 
+def test_the_other_languages_lists_agreeing_say_nothing_when_the_questions_own_agree_too():
+    """Where the other language's documents translate the question's own, both
+    sides' lists agree on their first passage: the share is not raised."""
+    own = np.array([True, True, False, False, False])
+    assert lists_agree({"dense_all": [3, 0], "bm25_xl": [3], "bm25": [0, 1]}, own) == 0.0
+    assert lists_agree({"dense_all": [3, 0], "bm25_xl": [3], "bm25": [1, 0]}, own) == MIN_SHARE
+    # Two parts of one article are the same passage (rows 0 and 1; 3 and 4).
+    article = {0: "a", 1: "a", 2: "b", 3: "c", 4: "c"}.get
+    assert lists_agree({"dense_all": [3, 0], "bm25_xl": [4], "bm25": [1]}, own, article) == 0.0
+    assert lists_agree({"dense_all": [3, 2], "bm25_xl": [4], "bm25": [1]}, own, article) == MIN_SHARE
+
+
 def test_share_does_not_touch_its_inputs():
     rows, scores, own = [2, 0], [0.6, 0.5], np.array([True, False, False])
     other_language_share(rows, scores, own, OTHER_WIDTH)
