@@ -275,8 +275,8 @@ def sections(checklist: list[Entry], articles: list[Entry], lang: str) -> list[S
             rank = (order, entry.rank)
             first_rank[chunk.doc_id] = min(first_rank.get(chunk.doc_id, rank), rank)
     langs = {e.chunk.doc_id: e.chunk.lang for e in checklist + articles}
-    # A Chinese question is answered from Chinese documents first (as it is searched).
-    docs = sorted(first_rank, key=lambda d: (lang == "zh" and langs[d] != lang, first_rank[d]))
+    # A question is answered from its own language's documents first (as it is searched).
+    docs = sorted(first_rank, key=lambda d: (langs[d] != lang, first_rank[d]))
     out = []
     for doc in docs:
         # The areas (headings) most relevant first; within each, the document's order.

@@ -34,6 +34,9 @@ FLOOR_SHARE = 0.25  # a sentence must score this share of the best one to be use
 TOP_HITS = {"howto": 5, "rectify": 5, "lookup": 5, "similar": 5}  # hits that each contribute their best sentence
 TOP_HIT_LOW = 0.0  # a top hit's best sentence is stated down to this share of the floor
 SUBJECT_FLOOR = 1e-9  # the share of the question's subject a stated sentence must hold
+# Passages in the question's own language a checklist or a rectification has
+# among its hits at least (`_own_language`).
+OWN_PASSAGES = 4
 # A checklist or rectification entry found by meaning: this high in a dense list.
 OPENING_DENSE_RANK = 5
 # A statement that opens a list ("You must give OSHA the following
@@ -174,10 +177,13 @@ class Answerer:
                 passages = {**filters, "doc_type": [t for t in DOC_TYPES if t != "record"]}
                 seen = {h.chunk.chunk_id for h in hits}
                 hits += [h for h in self.index.search(question, k, passages) if h.chunk.chunk_id not in seen][:k - len(hits)]
-            if lang_of(question) == "zh":
+            lang = lang_of(question)
+            if lang == "zh":
                 # A Chinese checklist quotes Chinese passages first: English ones
                 # reach a Chinese question only through the glossary translation.
                 hits.sort(key=lambda h: h.chunk.lang != "zh")
+            if "lang" not in filters:
+                hits += self._own_language(question, lang, hits, filters)
             # What the job needs besides: the corpus's own checklists, read whole;
             # the plans' deadlines and the penalty clauses. They follow the hits
             # the answerability decision weighs.
@@ -189,6 +195,21 @@ class Answerer:
             return hits, found.scores
         found = self.index.retrieve(question, k, filters)
         return found.hits, found.scores
+
+    def _own_language(self, question: str, lang: str, hits: list[Hit], filters: Mapping[str, Any]) -> list[Hit]:
+        """A checklist or a rectification quotes several passages, and a
+        supervisor reads those of his own language first: when the search
+        (which weighs the other language by how much of the question it is
+        thought to answer) brought fewer than OWN_PASSAGES in the question's
+        language, the best of a search among them. They follow the hits the
+        answerability decision weighs."""
+        have = sum(h.chunk.lang == lang for h in hits)
+        if have >= OWN_PASSAGES:
+            return []
+        seen = {c.chunk_id for h in hits for c in h.chunks}
+        own = {**filters, "lang": lang, "doc_type": [t for t in DOC_TYPES if t != "record"]}
+        found = [h for h in self.index.search(question, OWN_PASSAGES, own) if h.chunk.chunk_id not in seen]
+        return found[:OWN_PASSAGES - have]
 
     # -- regulations, standards, plans ------------------------------------
     def signals(self, question: str, lang: str, hits: list[Hit], scores: Mapping[str, list[float]],
@@ -352,13 +373,23 @@ class Answerer:
         chosen.sort(key=lambda group: (group[0].hit_rank, group[0].part, group[0].start))
         out: list[list[Sentence]] = []
         said = set(by_text)
+        # A chosen statement that is an item of a list another one opens is
+        # stated in its place in the list ("(1) ..." before "(2) ..."), once.
+        groups = {_SPACES.sub("", group[0].text): group for group in chosen}
+        placed: set[int] = set()
         for group in chosen:
+            if id(group) in placed:
+                continue
             out.append(group)
+            placed.add(id(group))
             for item in _list_items(group[0], hits):
                 norm = _SPACES.sub("", item.text)
                 if norm not in said:
                     said.add(norm)
                     out.append([item])
+                elif norm in groups and id(groups[norm]) not in placed:
+                    out.append(groups[norm])
+                    placed.add(id(groups[norm]))
         return out
 
 

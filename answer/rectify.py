@@ -235,7 +235,7 @@ def _requirements(hits: list[Hit], weights: Mapping[str, float], subject: Mappin
     done), in the question's language, then the best quoted items."""
     items, articles = entries(hits, weights, subject, dense_found, _not_a_requirement, REQUIREMENT_QUOTES)
     articles = sorted((e for e in articles if e.chunk.doc_type in REQUIREMENT_TYPES and e.rank < TOP_HITS),
-                      key=lambda e: (lang == "zh" and e.chunk.lang != lang, kinds.is_inspection_duty(e.quotes[0].text),
+                      key=lambda e: (e.chunk.lang != lang, kinds.is_inspection_duty(e.quotes[0].text),
                                      e.rank))
     best_item = max((e.score for e in items), default=0.0)
     items = sorted((e for e in items if e.score >= KEEP_SHARE * best_item), key=lambda e: -e.score)[:MAX_ITEMS]

@@ -623,3 +623,33 @@ def test_cli_filters_similar_findings(cli_runs):
     assert (data["mode"], data["grounded"]) == ("similar", True)
     assert data["records"]
     assert all(r["city"] == "Eastbridge" and r["status"] in ("Overdue", "In progress") for r in data["records"])
+
+
+# --- the index as `make run` builds it (the default embedder plan) -------------------
+
+def test_a_chinese_question_answered_by_the_chinese_rules_is_answered_from_them_in_the_lists_order(
+        served_corpus_index):
+    """corpus/'s gas rules are in both languages, so USE-m3 and the glossary
+    keywords agree on the English article: with the Chinese keywords and USE-m3
+    agreeing on the Chinese one, that is no reason to search the English rules
+    first. The answer quotes the article's lead, then its items in their order."""
+    _, index = served_corpus_index
+    answer = Answerer(index).answer("一氧化碳检测报警装置的一级报警值设定为多少？")
+    assert answer.grounded and answer.citations[0].source.startswith("regulations-zh/"), answer
+    text = answer.answer
+    assert "24ppm" in text and text.index("（一）") < text.index("（二）"), text
+    assert text.count("（一）一级报警值") == 1
+
+
+def test_an_english_checklist_quotes_the_english_rules_first_where_both_languages_have_them(served_corpus_index):
+    """The search weighs the Chinese rules as the other language's share of the
+    question; a checklist also reads the best passages in the question's own
+    language and lists its own language's documents first."""
+    _, index = served_corpus_index
+    answer = Answerer(index).answer("How should dust explosion risks be inspected in an aluminium polishing shop?",
+                                    mode="howto")
+    labels = [line[5:] for line in answer.answer.splitlines() if line.startswith("#### ")]
+    articles = [label for label in labels if "Checklist" not in label]
+    assert articles and articles[0].startswith("Dust Explosion Prevention Rules"), labels
+    english = [i for i, label in enumerate(articles) if "original in Chinese" not in label]
+    assert english == list(range(len(english))), labels  # the English documents before the Chinese ones
