@@ -249,12 +249,12 @@ def select(checklist: list[Entry], articles: list[Entry]) -> tuple[list[Entry], 
     return items_kept, (top + rest)[:MAX_ARTICLES]
 
 
-def _area(entry: Entry, order: int, lang: str) -> tuple[str, ...]:
+def _area(entry: Entry, lang: str) -> tuple[str, ...]:
     """The equipment or area (areas.py) a checklist table's item names, as a
-    heading under the table's own: () for an article, a check-box line (its
-    list's headings say where it belongs) or an item that names no area."""
+    heading under the table's own: () for a check-box line (its list's
+    headings say where it belongs) or an item that names no area."""
     text = entry.quotes[0].text
-    if order != 0 or not kinds.is_table_row(text.strip()):
+    if not kinds.is_table_row(text.strip()):
         return ()
     area = areas.area_of(text)
     return (area.label(lang),) if area else ()
@@ -271,7 +271,8 @@ def sections(checklist: list[Entry], articles: list[Entry], lang: str) -> list[S
     for order, group in ((0, checklist), (1, articles)):  # a checklist before the articles
         for entry in group:
             chunk = entry.chunk
-            by_group.setdefault((chunk.doc_id, chunk.heading_path + _area(entry, order, lang)), []).append(entry)
+            area = _area(entry, lang) if group is checklist else ()  # an article stays under its headings
+            by_group.setdefault((chunk.doc_id, chunk.heading_path + area), []).append(entry)
             rank = (order, entry.rank)
             first_rank[chunk.doc_id] = min(first_rank.get(chunk.doc_id, rank), rank)
     langs = {e.chunk.doc_id: e.chunk.lang for e in checklist + articles}

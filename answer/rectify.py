@@ -122,17 +122,16 @@ def extra_hits(index: Index, question: str, lang: str, hits: list[Hit], filters:
     deadlines, the parties responsible, the penalty clauses of the articles found."""
     filters = {k: v for k, v in dict(filters or {}).items() if k != "doc_type"}
     found = penalty_clauses(index, hits) + responsibility_clauses(index, hits)
-    searches = [(DEADLINE_QUERY, {**filters, "doc_type": "plan"}), (WHO_QUERY, {**filters, "doc_type": list(PASSAGES)})]
+    # (words, filters, passages read, the passages kept): of the plans, those
+    # that state a period, the nearest first (a plan's objectives or focus
+    # lists can rank above its deadlines).
+    searches = [(DEADLINE_QUERY, {**filters, "doc_type": "plan"}, DEADLINES_SEARCHED, states_deadline),
+                (WHO_QUERY, {**filters, "doc_type": list(PASSAGES)}, EXTRA_K, None)]
     if not found:
-        searches.append((PENALTY_QUERY, {**filters, "doc_type": "regulation"}))
-    for words, where in searches:
-        if words is DEADLINE_QUERY:
-            # The plans' passages that state a period, the nearest first: a
-            # plan's objectives or focus lists can rank above its deadlines.
-            plans = index.search(f"{question} {words[lang]}", DEADLINES_SEARCHED, where)
-            found += [h for h in plans if states_deadline(h)][:EXTRA_K]
-        else:
-            found += index.search(f"{question} {words[lang]}", EXTRA_K, where)
+        searches.append((PENALTY_QUERY, {**filters, "doc_type": "regulation"}, EXTRA_K, None))
+    for words, where, read, keep in searches:
+        nearest = index.search(f"{question} {words[lang]}", read, where)
+        found += [h for h in nearest if keep is None or keep(h)][:EXTRA_K]
     seen = {c.chunk_id for h in hits for c in h.chunks}
     out = []
     for hit in found:

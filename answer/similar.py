@@ -26,10 +26,9 @@ from typing import Any, Mapping, Sequence
 
 from core.text import lang_of, sentence_spans, split_sentences
 from index.search import Hit, Index, Retrieval
-from ingest.models import LANGS
 from index.tokenize import tokenize
 from index.values import STATES
-from ingest.models import Chunk
+from ingest.models import LANGS, Chunk
 
 from .answerability import question_weights
 from .clauses import resolve as resolve_clause
@@ -215,11 +214,11 @@ def _merged(pairs: list[tuple[Hit, Closeness]], lang: str) -> list[Hit]:
     return [hit for _, (hit, _) in order]
 
 
-def similar_answer(index: Index, question: str, resolved: str, lang: str, found: Retrieval | Sequence[Retrieval],
+def similar_answer(index: Index, question: str, resolved: str, lang: str, found: Sequence[Retrieval],
                    listing: bool = False, limit: int = LISTED) -> dict:
     """The fields of the Answer for the similar-findings job (see the module
-    docstring). `found`: the search, or each register's search (`search`);
-    at most `limit` records are listed. `listing`: the search was filtered
+    docstring). `found`: each register's search (`search`); at most `limit`
+    records are listed. `listing`: the search was filtered
     by values the question names and the question describes nothing else
     ("which findings in Jiangchuan are overdue?", question_filters): every
     record found is listed."""
@@ -227,7 +226,7 @@ def similar_answer(index: Index, question: str, resolved: str, lang: str, found:
     base = {"question": question, "resolved_question": resolved, "mode": "similar", "lang": lang}
     words = _TEXT.get(lang, _TEXT["en"])
     kept_pairs, found_pairs = [], []
-    for one in [found] if isinstance(found, Retrieval) else found:
+    for one in found:
         kept_here, found_here = _kept(index, resolved, lang, one, listing)
         kept_pairs += kept_here
         found_pairs += found_here

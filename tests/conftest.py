@@ -28,6 +28,15 @@ def fresh_settings():
 
 
 @pytest.fixture
+def no_proxy(monkeypatch):
+    """Traffic to the fake model server on 127.0.0.1 goes there directly, never
+    through a proxy from the environment."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    reload_settings()
+
+
+@pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 

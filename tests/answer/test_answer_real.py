@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from support import PROJECT_ROOT, quoted_in
 
-from core.settings import reload as reload_settings
 from answer.extractive import Answerer
 from answer.llm import LLMConfig
 from answer.models import REFUSAL, Answer
@@ -494,14 +493,7 @@ def test_a_follow_up_the_corpus_does_not_answer_is_refused(real, follow_up):
 
 # --- the optional LLM, against the fake server on 127.0.0.1 -----------------------
 
-@pytest.fixture
-def _no_proxy(monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    reload_settings()
-
-
-def test_llm_answer_through_the_service(real, _no_proxy):
+def test_llm_answer_through_the_service(real, no_proxy):
     hits = real.index.search(BRIEF_EN, 8)
     # The model answers with two sentences of the passage it was sent as [n], each with its marker.
     n, hit = next((n, h) for n, h in enumerate(hits, start=1) if h.chunk.source == DUST_EN)
@@ -527,7 +519,7 @@ def test_llm_answer_through_the_service(real, _no_proxy):
     assert "llm" in answer.timings_ms
 
 
-def test_llm_failure_falls_back_to_the_extractive_answer(real, _no_proxy):
+def test_llm_failure_falls_back_to_the_extractive_answer(real, no_proxy):
     extractive = real.answerer.answer(BRIEF_EN)
     failing = {"broken": Reply(status=500, body=b'{"error": {"message": "model crashed"}}')}
     with FakeLLMServer(failing) as server:

@@ -14,7 +14,6 @@ import pytest
 from answer.gloss import END, numbers, parse_glosses, with_glosses
 from answer.llm import LLMClient, LLMConfig, model_failed, verified_llm_answer
 from answer.models import REFUSAL, Answer, Citation
-from core.settings import reload as reload_settings
 
 from fake_llm_server import FakeLLMServer, Reply
 
@@ -53,11 +52,8 @@ REPLIES = {
 
 
 @pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch):
-    # Traffic goes to 127.0.0.1 only, never through a proxy from the environment.
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    reload_settings()
+def _no_proxy(no_proxy):
+    """Traffic goes to 127.0.0.1 only (conftest.py `no_proxy`)."""
 
 
 @pytest.fixture

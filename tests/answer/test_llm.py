@@ -70,11 +70,8 @@ REPLIES = {
 
 
 @pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch):
-    # Traffic goes to 127.0.0.1 only, never through a proxy from the environment.
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    reload_settings()
+def _no_proxy(no_proxy):
+    """Traffic goes to 127.0.0.1 only (conftest.py `no_proxy`)."""
 
 
 @pytest.fixture

@@ -286,12 +286,9 @@ def test_upload_ingests_with_a_summary_and_the_document_answers(page, real_corpu
     assert any("no longer in the index" in w.value for w in at.main.warning)
 
 
-def test_a_language_model_answer_streams_then_the_verified_answer_replaces_it(page, monkeypatch, tmp_path):
+def test_a_language_model_answer_streams_then_the_verified_answer_replaces_it(page, monkeypatch, tmp_path, no_proxy):
     from fake_llm_server import FakeLLMServer, Reply
 
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    reload_settings()
     reply = ("Fixed carbon monoxide detectors shall be calibrated at least once every 6 months [1]. "
              "The plant is safe and needs no inspection [1].")
     with FakeLLMServer({"page-model": Reply(text=reply)}) as server:
@@ -311,12 +308,9 @@ def test_a_language_model_answer_streams_then_the_verified_answer_replaces_it(pa
     assert db.execute("SELECT generator FROM entries").fetchone()[0] == "llm:page-model"
 
 
-def test_with_a_language_model_an_english_quote_shows_its_chinese_gloss_under_the_passage(page, monkeypatch):
+def test_with_a_language_model_an_english_quote_shows_its_chinese_gloss_under_the_passage(page, monkeypatch,
+                                                                                          no_proxy):
     from fake_llm_server import FakeLLMServer, Reply
-
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    reload_settings()
 
     def reply(body: dict) -> Reply:
         system, user = (m["content"] for m in body["messages"])
